@@ -1,0 +1,337 @@
+"""The assignment's grading configuration: ``autograder/assignment.toml``, validated.
+
+``load_config(path=None)`` reads the TOML file (the packaged ``assignment.toml`` by
+default) and returns a frozen :class:`AssignmentConfig`. Every mistake raises
+:class:`ConfigError` with a message naming the key and what is allowed, so an instructor
+finds a typo before a single submission is graded.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from autograder import paths
+
+VISIBILITIES: tuple[str, ...] = ("hidden", "after_due_date", "after_published", "visible")
+TOTAL_POINTS = 100
+
+
+class ConfigError(ValueError):
+    """The assignment configuration is invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the homework and the points of each of its functions (in order)."""
+
+    number: int
+    title: str
+    points: tuple[tuple[str, float], ...]
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """The graded functions of this part, in the configured order."""
+        return tuple(name for name, _ in self.points)
+
+    @property
+    def total(self) -> float:
+        """The points of the whole part."""
+        return math.fsum(p for _, p in self.points)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of the untrusted worker and of the whole grade."""
+
+    call_timeout: float = 10.0
+    time_budget: float = 300.0
+    memory_mb: int = 2048
+    max_processes: int = 64
+    output_cap_kb: int = 64
+
+
+@dataclass(frozen=True)
+class HypothesisConfig:
+    """Example counts of the property-based tests (default, per part, per function)."""
+
+    max_examples: int = 20
+    per_part: tuple[tuple[int, int], ...] = ()
+    per_function: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    """Everything the instructor sets for grading (see ``assignment.toml``)."""
+
+    title: str
+    parts: tuple[Part, ...]
+    public_visibility: str = "visible"
+    hidden_visibility: str = "after_published"
+    show_expected_values: bool = True
+    limits: Limits = Limits()
+    hypothesis: HypothesisConfig = HypothesisConfig()
+    source: Path | None = None
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """Every graded function, in part order."""
+        return tuple(name for part in self.parts for name in part.functions)
+
+    def points(self, function: str) -> float:
+        """The points of ``function`` (KeyError if it is not graded)."""
+        for part in self.parts:
+            for name, pts in part.points:
+                if name == function:
+                    return pts
+        raise KeyError(function)
+
+    def part_of(self, function: str) -> Part:
+        """The part that grades ``function`` (KeyError if none does)."""
+        for part in self.parts:
+            if function in part.functions:
+                return part
+        raise KeyError(function)
+
+    def max_examples(self, function: str) -> int:
+        """Hypothesis ``max_examples`` for the tests of ``function``."""
+        per_function = dict(self.hypothesis.per_function)
+        if function in per_function:
+            return per_function[function]
+        per_part = dict(self.hypothesis.per_part)
+        try:
+            number = self.part_of(function).number
+        except KeyError:
+            return self.hypothesis.max_examples
+        return per_part.get(number, self.hypothesis.max_examples)
+
+    def visibility(self, hidden: bool) -> str:
+        """Gradescope visibility of a hidden (``True``) or public test."""
+        return self.hidden_visibility if hidden else self.public_visibility
+
+
+# ---------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}{key} must be a table, got {value!r}")
+    return value
+
+
+def _positive_number(value: Any, key: str, integer: bool = False) -> Any:
+    kind = "a positive integer" if integer else "a positive number"
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type:
+        raise ConfigError(f"{key} must be {kind}, got {value!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigError(f"{key} must be {kind}, got {value!r}")
+    return value
+
+
+def _visibility(value: Any, key: str) -> str:
+    if value not in VISIBILITIES:
+        raise ConfigError(f"{key} must be one of {', '.join(VISIBILITIES)}; got {value!r}")
+    return value
+
+
+def solution_functions(solutions: Path = paths.SOLUTIONS_HW) -> set[str] | None:
+    """Public top-level function names of ``solutions/hw.py`` (parsed, not imported).
+
+    ``None`` when the file is absent (the names are then not cross-checked).
+    """
+    try:
+        tree = ast.parse(solutions.read_text(encoding="utf-8"), filename=str(solutions))
+    except (OSError, SyntaxError):
+        return None
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and not node.name.startswith("_")
+    }
+
+
+def _parse_parts(raw: Any, known: set[str] | None) -> tuple[Part, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("[[parts]] must list the parts of the homework (at least one)")
+    parts: list[Part] = []
+    seen: dict[str, int] = {}
+    numbers: set[int] = set()
+    for i, entry in enumerate(raw, 1):
+        where = f"[[parts]] #{i}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where} must be a table")
+        _check_keys(entry, {"number", "title", "points"}, where)
+        number = entry.get("number", i)
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ConfigError(f"{where}: number must be a positive integer, got {number!r}")
+        if number in numbers:
+            raise ConfigError(f"{where}: part number {number} is used twice")
+        numbers.add(number)
+        title = entry.get("title", f"Part {number}")
+        if not isinstance(title, str):
+            raise ConfigError(f"{where}: title must be a string, got {title!r}")
+        points = entry.get("points")
+        if not isinstance(points, Mapping) or not points:
+            raise ConfigError(f"{where}: points must be a table of function = points")
+        items: list[tuple[str, float]] = []
+        for name, pts in points.items():
+            key = f"{where} points.{name}"
+            if known is not None and name not in known:
+                raise ConfigError(
+                    f"{key}: unknown function {name!r}; solutions/hw.py defines: "
+                    f"{', '.join(sorted(known))}"
+                )
+            if name in seen:
+                raise ConfigError(
+                    f"{key}: function {name!r} already has points in part {seen[name]}"
+                )
+            seen[name] = number
+            items.append((name, _positive_number(pts, key)))
+        parts.append(Part(number=number, title=title, points=tuple(items)))
+    total = sum(Fraction(p).limit_denominator(10**6) for part in parts for _, p in part.points)
+    if total != TOTAL_POINTS:
+        raise ConfigError(
+            f"[[parts]] points add up to {float(total):g}, they must add up to {TOTAL_POINTS}"
+        )
+    return tuple(parts)
+
+
+def _parse_hypothesis(
+    raw: Mapping[str, Any], functions: set[str], parts: set[int]
+) -> HypothesisConfig:
+    where = "[hypothesis]"
+    _check_keys(raw, {"max_examples", "max_examples_per_part", "max_examples_per_function"}, where)
+    default = _positive_number(raw.get("max_examples", 20), f"{where} max_examples", integer=True)
+    per_part: list[tuple[int, int]] = []
+    for key, value in _table(raw, "max_examples_per_part", f"{where} ").items():
+        name = f"{where} max_examples_per_part.{key}"
+        try:
+            number = int(key)
+        except ValueError:
+            raise ConfigError(f"{name}: keys are part numbers, got {key!r}") from None
+        if number not in parts:
+            raise ConfigError(f"{name}: no part {number}; parts: {sorted(parts)}")
+        per_part.append((number, _positive_number(value, name, integer=True)))
+    per_function: list[tuple[str, int]] = []
+    for key, value in _table(raw, "max_examples_per_function", f"{where} ").items():
+        name = f"{where} max_examples_per_function.{key}"
+        if key not in functions:
+            raise ConfigError(f"{name}: unknown function {key!r} (not in [[parts]] points)")
+        per_function.append((key, _positive_number(value, name, integer=True)))
+    return HypothesisConfig(default, tuple(per_part), tuple(per_function))
+
+
+def parse_config(
+    data: Mapping[str, Any], source: Path | None = None, known: set[str] | None = None
+) -> AssignmentConfig:
+    """Validate the parsed TOML ``data``; ``known`` = the function names hw.py must define."""
+    _check_keys(data, {"assignment", "visibility", "limits", "hypothesis", "parts"}, "top level")
+    assignment = _table(data, "assignment", "")
+    _check_keys(assignment, {"title"}, "[assignment]")
+    title = assignment.get("title", "Homework")
+    if not isinstance(title, str):
+        raise ConfigError(f"[assignment] title must be a string, got {title!r}")
+
+    vis = _table(data, "visibility", "")
+    _check_keys(vis, {"public_tests", "hidden_tests", "show_expected_values"}, "[visibility]")
+    public = _visibility(vis.get("public_tests", "visible"), "[visibility] public_tests")
+    hidden = _visibility(vis.get("hidden_tests", "after_published"), "[visibility] hidden_tests")
+    show = vis.get("show_expected_values", True)
+    if not isinstance(show, bool):
+        raise ConfigError(f"[visibility] show_expected_values must be true or false, got {show!r}")
+
+    lim = _table(data, "limits", "")
+    _check_keys(
+        lim,
+        {"call_timeout", "time_budget", "memory_mb", "max_processes", "output_cap_kb"},
+        "[limits]",
+    )
+    defaults = Limits()
+    limits = Limits(
+        call_timeout=float(
+            _positive_number(
+                lim.get("call_timeout", defaults.call_timeout), "[limits] call_timeout (seconds)"
+            )
+        ),
+        time_budget=float(
+            _positive_number(
+                lim.get("time_budget", defaults.time_budget), "[limits] time_budget (seconds)"
+            )
+        ),
+        memory_mb=_positive_number(
+            lim.get("memory_mb", defaults.memory_mb), "[limits] memory_mb", integer=True
+        ),
+        max_processes=_positive_number(
+            lim.get("max_processes", defaults.max_processes), "[limits] max_processes", integer=True
+        ),
+        output_cap_kb=_positive_number(
+            lim.get("output_cap_kb", defaults.output_cap_kb), "[limits] output_cap_kb", integer=True
+        ),
+    )
+    if limits.call_timeout > limits.time_budget:
+        raise ConfigError(
+            f"[limits] call_timeout ({limits.call_timeout:g} s) must not exceed "
+            f"time_budget ({limits.time_budget:g} s)"
+        )
+
+    parts = _parse_parts(data.get("parts"), known)
+    hyp = _parse_hypothesis(
+        _table(data, "hypothesis", ""),
+        {f for part in parts for f in part.functions},
+        {part.number for part in parts},
+    )
+    return AssignmentConfig(
+        title=title,
+        parts=parts,
+        public_visibility=public,
+        hidden_visibility=hidden,
+        show_expected_values=show,
+        limits=limits,
+        hypothesis=hyp,
+        source=source,
+    )
+
+
+def load_config(path: str | Path | None = None, solutions: Path | None = None) -> AssignmentConfig:
+    """Read and validate ``assignment.toml`` (the packaged one when ``path`` is None).
+
+    Function names are checked against ``solutions/hw.py`` when that file exists.
+    Raises :class:`ConfigError` on any mistake.
+    """
+    source = Path(path) if path is not None else paths.ASSIGNMENT_TOML
+    try:
+        with open(source, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    known = solution_functions(solutions if solutions is not None else paths.SOLUTIONS_HW)
+    try:
+        return parse_config(data, source=source, known=known)
+    except ConfigError as exc:
+        raise ConfigError(f"{source.name}: {exc}") from None
