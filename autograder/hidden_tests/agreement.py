@@ -1,0 +1,231 @@
+"""Trusted helpers of the hidden tests: run the submission and the solutions on the same
+inputs and compare, check types, immutability and gradients, explain known mistakes.
+
+All comparisons go through ``checks`` (``student/tests/checks.py``), the helpers the public
+tests use too, so both judge with the same tolerances.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDENT_DIR = ROOT / "student"
+if str(STUDENT_DIR / "tests") not in sys.path:  # the plugin normally puts it first already
+    sys.path.append(str(STUDENT_DIR / "tests"))
+
+import checks  # noqa: E402
+import testfuncs  # noqa: E402
+
+from autograder.diagnosis import diagnose  # noqa: E402
+
+__all__ = [
+    "agree",
+    "assert_float",
+    "assert_float64_array",
+    "assert_gradient",
+    "assert_immutable",
+    "call_both",
+    "checks",
+    "compare",
+    "explain",
+    "immutability_case",
+    "load_timbre",
+    "run_immutability",
+    "testfuncs",
+]
+
+
+def fresh(value: Any) -> Any:
+    """A deep copy of an argument (arrays, dicts, lists, tuples, scalars)."""
+    return copy.deepcopy(value)
+
+
+def explain(function: str, args: tuple, kwargs: dict, got: Any) -> str:
+    """The "This matches a known mistake: ..." sentence for ``got``, or ''."""
+    try:
+        hints = diagnose(function, fresh(args), fresh(kwargs), got)
+    except Exception:  # a broken catalog entry must not hide the real failure
+        return ""
+    if not hints:
+        return ""
+    return "\nThis matches a known mistake: " + " ".join(str(h) for h in hints)
+
+
+def _inputs(args: tuple, kwargs: dict, names: tuple[str, ...] | None) -> dict:
+    names = names or tuple(f"arg{i}" for i in range(len(args)))
+    out = dict(zip(names, args))
+    out.update(kwargs)
+    return out
+
+
+def compare(function: str, got: Any, expected: Any, *, args: tuple = (), kwargs: dict | None = None,
+            names: tuple[str, ...] | None = None, what: str = "", **tol: Any) -> None:
+    """``checks.assert_close`` of one returned value; on failure add the mistake diagnosis."""
+    kwargs = kwargs or {}
+    label = f"{function}{' ' + what if what else ''}"
+    tol = {k: v for k, v in tol.items() if v is not None}
+    try:
+        checks.assert_close(got, expected, name=label, inputs=_inputs(args, kwargs, names), **tol)
+    except AssertionError as exc:
+        hint = explain(function, args, kwargs, got)
+        if hint:
+            raise AssertionError(f"{exc}{hint}") from None
+        raise
+
+
+def call_both(hw: Any, ref: ModuleType, function: str, *args: Any,
+              **kwargs: Any) -> tuple[Any, Any]:
+    """Call ``function`` of the submission and of the solutions, each on its own copies."""
+    got = getattr(hw, function)(*fresh(args), **fresh(kwargs))
+    expected = getattr(ref, function)(*fresh(args), **fresh(kwargs))
+    return got, expected
+
+
+def _as_sequence(function: str, got: Any, n: int, inputs: dict) -> list:
+    if not isinstance(got, (tuple, list)) or len(got) != n:
+        raise AssertionError(
+            f"{function}: expected a tuple (or list) of {n} values, got "
+            f"{type(got).__name__}{'' if not hasattr(got, '__len__') else f' of length {len(got)}'}"
+            f" for inputs {_brief(inputs)}")
+    return list(got)
+
+
+def _brief(inputs: dict) -> str:
+    parts = []
+    for k, v in inputs.items():
+        if isinstance(v, np.ndarray):
+            parts.append(f"{k}={np.array2string(v, threshold=12, precision=4, separator=', ')}")
+        else:
+            parts.append(f"{k}={v!r}"[:200])
+    return "(" + ", ".join(parts) + ")"
+
+
+def assert_float(function: str, got: Any, inputs: dict) -> None:
+    """A loss must be a Python float (a NumPy float64 is one), not an array."""
+    if isinstance(got, np.ndarray) or not isinstance(got, float):
+        raise AssertionError(
+            f"{function} must return a Python float (e.g. float(...)), got "
+            f"{type(got).__name__}{getattr(got, 'shape', '')} for inputs {_brief(inputs)}")
+
+
+def assert_float64_array(function: str, got: Any, shape: tuple, inputs: dict,
+                         what: str = "") -> None:
+    """``got`` is a float64 ndarray of ``shape``."""
+    label = f"{function}{' ' + what if what else ''}"
+    if not isinstance(got, np.ndarray):
+        raise AssertionError(f"{label} must return a NumPy array, got {type(got).__name__}"
+                             f" for inputs {_brief(inputs)}")
+    if got.shape != tuple(shape):
+        raise AssertionError(f"{label} returned shape {got.shape}, expected {tuple(shape)}"
+                             f" for inputs {_brief(inputs)}")
+    if got.dtype != np.float64:
+        raise AssertionError(f"{label} returned dtype {got.dtype}, expected float64 (integer "
+                             f"inputs are treated as float64) for inputs {_brief(inputs)}")
+
+
+def agree(hw: Any, ref: ModuleType, function: str, *args: Any, names: tuple[str, ...] | None = None,
+          rtol: float | None = None, atol: float | None = None, **kwargs: Any) -> Any:
+    """Call both implementations and compare every returned value (structure-aware).
+
+    Losses (the solution returns a float) must be floats; arrays must be float64 arrays
+    of the expected shape unless the solution returns another dtype (labels, indices);
+    tuples may be lists; dicts must have the same keys. Returns the submission's value.
+    """
+    got, expected = call_both(hw, ref, function, *args, **kwargs)
+    inputs = _inputs(args, kwargs, names)
+    _agree_value(function, got, expected, args, kwargs, names, inputs, "", rtol, atol)
+    return got
+
+
+def _agree_value(function: str, got: Any, expected: Any, args: tuple, kwargs: dict,
+                 names: tuple[str, ...] | None, inputs: dict, what: str,
+                 rtol: float | None, atol: float | None) -> None:
+    if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
+        items = _as_sequence(f"{function}{' ' + what if what else ''}", got, len(expected), inputs)
+        for i, (g, e) in enumerate(zip(items, expected)):
+            _agree_value(function, g, e, args, kwargs, names, inputs, f"{what}[{i}]".strip(),
+                         rtol, atol)
+        return
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            keys = sorted(got) if isinstance(got, dict) else type(got).__name__
+            raise AssertionError(f"{function} {what}: expected a dict with keys "
+                                 f"{sorted(expected)}, got {keys} for inputs {_brief(inputs)}")
+        for k in expected:
+            _agree_value(function, got[k], expected[k], args, kwargs, names, inputs,
+                         f"{what}[{k!r}]".strip(), rtol, atol)
+        return
+    if isinstance(expected, float) and not isinstance(expected, np.ndarray):
+        assert_float(function + (" " + what if what else ""), got, inputs)
+    elif isinstance(expected, np.ndarray) and expected.dtype == np.float64:
+        assert_float64_array(function, got, expected.shape, inputs, what)
+    elif isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray) or got.shape != expected.shape:
+            raise AssertionError(f"{function} {what}: expected an array of shape "
+                                 f"{expected.shape}, got {type(got).__name__} "
+                                 f"{getattr(got, 'shape', '')} for inputs {_brief(inputs)}")
+        if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
+            raise AssertionError(f"{function} {what}: expected integers, got dtype {got.dtype}"
+                                 f" for inputs {_brief(inputs)}")
+    compare(function, got, expected, args=args, kwargs=kwargs, names=names, what=what,
+            rtol=rtol, atol=atol)
+
+
+def _arrays_in(value: Any) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _arrays_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays_in(v)]
+    return []
+
+
+def assert_immutable(hw: Any, ref: ModuleType, function: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the submission and check that no argument (arrays, also inside dicts) changed."""
+    bound = inspect.signature(getattr(ref, function)).bind(*args, **kwargs)
+    before = {k: checks.snapshot(v) for k, v in bound.arguments.items()}
+    got = getattr(hw, function)(*args, **kwargs)
+    for k, v in bound.arguments.items():
+        checks.assert_unchanged(before[k], v, name=function, arg=k)
+    return got
+
+
+def assert_gradient(function: str, analytic: Any, f: Callable[[np.ndarray], float], x: np.ndarray,
+                    *, inputs: dict, what: str = "", h: float = 1e-5) -> None:
+    """Compare the submission's gradient with trusted float64 central differences of ``f``."""
+    x = np.array(x, dtype=np.float64)
+    label = f"{function}{' ' + what if what else ''}"
+    assert_float64_array(function, analytic, x.shape, inputs, what)
+    checks.assert_gradient_matches(analytic, f, x, name=label, h=h, inputs=inputs)
+
+
+def load_timbre() -> ModuleType:
+    """Import the provided ``student/timbre.py`` (trusted copy) by path."""
+    spec = importlib.util.spec_from_file_location("timbre", STUDENT_DIR / "timbre.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def immutability_case(function: str, *args: Any, **kwargs: Any) -> Any:
+    """A ``pytest.param`` (graded for ``function``) of one call whose inputs must not change."""
+    return pytest.param(function, args, kwargs, marks=pytest.mark.grades(function),
+                        id=f"{function}-{'-'.join(type(a).__name__ for a in args)}")
+
+
+def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwargs: dict) -> None:
+    """Body of the parametrised immutability tests: fresh copies, call, compare."""
+    assert_immutable(hw, ref, function, *fresh(args), **fresh(kwargs))
