@@ -1,0 +1,657 @@
+"""The trusted side of the sandbox: start, limit, talk to and kill the worker.
+
+``Worker`` owns one worker process for one submission (restarted lazily after a
+timeout or a crash); ``SubmissionProxy`` makes it look like the imported module::
+
+    with Worker(Path("hw.py"), [Path("student/tests/testfuncs.py")], Limits()) as w:
+        hw = SubmissionProxy(w)
+        s = hw.softmax(np.zeros((2, 3)), axis=0)
+
+As root (Gradescope, CI) the worker runs as a dedicated unprivileged uid inside a
+chroot jail (:mod:`autograder.sandbox.jail`); as a normal user it runs as the same
+user with the same limits but no jail (documented limitation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.sandbox import wire
+from autograder.sandbox.errors import (
+    BadReturnValue,
+    MissingFunction,
+    NotImplementedBySubmission,
+    SubmissionError,
+    SubmissionImportError,
+    SubmissionMemoryError,
+    SubmissionRaised,
+    SubmissionTimeout,
+    WorkerCrashed,
+    describe_exit,
+)
+from autograder.sandbox.procs import count_user_processes, kill_tree, kill_uid
+
+__all__ = [
+    "Limits",
+    "SandboxError",
+    "SubmissionError",
+    "SubmissionProxy",
+    "Worker",
+    "WorkerStats",
+]
+
+HERE = Path(__file__).resolve().parent
+PR_SET_CHILD_SUBREAPER = 36
+TOKEN_VAR = "AUTOGRADER_WORKER_TOKEN"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not run (a grader problem, not the student's)."""
+
+
+@dataclass
+class Limits:
+    """Resource limits of one worker (``autograder/assignment.toml`` sets them)."""
+
+    call_timeout_s: float = 10.0
+    memory_mb: int = 2048
+    cpu_s: int = 600
+    max_processes: int = 64
+    max_file_mb: int = 16
+    max_output_kb: int = 64
+    import_timeout_s: float = 30.0
+    max_message_mb: int = 256
+
+
+@dataclass
+class WorkerStats:
+    """Counters for reports."""
+
+    calls: int = 0
+    restarts: int = 0
+    timeouts: int = 0
+    crashes: int = 0
+    starts: int = 0
+    start_seconds: list[float] = field(default_factory=list)
+
+
+class OutputCapture:
+    """Keeps the head and the tail of everything the worker prints (capped)."""
+
+    def __init__(self, cap_bytes: int) -> None:
+        self.half = max(cap_bytes // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+
+    def feed(self, data: bytes) -> None:
+        with self.lock:
+            room = self.half - len(self.head)
+            if room > 0:
+                self.head += data[:room]
+                data = data[room:]
+            if not data:
+                return
+            self.tail += data
+            excess = len(self.tail) - self.half
+            if excess > 0:
+                del self.tail[:excess]
+                self.dropped += excess
+
+    def attach(self, fd: int) -> None:
+        """Drain ``fd`` in a daemon thread until EOF (then close it)."""
+
+        def run() -> None:
+            try:
+                while True:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    self.feed(chunk)
+            finally:
+                os.close(fd)
+
+        t = threading.Thread(target=run, name="autograder-output", daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def text(self) -> str:
+        with self.lock:
+            out = bytes(self.head)
+            if self.dropped:
+                out += f"\n[... {self.dropped} bytes of output omitted ...]\n".encode()
+            out += bytes(self.tail)
+        return out.decode("utf-8", errors="replace")
+
+
+def _short_repr(function: str, args: tuple, kwargs: dict) -> str:
+    def r(x: Any) -> str:
+        if isinstance(x, np.ndarray):
+            return f"array(shape={x.shape}, dtype={x.dtype})"
+        if wire.is_named_function(x):
+            return f"testfuncs.make({x.name!r}, ...)"
+        s = repr(x)
+        return s if len(s) <= 60 else s[:57] + "..."
+
+    parts = [r(a) for a in args] + [f"{k}={r(v)}" for k, v in kwargs.items()]
+    return f"{function}({', '.join(parts)})"
+
+
+def _str(x: Any, default: str = "") -> str:
+    return x[:20000] if type(x) is str else default
+
+
+def _lines(x: Any) -> list[str]:
+    if type(x) is not list:
+        return []
+    return [s[:2000] for s in x[:200] if type(s) is str]
+
+
+# ----------------------------------------------------------------------------- the worker
+
+
+class Worker:
+    """One sandboxed worker process running one submission.
+
+    ``jail``: ``None`` = automatic (chroot jail + dedicated uid when running as root),
+    ``False`` = never: the worker runs as the grader's own user, with the same limits
+    (the only mode for a non-root grader; as root, only for debugging).
+    """
+
+    def __init__(
+        self,
+        submission_file: Path,
+        support_files: list[Path] | None = None,
+        limits: Limits | None = None,
+        *,
+        jail: bool | None = None,
+        python: str | None = None,
+    ) -> None:
+        self.submission_file = Path(submission_file)
+        self.support_files = [Path(p) for p in (support_files or [])]
+        self.limits = limits or Limits()
+        self.python = python or sys.executable
+        self.use_jail = (os.geteuid() == 0) if jail is None else jail
+        self.stats = WorkerStats()
+        self.output = OutputCapture(self.limits.max_output_kb * 1024)
+        self.import_error: SubmissionImportError | None = None
+        self.functions: list[str] = []
+        self.jail_note = ""  # how isolation was achieved, for reports
+        self._proc: subprocess.Popen | None = None
+        self._req_w = -1
+        self._rep_r = -1
+        self._private: Path | None = None
+        self._jail: Any = None
+        self._uid_lease: Any = None
+        self._token = secrets.token_hex(16)
+        self._started_once = False
+        self._closed = False
+        self._lock = threading.RLock()
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def __enter__(self) -> Worker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        """True when a worker process is running and ready for calls."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start the worker (if not running) and read its import report."""
+        with self._lock:
+            if self._closed:
+                raise SandboxError("this Worker is closed")
+            if self.alive:
+                return
+            if self._started_once:
+                self.stats.restarts += 1
+            self._started_once = True
+            self._spawn()
+
+    def close(self) -> None:
+        """Kill the worker and everything the submission started; remove temp files."""
+        with self._lock:
+            self._closed = True
+            self._kill()
+            for t in self.output.threads:
+                t.join(timeout=2)
+            if self._jail is not None:
+                self._jail.cleanup()
+                self._jail = None
+            if self._uid_lease is not None:
+                self._uid_lease.release()
+                self._uid_lease = None
+            if self._private is not None:
+                shutil.rmtree(self._private, ignore_errors=True)
+                self._private = None
+
+    def output_tail(self) -> str:
+        """Everything hw.py printed so far (head and tail, capped at max_output_kb)."""
+        return self.output.text()
+
+    # -- spawning ---------------------------------------------------------------------
+
+    def _prepare(self) -> tuple[str, str, str, list[str], dict[str, str]]:
+        """Build the private dir (or jail). Returns (python, cwd, worker path, paths, env)."""
+        numpy_dir = str(Path(np.__file__).resolve().parents[1])
+        files = {"worker.py": HERE / "worker.py", "wire.py": HERE / "wire.py"}
+        for p in self.support_files:
+            files[p.name] = p
+        files["hw.py"] = self.submission_file
+        if self.use_jail and self._jail is None:
+            from autograder.sandbox import jail as jailmod
+
+            self._jail = jailmod.build_jail(files, python=self.python)
+            self.jail_note = self._jail.note
+        if self._jail is not None:
+            j = self._jail
+            home = j.inside_private
+            env_tmp = j.inside_tmp
+            python, worker = j.inside_python, f"{j.inside_private}/worker.py"
+            paths = [j.inside_numpy_dir]
+        else:
+            if self._private is None:
+                self._private = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
+                for name, src in files.items():
+                    shutil.copyfile(src, self._private / name)
+                (self._private / "tmp").mkdir()
+                self.jail_note = "no jail: runs as the grader's own user"
+            home = str(self._private)
+            env_tmp = str(self._private / "tmp")
+            python, worker = self.python, str(self._private / "worker.py")
+            paths = [numpy_dir]
+        env = {
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": home,
+            "TMPDIR": env_tmp,
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "NUMEXPR_NUM_THREADS": "1",
+            "VECLIB_MAXIMUM_THREADS": "1",
+            TOKEN_VAR: self._token,
+        }
+        return python, home, worker, paths, env
+
+    def _uid_gid(self) -> tuple[int, int] | None:
+        if self._jail is not None:
+            return self._jail.uid, self._jail.gid
+        if self._uid_lease is not None:
+            return self._uid_lease.uid, self._uid_lease.uid
+        return None
+
+    def _spawn(self) -> None:
+        t0 = time.monotonic()
+        python, cwd, worker, paths, env = self._prepare()
+        lim = self.limits
+        ids = self._uid_gid()
+        chroot = self._jail.root if self._jail is not None else None
+        nproc = lim.max_processes
+        if ids is None:  # same user: RLIMIT_NPROC counts all of this user's processes
+            nproc += count_user_processes(os.getuid())
+        rlimits = [
+            (resource.RLIMIT_AS, lim.memory_mb * 2**20),
+            (resource.RLIMIT_CPU, (lim.cpu_s, lim.cpu_s + 5)),
+            (resource.RLIMIT_NPROC, nproc),
+            (resource.RLIMIT_FSIZE, lim.max_file_mb * 2**20),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_NOFILE, 256),
+        ]
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+
+        def preexec() -> None:  # runs in the child between fork and exec
+            os.setsid()
+            if prctl is not None:
+                prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+            for res, value in rlimits:
+                soft, hard = value if isinstance(value, tuple) else (value, value)
+                with contextlib.suppress(ValueError, OSError):
+                    resource.setrlimit(res, (soft, hard))
+            if chroot is not None:
+                os.chroot(chroot)
+            os.chdir(cwd)
+            if ids is not None:
+                os.setgroups([])
+                os.setgid(ids[1])
+                os.setuid(ids[0])
+            os.umask(0o077)
+
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [python, "-I", "-S", "-B", worker, str(req_r), str(rep_w), *paths],
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                pass_fds=(req_r, rep_w),
+                close_fds=True,
+                env=env,
+                preexec_fn=preexec,
+            )
+        except OSError as e:
+            for fd in (req_r, req_w, rep_r, rep_w, out_r, out_w):
+                os.close(fd)
+            raise SandboxError(f"could not start the worker: {e}") from e
+        finally:
+            for fd in (req_r, rep_w, out_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        os.set_blocking(req_w, False)
+        self._req_w, self._rep_r = req_w, rep_r
+        self.output.attach(out_r)
+        self.stats.starts += 1
+        self._read_import_report()
+        self.stats.start_seconds.append(time.monotonic() - t0)
+
+    def _read_import_report(self) -> None:
+        lim = self.limits
+        try:
+            hello = wire.read_message(self._rep_r, lim.import_timeout_s)
+            if type(hello) is not dict or hello.get("op") != "hello":
+                raise wire.WireError("no hello")
+        except (wire.PipeClosed, wire.PipeTimeout, wire.WireError) as e:
+            rc = self._kill()
+            raise SandboxError(
+                f"the worker failed to start ({type(e).__name__}, {describe_exit(rc)}); "
+                f"its output:\n{self.output_tail()[-3000:]}"
+            ) from None
+        try:
+            report = wire.read_message(self._rep_r, lim.import_timeout_s)
+        except wire.PipeTimeout:
+            self._kill()
+            self.import_error = SubmissionImportError(
+                f"importing it took more than {lim.import_timeout_s:g} s "
+                "(code at module level that runs for ever?)",
+                "Timeout",
+            )
+            return
+        except wire.PipeClosed:
+            rc = self._kill()
+            self.import_error = SubmissionImportError(
+                f"the worker died while importing it: {describe_exit(rc, lim.memory_mb)}",
+                "WorkerCrashed",
+            )
+            return
+        except wire.WireError as e:
+            self._kill()
+            self.import_error = SubmissionImportError(f"protocol violation ({e})", "Protocol")
+            return
+        if type(report) is not dict or report.get("op") != "ready":
+            self._kill()
+            self.import_error = SubmissionImportError("protocol violation", "Protocol")
+            return
+        if report.get("ok") is True:
+            self.import_error = None
+            self.functions = [f for f in _lines(report.get("functions")) if f.isidentifier()]
+            return
+        exc_type = _str(report.get("exc_type"), "Exception")
+        message = _str(report.get("message"))
+        tb = "".join(_lines(report.get("traceback")))
+        line = report.get("line") if type(report.get("line")) is int else None
+        if exc_type in ("SyntaxError", "IndentationError", "TabError"):
+            text = message  # already "File hw.py, line N ... SyntaxError: ..."
+        else:
+            text = f"{exc_type}: {message}" if message else exc_type
+        if tb:
+            text += "\nTraceback (your code only):\n" + tb.rstrip("\n")
+        self.import_error = SubmissionImportError(text, exc_type, line)
+        self._kill()
+
+    def _kill(self) -> int | None:
+        """Kill the worker and all it started; return its exit status (if known)."""
+        proc, self._proc = self._proc, None
+        rc = None
+        if proc is not None:
+            ids = self._uid_gid()
+            if ids is not None and os.geteuid() == 0:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                kill_uid(*ids)
+            else:
+                kill_tree(proc.pid, self._token.encode())
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            try:
+                rc = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                rc = None
+        for fd in (self._req_w, self._rep_r):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._req_w = self._rep_r = -1
+        return rc
+
+    # -- calls ------------------------------------------------------------------------
+
+    def call(self, function: str, args: tuple | list = (), kwargs: dict | None = None) -> Any:
+        """Call ``hw.<function>(*args, **kwargs)`` in the worker and return the value.
+
+        Arrays the submission modified in place are mirrored back into ``args`` /
+        ``kwargs``. Raises the :mod:`~autograder.sandbox.errors` exceptions.
+        """
+        kwargs = {} if kwargs is None else kwargs
+        try:
+            request = wire.encode(
+                {"op": "call", "function": function, "args": list(args), "kwargs": dict(kwargs)},
+                allow_callables=True,
+                max_bytes=self.limits.max_message_mb * 2**20,
+            )
+        except wire.WireError as e:
+            raise TypeError(f"cannot pass these arguments to hw.{function}(): {e}") from None
+        with self._lock:
+            self.start()
+            if self.import_error is not None:
+                raise self.import_error
+            self.stats.calls += 1
+            timeout = self.limits.call_timeout_s
+            t0 = time.monotonic()
+            try:
+                wire.write_message(self._req_w, request, timeout)
+                remaining = max(timeout - (time.monotonic() - t0), 0.001)
+                reply = wire.read_message(
+                    self._rep_r, remaining, max_bytes=self.limits.max_message_mb * 2**20
+                )
+            except wire.PipeTimeout:
+                self._kill()
+                self.stats.timeouts += 1
+                raise SubmissionTimeout(
+                    function, timeout, _short_repr(function, tuple(args), kwargs)
+                ) from None
+            except (wire.PipeClosed, BrokenPipeError):
+                rc = self._wait_exit()
+                self.stats.crashes += 1
+                raise WorkerCrashed(
+                    function, rc, describe_exit(rc, self.limits.memory_mb)
+                ) from None
+            except wire.WireError as e:
+                self._kill()
+                self.stats.crashes += 1
+                raise WorkerCrashed(
+                    function, None, f"it sent data that is not a valid reply ({e})"
+                ) from None
+        return self._handle_reply(function, reply, args, kwargs)
+
+    def _wait_exit(self) -> int | None:
+        proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+        return self._kill()
+
+    def _handle_reply(self, function: str, reply: Any, args: Any, kwargs: dict) -> Any:
+        if type(reply) is not dict:
+            self._kill()
+            raise WorkerCrashed(function, None, "it sent a reply that is not a message")
+        mutated = reply.get("mutated")
+        if type(mutated) is list:
+            mirror_mutations(mutated, args, kwargs)
+        if "ok" in reply:
+            return reply["ok"]
+        kind = reply.get("error")
+        message = _str(reply.get("message"))
+        exc_type = _str(reply.get("exc_type"), "Exception")
+        tb = _lines(reply.get("traceback"))
+        if kind == "not_implemented":
+            raise NotImplementedBySubmission(function, message)
+        if kind == "missing":
+            raise MissingFunction(function)
+        if kind == "memory":
+            raise SubmissionMemoryError(function, message, tb, self.limits.memory_mb)
+        if kind == "raised":
+            raise SubmissionRaised(function, exc_type, message, tb)
+        if kind == "bad_return":
+            raise BadReturnValue(function, message)
+        if kind == "import":
+            raise self.import_error or SubmissionImportError(message)
+        if kind == "bad_request":
+            raise SandboxError(f"the worker rejected the call to {function}(): {message}")
+        raise BadReturnValue(function, f"unexpected reply ({kind!r}: {message})")
+
+
+# ----------------------------------------------------------------------------- mirroring
+
+
+def _merge(target: Any, new: Any) -> Any:
+    """Copy ``new`` into ``target`` in place where possible; return what to store."""
+    if type(target) is np.ndarray and type(new) is np.ndarray:
+        if target.shape == new.shape and target.flags.writeable:
+            np.copyto(target, new, casting="unsafe")
+            return target
+        return new
+    if isinstance(target, dict) and type(new) is dict:
+        for k in [k for k in target if k not in new]:
+            del target[k]
+        for k, v in new.items():
+            target[k] = _merge(target[k], v) if k in target else v
+        return target
+    if isinstance(target, list) and type(new) is list:
+        keep = min(len(target), len(new))
+        merged = [_merge(target[i], new[i]) for i in range(keep)]
+        target[:] = merged + new[keep:]
+        return target
+    return new
+
+
+def mirror_mutations(mutated: list, args: Any, kwargs: dict) -> None:
+    """Apply the worker's ``mutated`` list (``[[path, value], ...]``) to the caller's args."""
+    for entry in mutated[:10000]:
+        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not list:
+            continue
+        path, value = entry
+        if not path or path[0] not in ("a", "k"):
+            continue
+        parent: Any = None
+        key: Any = None
+        obj: Any = args if path[0] == "a" else kwargs
+        ok = True
+        for step in path[1:]:
+            if (isinstance(obj, (list, tuple)) and type(step) is int and 0 <= step < len(obj)) or (
+                isinstance(obj, dict) and type(step) is str and step in obj
+            ):
+                parent, key, obj = obj, step, obj[step]
+            else:
+                ok = False
+                break
+        if not ok or parent is None:
+            continue
+        merged = _merge(obj, value)
+        if merged is not obj and isinstance(parent, (list, dict)):
+            with contextlib.suppress(Exception):
+                parent[key] = merged
+
+
+# ----------------------------------------------------------------------------- the proxy
+
+
+class _RemoteFunction:
+    """``hw.<name>``: calling it calls the submission in the worker."""
+
+    def __init__(self, worker: Worker, name: str) -> None:
+        self._worker = worker
+        self.__name__ = name
+        self.__qualname__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._worker.call(self.__name__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<submitted function hw.{self.__name__}>"
+
+
+class SubmissionProxy:
+    """Looks like the imported ``hw`` module; every call runs in the sandboxed worker."""
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+
+    @property
+    def worker(self) -> Worker:
+        """The underlying :class:`Worker`."""
+        return self._worker
+
+    @property
+    def import_error(self) -> SubmissionImportError | None:
+        """``None``, or why hw.py could not be imported."""
+        if not self._worker.alive and self._worker.import_error is None:
+            with contextlib.suppress(SandboxError):
+                self._worker.start()
+        return self._worker.import_error
+
+    @property
+    def stats(self) -> WorkerStats:
+        """Call, restart and timeout counters."""
+        return self._worker.stats
+
+    def output_tail(self) -> str:
+        """What the submission printed so far (capped)."""
+        return self._worker.output_tail()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        err = self.import_error
+        if err is not None:
+            raise err
+        if name not in self._worker.functions:
+            raise MissingFunction(name)
+        return _RemoteFunction(self._worker, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._worker.functions))
+
+    def __repr__(self) -> str:
+        return f"<sandboxed submission {self._worker.submission_file}>"

@@ -1,0 +1,169 @@
+"""Exceptions a test sees when it calls the submission through the sandbox.
+
+Every one is a :class:`SubmissionError` whose ``str()`` is written for the student,
+and whose ``kind`` is a short id (``"timeout"``, ``"crash"``, ...) for reports.
+"""
+
+from __future__ import annotations
+
+import signal
+
+__all__ = [
+    "BadReturnValue",
+    "MissingFunction",
+    "NotImplementedBySubmission",
+    "SubmissionError",
+    "SubmissionImportError",
+    "SubmissionMemoryError",
+    "SubmissionRaised",
+    "SubmissionTimeout",
+    "WorkerCrashed",
+]
+
+
+class SubmissionError(Exception):
+    """Base class: something about the submitted code (not the grader) went wrong."""
+
+    kind = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotImplementedBySubmission(SubmissionError):
+    """The function still raises the stub's ``NotImplementedError``."""
+
+    kind = "not_implemented"
+
+    def __init__(self, function: str, detail: str = "") -> None:
+        msg = f"{function}() is not implemented yet (it raises NotImplementedError)"
+        if detail and detail.strip():
+            msg += f": {detail.strip()}"
+        super().__init__(msg)
+        self.function = function
+
+
+class SubmissionRaised(SubmissionError):
+    """The submitted function raised an exception."""
+
+    kind = "raised"
+
+    def __init__(
+        self, function: str, exc_type: str, exc_message: str, traceback_lines: list[str]
+    ) -> None:
+        self.function = function
+        self.exc_type = exc_type
+        self.exc_message = exc_message
+        self.traceback_lines = list(traceback_lines)
+        head = f"{function}() raised {exc_type}"
+        if exc_message:
+            head += f": {exc_message}"
+        if self.traceback_lines:
+            tb = "".join(self.traceback_lines).rstrip("\n")
+            head += "\nTraceback (your code only):\n" + tb
+        super().__init__(head)
+
+
+class SubmissionMemoryError(SubmissionRaised):
+    """The submission ran out of memory (MemoryError under the memory limit)."""
+
+    kind = "memory"
+
+    def __init__(
+        self, function: str, exc_message: str, traceback_lines: list[str], memory_mb: int
+    ) -> None:
+        super().__init__(function, "MemoryError", exc_message, traceback_lines)
+        self.message = (
+            f"{function}() ran out of memory (the limit is {memory_mb} MB)\n{self.message}"
+        )
+
+
+class SubmissionTimeout(SubmissionError):
+    """A call did not return within the per-call time limit."""
+
+    kind = "timeout"
+
+    def __init__(self, function: str, seconds: float, call_repr: str = "") -> None:
+        self.function = function
+        self.seconds = seconds
+        call = call_repr or f"{function}(...)"
+        super().__init__(
+            f"timed out after {seconds:g} s while calling {call} "
+            "(an infinite loop, or far too slow?)"
+        )
+
+
+def describe_exit(returncode: int | None, memory_mb: int | None = None) -> str:
+    """Human description of a worker's exit status, with a hint about the likely cause."""
+    if returncode is None:
+        return "the worker stopped answering"
+    if returncode < 0:
+        sig = -returncode
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        hints = {
+            "SIGKILL": "killed: most likely it exceeded the memory limit"
+            + (f" of {memory_mb} MB" if memory_mb else "")
+            + ", or the submission killed its own process",
+            "SIGSEGV": "segmentation fault (invalid memory access, e.g. through ctypes)",
+            "SIGBUS": "bus error (invalid memory access)",
+            "SIGABRT": "aborted (a C library detected an error)",
+            "SIGXCPU": "it used up its CPU time limit",
+            "SIGXFSZ": "it wrote a file larger than the file size limit",
+            "SIGFPE": "arithmetic fault in native code",
+            "SIGTERM": "terminated",
+        }
+        return f"{name}: {hints.get(name, 'killed by a signal')}"
+    return (
+        f"exit code {returncode}: the submission exited the worker "
+        "(os._exit / sys.exit / exit() in hw.py?)"
+    )
+
+
+class WorkerCrashed(SubmissionError):
+    """The worker process died (or broke the protocol) during a call."""
+
+    kind = "crash"
+
+    def __init__(self, function: str, returncode: int | None, detail: str = "") -> None:
+        self.function = function
+        self.returncode = returncode
+        what = detail or describe_exit(returncode)
+        super().__init__(f"the process running your code died while calling {function}(): {what}")
+
+
+class BadReturnValue(SubmissionError):
+    """The function returned something that is not plain data."""
+
+    kind = "bad_return"
+
+    def __init__(self, function: str, detail: str) -> None:
+        self.function = function
+        super().__init__(f"{function}() returned a value the grader cannot accept: {detail}")
+
+
+class MissingFunction(SubmissionError, AttributeError):
+    """hw.py has no (callable) attribute with that name."""
+
+    kind = "missing"
+
+    def __init__(self, function: str, detail: str = "") -> None:
+        self.function = function
+        super().__init__(detail or f"hw.py has no function named {function!r}")
+
+
+class SubmissionImportError(SubmissionError):
+    """hw.py could not be imported (syntax error, exception at import time, ...)."""
+
+    kind = "import"
+
+    def __init__(self, message: str, exc_type: str = "", line: int | None = None) -> None:
+        self.exc_type = exc_type
+        self.line = line
+        super().__init__(f"hw.py could not be imported: {message}")

@@ -1,0 +1,106 @@
+"""Finding and killing the processes a submission started (Linux ``/proc``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+
+def _proc_table() -> dict[int, tuple[int, int, str]]:
+    """pid -> (ppid, uid, state) for every process (from /proc)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("ascii", "replace")
+            uid = os.stat(f"/proc/{entry}").st_uid
+        except OSError:
+            continue
+        rest = stat[stat.rfind(")") + 2 :].split()
+        table[int(entry)] = (int(rest[1]), uid, rest[0])
+    return table
+
+
+def _has_token(pid: int, token: bytes) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return token in f.read()
+    except OSError:
+        return False
+
+
+def _descendants(root: int, token: bytes | None) -> set[int]:
+    """Live processes below ``root`` or carrying the worker's environment token."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in found:
+                found.add(c)
+                todo.append(c)
+    me = os.getpid()
+    if token is not None:
+        mine = os.getuid()
+        for pid, (_, uid, _) in table.items():
+            if uid == mine and pid != me and pid not in found and _has_token(pid, token):
+                found.add(pid)
+    found.add(root)
+    return {p for p in found if p in table and table[p][2] != "Z" and p != me}
+
+
+def kill_tree(root: int, token: bytes | None) -> None:
+    """Freeze then SIGKILL ``root``, its descendants and every process with ``token``."""
+    frozen: set[int] = set()
+    for _ in range(20):
+        pids = _descendants(root, token) - frozen
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGSTOP)
+        frozen |= pids
+    for pid in frozen:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def user_processes(uid: int) -> list[int]:
+    """Live (non-zombie) processes owned by ``uid``."""
+    return [p for p, (_, u, state) in _proc_table().items() if u == uid and state != "Z"]
+
+
+def kill_uid(uid: int, gid: int) -> None:
+    """Kill every process of ``uid`` (needs root): a child becomes ``uid`` and kill(-1)s."""
+    for _ in range(50):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            code = 0
+            try:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+                for _ in range(100):
+                    os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                code = 0
+            except BaseException:
+                code = 1
+            os._exit(code)
+        os.waitpid(pid, 0)
+        if not user_processes(uid):
+            return
+        time.sleep(0.01)
+
+
+def count_user_processes(uid: int) -> int:
+    try:
+        return sum(1 for _, (_, u, _) in _proc_table().items() if u == uid)
+    except OSError:
+        return 0
