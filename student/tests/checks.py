@@ -325,6 +325,7 @@ def assert_close(
     Raises:
         AssertionError: with a message for the student.
     """
+    __tracebackhide__ = True  # pytest: show the failing test, not this helper
     opts = {"rtol": rtol, "atol": atol, "show_expected": show_expected}
     try:
         _compare(got, expected, "result", opts)
@@ -393,11 +394,13 @@ def assert_gradient_matches(
     Raises:
         AssertionError: with a message for the student.
     """
+    __tracebackhide__ = True
     x = np.asarray(x, dtype=np.float64)
     numeric = reference_numerical_gradient(f, x, h)
     text_inputs = format_inputs(inputs)
 
     def fail(text: str) -> None:
+        __tracebackhide__ = True
         raise AssertionError(f"{name}: {text}" + (f"\n{text_inputs}" if text_inputs else ""))
 
     if not isinstance(analytic, np.ndarray) and not _is_scalar(analytic):
@@ -499,6 +502,7 @@ def assert_unchanged(before: Any, after: Any, *, name: str, arg: str) -> None:
         name: the function under test.
         arg: the argument's name, e.g. ``"z"``.
     """
+    __tracebackhide__ = True
     change = _same(before, after)
     if change:
         raise AssertionError(
