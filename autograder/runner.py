@@ -1,0 +1,179 @@
+"""Grade one submission: find hw.py, run the tests in-process with the grading plugin.
+
+:func:`grade_submission` runs ``pytest.main`` in this (trusted) process over
+``autograder/hidden_tests`` and ``student/tests`` with :class:`GradingPlugin`; the
+submission itself only ever runs in the sandbox worker the plugin starts. The run is
+isolated from the user's environment: our own config file and rootdir, no conftest
+(``student/tests/conftest.py`` imports hw.py in-process, it must not run here), no cache,
+no third-party plugins except Hypothesis', no ``PYTEST_ADDOPTS``. ``student/tests`` is put
+on ``sys.path`` so the tests can ``import checks`` / ``import testfuncs``.
+
+It always returns (and writes, when asked) a valid results.json dict: an engine failure
+becomes :func:`autograder.results.failure_results`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder import paths
+from autograder.config import AssignmentConfig, load_config
+from autograder.results import failure_results, to_gradescope, write_results
+from autograder.submission import SubmissionNotFound, find_submission
+
+#: Environment variables that would let the user's setup change how pytest runs.
+_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+
+
+@dataclass
+class GradeRun:
+    """The outcome of one grading run: results.json dict and pytest's own log."""
+
+    results: dict[str, Any]
+    log: str
+    engine_error: str | None = None
+
+
+def pytest_args(test_dirs: Sequence[Path]) -> list[str]:
+    """The pinned pytest command line of a grading run (without the plugin)."""
+    return [
+        "-q",
+        "--rootdir",
+        str(paths.ROOT),
+        "-c",
+        str(paths.ASSIGNMENT_TOML),  # pin the config file: the user's pytest.ini is ignored
+        "--noconftest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:xdist",
+        "-p",
+        "_hypothesis_pytestplugin",
+        "--import-mode=importlib",
+        "--assert=plain",  # no rewritten asserts: they would quote hidden test source
+        "--continue-on-collection-errors",
+        "--capture=fd",
+        "-o",
+        "python_files=test_*.py",
+        "-o",
+        "python_classes=Test*",
+        "-o",
+        "python_functions=test_*",
+        "-o",
+        "console_output_style=classic",
+        *[str(d) for d in test_dirs],
+    ]
+
+
+@contextlib.contextmanager
+def _isolated(extra_path: Path) -> Iterator[None]:
+    """sys.path gets ``extra_path`` first; pytest env variables are set aside; all restored."""
+    saved_env = {k: os.environ.pop(k) for k in _PYTEST_ENV if k in os.environ}
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    saved_show = os.environ.get("AUTOGRADER_SHOW_EXPECTED")
+    saved_path = list(sys.path)
+    sys.path.insert(0, str(extra_path))
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        os.environ.update(saved_env)
+        if saved_show is None:
+            os.environ.pop("AUTOGRADER_SHOW_EXPECTED", None)
+        else:
+            os.environ["AUTOGRADER_SHOW_EXPECTED"] = saved_show
+        checks = sys.modules.get("checks")
+        if checks is not None and hasattr(checks, "SHOW_EXPECTED"):
+            checks.SHOW_EXPECTED = True
+
+
+def run_grading(
+    submission: str | Path,
+    config: AssignmentConfig | None = None,
+    functions: list[str] | None = None,
+    *,
+    test_dirs: Sequence[Path] | None = None,
+    hidden_dir: Path = paths.HIDDEN_TESTS,
+    proxy_factory: Callable[[Path, AssignmentConfig], Any] | None = None,
+) -> GradeRun:
+    """Grade ``submission``; never raises for a problem of the submission or the engine."""
+    import pytest
+
+    from autograder.plugin import GradingPlugin
+
+    start = time.monotonic()
+    log = io.StringIO()
+    try:
+        cfg = config if config is not None else load_config()
+        dirs = [Path(d) for d in (test_dirs or (hidden_dir, paths.STUDENT_TESTS))]
+        dirs = [d for d in dirs if d.is_dir()]
+        if not dirs:
+            raise RuntimeError("no test folder found (autograder/hidden_tests, student/tests)")
+        with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+            try:
+                hw: Path | None = find_submission(submission, extract_dir=Path(tmp) / "zip")
+                problem = None
+            except SubmissionNotFound as exc:
+                hw, problem = None, str(exc)
+            plugin = GradingPlugin(
+                cfg,
+                hw,
+                submission_problem=problem,
+                functions=functions,
+                proxy_factory=proxy_factory,
+                hidden_dir=hidden_dir,
+            )
+            with (
+                _isolated(paths.STUDENT_TESTS),
+                contextlib.redirect_stdout(log),
+                contextlib.redirect_stderr(log),
+            ):
+                code = pytest.main(pytest_args(dirs), plugins=[plugin])
+        if plugin.engine_errors:
+            message = "The grading tests are misconfigured:\n" + "\n".join(plugin.engine_errors)
+            return GradeRun(
+                failure_results(message, time.monotonic() - start), log.getvalue(), message
+            )
+        if int(code) in (2, 3, 4) and not plugin.items:  # interrupted, internal, usage error
+            message = f"pytest could not run the grading tests (exit code {int(code)})"
+            return GradeRun(
+                failure_results(message, time.monotonic() - start), log.getvalue(), message
+            )
+        return GradeRun(to_gradescope(plugin.result()), log.getvalue())
+    except Exception as exc:  # the engine itself failed: still a valid results.json
+        message = f"{type(exc).__name__}: {exc}"
+        detail = traceback.format_exc()
+        return GradeRun(
+            failure_results(message, time.monotonic() - start), log.getvalue() + detail, message
+        )
+
+
+def grade_submission(
+    submission: str | Path,
+    results_path: str | Path | None = None,
+    config: AssignmentConfig | None = None,
+    functions: list[str] | None = None,
+) -> dict[str, Any]:
+    """Grade ``submission`` (hw.py, a folder or a .zip); return the results.json dict.
+
+    Writes it to ``results_path`` too when given (atomically). ``functions`` restricts
+    grading to those functions' tests: the other tests are omitted from the results (not
+    listed), so the maximum is the sum of those functions' points.
+    """
+    run = run_grading(submission, config, functions)
+    if results_path is not None:
+        write_results(results_path, run.results)
+    return run.results

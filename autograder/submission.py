@@ -1,0 +1,173 @@
+"""Find the submitted ``hw.py``: a file, a folder holding it, or a .zip.
+
+:func:`find_submission` accepts
+
+* a ``.py`` file (whatever its name: ``hw (1).py`` is still the homework);
+* a folder: its top-level ``hw.py``; else the one ``hw.py`` nested in sub-folders (the
+  shallowest, when it is the only one at its depth); else its only ``.py`` file;
+* a ``.zip``: its ``.py`` members are extracted safely (no absolute paths, no ``..``, no
+  links, limits on member count and sizes) and the result is searched like a folder.
+
+Anything else (missing, empty, several candidates, corrupt zip) raises
+:class:`SubmissionNotFound`, whose message is written for the student: the runner turns
+it into a whole-submission entry of results.json, never a crash.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from autograder.paths import SUBMISSION_FILENAME
+
+#: Most members a submitted zip may hold.
+MAX_ZIP_MEMBERS = 2000
+#: Largest extracted size of one ``.py`` member, and of all of them together (bytes).
+MAX_MEMBER_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 20 * 1024 * 1024
+#: Folders never searched (editor, OS and tool debris).
+IGNORED_DIRS = frozenset({"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "venv"})
+
+
+class SubmissionNotFound(Exception):
+    """No single ``hw.py`` could be found in what was submitted (message for the student)."""
+
+
+def _ignored(path: Path, root: Path) -> bool:
+    parts = path.relative_to(root).parts
+    return any(p in IGNORED_DIRS or p.startswith(".") for p in parts)
+
+
+def _candidates(root: Path, pattern: str) -> list[Path]:
+    found = [
+        p
+        for p in root.rglob(pattern)
+        if p.is_file() and not p.is_symlink() and not _ignored(p, root)
+    ]
+    return sorted(found, key=lambda p: (len(p.relative_to(root).parts), str(p)))
+
+
+def _listing(paths: list[Path], root: Path, limit: int = 8) -> str:
+    names = [str(p.relative_to(root)) for p in paths[:limit]]
+    more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
+    return ", ".join(names) + more
+
+
+def find_in_folder(folder: Path, shown_as: str | None = None) -> Path:
+    """The homework file in ``folder`` (rules in the module docstring)."""
+    shown = shown_as or str(folder)
+    top = folder / SUBMISSION_FILENAME
+    if top.is_file() and not top.is_symlink():
+        return top
+    named = _candidates(folder, SUBMISSION_FILENAME)
+    if named:
+        depth = len(named[0].relative_to(folder).parts)
+        shallowest = [p for p in named if len(p.relative_to(folder).parts) == depth]
+        if len(shallowest) == 1:
+            return shallowest[0]
+        raise SubmissionNotFound(
+            f"found several {SUBMISSION_FILENAME} files in {shown}: "
+            f"{_listing(shallowest, folder)}; submit exactly one"
+        )
+    scripts = _candidates(folder, "*.py")
+    if len(scripts) == 1:
+        return scripts[0]
+    if scripts:
+        raise SubmissionNotFound(
+            f"no {SUBMISSION_FILENAME} in {shown}, and several other .py files "
+            f"({_listing(scripts, folder)}): name your homework file {SUBMISSION_FILENAME}"
+        )
+    raise SubmissionNotFound(f"no {SUBMISSION_FILENAME} (and no .py file at all) in {shown}")
+
+
+def _safe_member_path(name: str) -> PurePosixPath | None:
+    """The relative path of a zip member, or None when it must not be extracted."""
+    normalized = name.replace("\\", "/")
+    pure = PurePosixPath(normalized)
+    if normalized.startswith("/") or pure.is_absolute() or ".." in pure.parts:
+        return None
+    if pure.parts and ":" in pure.parts[0]:  # a Windows drive letter
+        return None
+    return pure
+
+
+def extract_zip(archive: Path, dest: Path) -> Path:
+    """Extract the ``.py`` members of ``archive`` into ``dest`` safely; returns ``dest``.
+
+    Raises :class:`SubmissionNotFound` for a corrupt archive, a member that would land
+    outside ``dest`` (absolute path, ``..``, link), or one over the size/count limits.
+    """
+    shown = archive.name
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SubmissionNotFound(f"{shown} is not a valid zip file ({exc})") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise SubmissionNotFound(
+                f"{shown} holds {len(members)} files (at most {MAX_ZIP_MEMBERS} are accepted)"
+            )
+        total = 0
+        dest.mkdir(parents=True, exist_ok=True)
+        for info in members:
+            if info.is_dir() or not info.filename.endswith(".py"):
+                continue
+            rel = _safe_member_path(info.filename)
+            mode = info.external_attr >> 16
+            if rel is None or stat.S_ISLNK(mode):
+                raise SubmissionNotFound(
+                    f"{shown} contains an unsafe entry {info.filename!r} "
+                    "(absolute path, '..' or link): zip the file itself"
+                )
+            target = dest.joinpath(*rel.parts)
+            if dest.resolve() not in target.resolve().parents:
+                raise SubmissionNotFound(f"{shown} contains an unsafe entry {info.filename!r}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            try:
+                with zf.open(info) as src, open(target, "wb") as out:
+                    while chunk := src.read(64 * 1024):
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+                            raise SubmissionNotFound(
+                                f"{shown} is too large once extracted ({info.filename!r}); "
+                                f"the limit is {MAX_MEMBER_BYTES // 2**20} MB per file"
+                            )
+                        out.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+                raise SubmissionNotFound(f"{shown} is corrupt ({info.filename}: {exc})") from None
+    return dest
+
+
+def find_submission(path: str | Path, extract_dir: str | Path | None = None) -> Path:
+    """The homework file of a submission: ``path`` is a .py file, a folder or a .zip.
+
+    A zip is extracted into ``extract_dir`` (a new temporary folder when None; the caller
+    then owns it: it is the returned file's ancestor). Raises :class:`SubmissionNotFound`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionNotFound(f"nothing was submitted: {path} does not exist")
+    if path.is_dir():
+        return find_in_folder(path, path.name or str(path))
+    if path.suffix == ".py":
+        return path
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        made = extract_dir is None
+        dest = Path(tempfile.mkdtemp(prefix="submission-")) if made else Path(extract_dir)
+        try:
+            extract_zip(path, dest)
+            return find_in_folder(dest, path.name)
+        except BaseException:
+            if made:
+                shutil.rmtree(dest, ignore_errors=True)
+            raise
+    raise SubmissionNotFound(
+        f"{path.name} is not a Python file: submit {SUBMISSION_FILENAME} "
+        "(or a folder or .zip holding it)"
+    )
