@@ -142,6 +142,18 @@ def quarantine_submission(submission_dir: Path, staging_dir: Path, source_dir: P
     return moved
 
 
+def engine_input(staging_dir: Path) -> Path:
+    """What to hand the engine: the folder, or the zip when the student's upload is one zip.
+
+    (Gradescope may deliver an uploaded .zip unpacked or as is; either way the engine sees
+    what ``autograder run`` would see for the same upload.)
+    """
+    entries = list(staging_dir.iterdir())
+    if len(entries) == 1 and entries[0].is_file() and entries[0].suffix.lower() == ".zip":
+        return entries[0]
+    return staging_dir
+
+
 def run_engine(
     source_dir: Path, submission: Path, results_path: Path, timeout: float = DEFAULT_TIMEOUT
 ) -> dict[str, Any]:
@@ -212,7 +224,10 @@ class EnginePlugin(AbstractOtterPlugin):
             self.moved = quarantine_submission(ag_dir / "submission", staging, ag_dir / "source")
             timeout = float(self.plugin_config.get("timeout", DEFAULT_TIMEOUT))
             self.results = run_engine(
-                ag_dir / "source", staging, results_dir / ENGINE_RESULTS_NAME, timeout
+                ag_dir / "source",
+                engine_input(staging),
+                results_dir / ENGINE_RESULTS_NAME,
+                timeout,
             )
         except Exception as exc:  # a grader bug must still give Gradescope a result
             self.results = error_results(f"the otter plugin failed: {exc!r}")
