@@ -299,6 +299,8 @@ class Worker:
             "VECLIB_MAXIMUM_THREADS": "1",
             TOKEN_VAR: self._token,
         }
+        if self._jail is not None:
+            env.update(self._jail.extra_env)
         return python, home, worker, paths, env
 
     def _uid_gid(self) -> tuple[int, int] | None:

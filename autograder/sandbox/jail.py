@@ -13,18 +13,40 @@ holding only:
 * a writable ``/tmp`` and the private directory with ``worker.py``, ``wire.py``,
   ``testfuncs.py`` and ``hw.py``.
 
-No ``/proc``, no ``/dev`` beyond ``null``/``zero``/``urandom``-less essentials, no
-solutions, hidden tests or results.
+There is no ``/proc``, no ``/dev``, no solutions, hidden tests or results in its view.
+
+Layout (``STATE_DIR``, root-owned, default ``/var/cache/music-ai-autograder``)::
+
+    uids/<uid>.lock          one flock per leased uid (parallel graders never share one)
+    runtime-<key>/           the chroot root, built once per interpreter + NumPy version
+        root/.pyenv/...      the runtime at its original absolute paths (hard links)
+        usr/lib/...          shared libraries and the loader
+        w/<id>/              one private dir per worker: root:<gid> 0750, files 0640,
+            tmp/             the only writable place (<uid> 0700)
+
+If ``chroot`` is not permitted (EPERM), the worker runs the same runtime copy by its
+host path, as the dedicated uid, with ``LD_LIBRARY_PATH`` pointing into the copy; it
+can then see world-readable host files (``Jail.chrooted`` is False and ``note`` says so).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import pwd
-from dataclasses import dataclass
+import re
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from autograder.sandbox.procs import kill_uid, user_processes
 
@@ -77,3 +99,299 @@ def lease_uid() -> UidLease:
             kill_uid(uid, uid)
         return UidLease(uid, fd)
     raise RuntimeError("no free uid in 61000-61999 for the sandbox")
+
+
+# ------------------------------------------------------------------------- the runtime copy
+
+_STDLIB_SKIP = {
+    "test",
+    "idlelib",
+    "tkinter",
+    "turtledemo",
+    "ensurepip",
+    "site-packages",
+    "dist-packages",
+    "lib2to3",
+    "pydoc_data",
+}
+_LDD_LINE = re.compile(r"(?:=>\s*)?(/\S+)\s+\(0x")
+
+
+class _TreeBuilder:
+    """Replicates host paths (files, symlinks, directories) under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.elves: list[str] = []
+        self.done: set[str] = set()
+
+    def _mkdir(self, inside: str) -> None:
+        p = self.root / inside.lstrip("/")
+        if not p.is_dir():
+            p.mkdir(parents=True, exist_ok=True)
+        os.chmod(p, 0o755)
+
+    def _place(self, src: str, dst: Path) -> None:
+        st = os.lstat(src)
+        safe = st.st_uid == 0 and not (st.st_mode & 0o6022)
+        if safe:
+            try:
+                os.link(src, dst)
+                return
+            except OSError:
+                pass
+        shutil.copyfile(src, dst)
+        os.chmod(dst, 0o755 if st.st_mode & 0o111 else 0o644)
+
+    def add(self, path: str, depth: int = 0) -> None:
+        """Replicate ``path`` (a file or a symlink chain, with its parent dirs)."""
+        if path in self.done or depth > 40:
+            return
+        self.done.add(path)
+        parts = Path(path).parts
+        cur = "/"
+        for i, part in enumerate(parts[1:], start=1):
+            nxt = os.path.join(cur, part)
+            jail_p = self.root / nxt.lstrip("/")
+            if os.path.islink(nxt):
+                target = os.readlink(nxt)
+                if not os.path.lexists(jail_p):
+                    self._mkdir(cur)
+                    os.symlink(target, jail_p)
+                resolved = os.path.normpath(os.path.join(cur, target))
+                self.add(os.path.join(resolved, *parts[i + 1 :]), depth + 1)
+                return
+            if i == len(parts) - 1 and not os.path.isdir(nxt):
+                self._mkdir(cur)
+                if not os.path.lexists(jail_p):
+                    self._place(nxt, jail_p)
+                    if _is_elf(nxt):
+                        self.elves.append(nxt)
+                return
+            cur = nxt
+        self._mkdir(path)
+
+    def add_tree(self, top: str, skip: set[str] = frozenset(), skip_tests: bool = False) -> None:
+        """Replicate a directory tree (real paths), minus ``skip`` names at the top."""
+        self._mkdir(top)
+        for dirpath, dirnames, filenames in os.walk(top):
+            if dirpath == top:
+                dirnames[:] = [d for d in dirnames if d not in skip and not d.startswith("config-")]
+            if skip_tests:
+                dirnames[:] = [d for d in dirnames if d not in ("tests", "test")]
+            self._mkdir(dirpath)
+            for name in filenames:
+                src = os.path.join(dirpath, name)
+                if os.path.islink(src):
+                    dst = self.root / src.lstrip("/")
+                    if not os.path.lexists(dst):
+                        os.symlink(os.readlink(src), dst)
+                    continue
+                if os.path.isfile(src):
+                    self.add(src)
+
+    def add_shared_libraries(self) -> None:
+        """Add every library the copied ELF files need (``ldd``), and the loader."""
+        seen: set[str] = set()
+        todo = list(self.elves)
+        while todo:
+            batch, todo = todo[:64], todo[64:]
+            out = subprocess.run(
+                ["ldd", *batch], capture_output=True, text=True, check=False, env={"LC_ALL": "C"}
+            ).stdout
+            for m in _LDD_LINE.finditer(out):
+                lib = m.group(1)
+                if lib in seen:
+                    continue
+                seen.add(lib)
+                before = len(self.elves)
+                self.add(lib)
+                todo.extend(self.elves[before:])
+        for extra in ("libgcc_s.so.1",):  # dlopen()ed by glibc for thread cancellation
+            for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"):
+                if os.path.exists(os.path.join(d, extra)):
+                    self.add(os.path.join(d, extra))
+                    break
+
+
+def _is_elf(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def _runtime_key(python: str) -> str:
+    numpy_dir = Path(np.__file__).resolve().parent
+    blob = "|".join(
+        [
+            os.path.realpath(python),
+            sys.version,
+            np.__version__,
+            str(numpy_dir),
+            str(os.stat(os.path.realpath(python)).st_mtime_ns),
+            "v1",
+        ]
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def state_dir() -> Path:
+    """The root-owned state directory (0711: traversable, not listable)."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    st = STATE_DIR.stat()
+    if st.st_uid != 0 or not stat.S_ISDIR(st.st_mode):
+        raise PermissionError(f"{STATE_DIR} is not a root-owned directory")
+    os.chmod(STATE_DIR, 0o711)
+    return STATE_DIR
+
+
+def runtime_root(python: str | None = None) -> Path:
+    """The cached runtime tree for this interpreter + NumPy (built on first use)."""
+    python = os.path.realpath(python or sys.executable)
+    base = state_dir()
+    root = base / f"runtime-{_runtime_key(python)}"
+    if (root / ".complete").exists():
+        return root
+    lock_fd = os.open(base / f"{root.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        if (root / ".complete").exists():
+            return root
+        tmp = base / f"{root.name}.building-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(mode=0o755)
+        os.chmod(tmp, 0o755)
+        tb = _TreeBuilder(tmp)
+        tb.add(python)
+        tb.add_tree(os.path.realpath(sysconfig.get_paths()["stdlib"]), _STDLIB_SKIP)
+        dynload = os.path.realpath(sysconfig.get_paths()["platstdlib"])
+        if dynload != os.path.realpath(sysconfig.get_paths()["stdlib"]):
+            tb.add_tree(dynload, _STDLIB_SKIP)
+        numpy_pkg = Path(np.__file__).resolve().parent
+        tb.add_tree(str(numpy_pkg), skip_tests=True)
+        libs = numpy_pkg.parent / "numpy.libs"
+        if libs.is_dir():
+            tb.add_tree(str(libs.resolve()))
+        tb.add_shared_libraries()
+        (tmp / "w").mkdir(mode=0o711)
+        os.chmod(tmp / "w", 0o711)
+        (tmp / ".complete").write_text(python + "\n")
+        if root.exists():
+            shutil.rmtree(root)
+        os.rename(tmp, root)
+        return root
+    finally:
+        os.close(lock_fd)
+
+
+_CHROOT_OK: bool | None = None
+
+
+def chroot_permitted(root: Path) -> bool:
+    """Whether this process may chroot (tried once in a forked child)."""
+    global _CHROOT_OK
+    if _CHROOT_OK is None:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                os.chroot(root)
+                os._exit(0)
+            except BaseException:
+                os._exit(1)
+        _CHROOT_OK = os.waitpid(pid, 0)[1] == 0
+    return _CHROOT_OK
+
+
+# ------------------------------------------------------------------------- one jail
+
+
+@dataclass
+class Jail:
+    """One worker's view: the shared runtime root plus its own private directory."""
+
+    root: Path | None  # chroot() target; None when chroot is not permitted
+    runtime: Path
+    private: Path  # host path of the private dir
+    lease: UidLease
+    inside_python: str
+    inside_private: str
+    inside_tmp: str
+    inside_numpy_dir: str
+    note: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def uid(self) -> int:
+        """The dedicated unprivileged uid."""
+        return self.lease.uid
+
+    @property
+    def gid(self) -> int:
+        """Its gid (same number)."""
+        return self.lease.uid
+
+    @property
+    def chrooted(self) -> bool:
+        """True when the worker is chrooted (False: the EPERM fallback)."""
+        return self.root is not None
+
+    def cleanup(self) -> None:
+        """Kill the uid's processes, remove the private dir, free the uid."""
+        self.lease.release()
+        shutil.rmtree(self.private, ignore_errors=True)
+
+
+def build_jail(files: dict[str, Path], python: str | None = None) -> Jail:
+    """Make a jail holding ``files`` (name -> host path) in a fresh private dir."""
+    python = os.path.realpath(python or sys.executable)
+    runtime = runtime_root(python)
+    lease = lease_uid()
+    uid = gid = lease.uid
+    wid = secrets.token_hex(8)
+    private = runtime / "w" / wid
+    try:
+        private.mkdir(mode=0o750)
+        os.chown(private, 0, gid)
+        os.chmod(private, 0o750)
+        for name, src in files.items():
+            dst = private / name
+            shutil.copyfile(src, dst)
+            os.chown(dst, 0, gid)
+            os.chmod(dst, 0o640)
+        (private / "tmp").mkdir(mode=0o700)
+        os.chown(private / "tmp", uid, gid)
+    except BaseException:
+        shutil.rmtree(private, ignore_errors=True)
+        lease.release()
+        raise
+    numpy_dir = str(Path(np.__file__).resolve().parents[1])
+    if chroot_permitted(runtime):
+        inside = f"/w/{wid}"
+        return Jail(
+            root=runtime,
+            runtime=runtime,
+            private=private,
+            lease=lease,
+            inside_python=python,
+            inside_private=inside,
+            inside_tmp=f"{inside}/tmp",
+            inside_numpy_dir=numpy_dir,
+            note=f"chroot jail {runtime}, uid {uid}",
+        )
+    prefix = str(runtime)
+    libdir = sysconfig.get_config_var("LIBDIR") or ""
+    return Jail(
+        root=None,
+        runtime=runtime,
+        private=private,
+        lease=lease,
+        inside_python=prefix + python,
+        inside_private=str(private),
+        inside_tmp=str(private / "tmp"),
+        inside_numpy_dir=prefix + numpy_dir,
+        note=f"NO chroot (not permitted): runtime copy {runtime}, uid {uid}; "
+        "the submission can read world-readable files of the host",
+        extra_env={"LD_LIBRARY_PATH": prefix + os.path.realpath(libdir)} if libdir else {},
+    )
