@@ -77,7 +77,9 @@ def softmax_backward(z, upstream, axis=-1):
 
         dL/dz_j = s_j * (g_j - sum_i g_i s_i)
 
-    This is the Jacobian-vector product without building the (C, C) Jacobian.
+    This is the Jacobian-vector product without building the (C, C) Jacobian:
+    backprop never needs full Jacobians, only their products with the upstream
+    gradient, which is what makes it cheap.
 
     Args:
         z: logits, any shape (e.g. (N, C)).
@@ -121,7 +123,9 @@ def mae_grad(y_pred, y):
     dL/dy_pred_i = sign(y_pred_i - y_i) / n,   n = y.size,   sign(0) = 0
 
     (|x| has no derivative at 0; like PyTorch we use the subgradient 0 there.)
-    The 1/n comes from the mean reduction.
+    The 1/n comes from the mean reduction. Every element gets a push of the same
+    size 1/n whatever the size of its error, which is why L1 is robust to
+    outliers (and why it does not slow down near the optimum).
 
     Args:
         y_pred: predictions, any shape.
@@ -157,6 +161,10 @@ def mse_grad(y_pred, y):
     """Gradient of ``mse_loss`` with respect to y_pred.
 
     dL/dy_pred_i = 2 (y_pred_i - y_i) / n,   n = y.size
+
+    The push is proportional to the error: large errors are corrected fast, and
+    the steps shrink by themselves near the optimum. Do not forget the 2 (from
+    the square) or the 1/n (from the mean).
 
     Args:
         y_pred: predictions, any shape.
@@ -296,6 +304,9 @@ def one_hot(labels, num_classes):
 
     out[i, j] = 1 if labels[i] == j else 0
 
+    The one-hot vector is the target distribution of cross entropy: all the
+    probability mass on the correct class.
+
     Args:
         labels: (N,) integer array, values in {0, ..., num_classes-1}.
         num_classes: C, the number of columns.
@@ -334,6 +345,10 @@ def sigmoid_backward(x, upstream):
 
     With s = sigmoid(x): ds/dx = s (1 - s), so  dL/dx = upstream * s * (1 - s).
 
+    s (1 - s) is at most 0.25 (at x = 0) and nearly 0 for large |x|: a saturated
+    sigmoid passes almost no gradient back, the "vanishing gradient" problem.
+    Reuse your stable ``sigmoid`` so this is stable too.
+
     Args:
         x: the sigmoid's input, any shape.
         upstream: dL/ds, same shape as x.
@@ -347,6 +362,9 @@ def sigmoid_backward(x, upstream):
 
 def relu(x):
     """Rectified linear unit, elementwise: relu(x) = max(x, 0).
+
+    Cheap, and it does not saturate for positive inputs (its slope stays 1),
+    which is why deep networks train much faster with ReLU than with sigmoids.
 
     Args:
         x: array of any shape.
@@ -378,8 +396,9 @@ def relu_backward(x, upstream):
 def linear_forward(x, W, b):
     """Fully connected (affine) layer: out = x W + b.
 
-    Note the orientation: rows of x are examples, so this is x @ W (PyTorch's
-    ``F.linear`` stores the transpose, x @ W.T).
+    Each output is a weighted sum of the inputs plus a bias. Note the
+    orientation: rows of x are examples, so this is x @ W (PyTorch's
+    ``F.linear`` stores the transpose, x @ W.T); b is broadcast to every row.
 
     Args:
         x: (N, D) inputs.
@@ -453,6 +472,11 @@ def init_two_layer_net(n_in, n_hidden, n_out, seed=0, scale=0.01):
 def two_layer_net_forward(params, X):
     """Forward pass of the two-layer net: logits = relu(X W1 + b1) W2 + b2.
 
+    Linear layer (N, D) -> (N, H), ReLU, linear layer (N, H) -> (N, C). Without
+    the ReLU in between, the two layers would collapse into a single linear
+    map; the non-linearity is what lets the net learn curved decision
+    boundaries. Reuse ``linear_forward`` and ``relu``.
+
     Args:
         params: dict W1 (D, H), b1 (H,), W2 (H, C), b2 (C,).
         X: (N, D) inputs.
@@ -520,6 +544,10 @@ def predict(params, X):
 
 def gd_step(param, grad, lr):
     """One step of (stochastic) gradient descent: theta <- theta - lr * g.
+
+    The negative gradient is the direction in which the loss decreases fastest;
+    the learning rate lr trades speed (large steps) against stability (too
+    large and the loss oscillates or diverges).
 
     Args:
         param: theta, any shape.
