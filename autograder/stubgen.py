@@ -23,6 +23,8 @@ import re
 import sys
 from pathlib import Path
 
+from autograder import paths
+
 BEGIN_SOLUTION = "# BEGIN SOLUTION"
 END_SOLUTION = "# END SOLUTION"
 BEGIN_INSTRUCTOR = "# BEGIN INSTRUCTOR ONLY"
@@ -42,7 +44,7 @@ _ENDS = {end: begin for begin, end in _BLOCKS.items()}
 
 def default_root() -> Path:
     """The project root (the folder holding ``solutions/`` and ``student/``)."""
-    return Path(__file__).resolve().parents[1]
+    return paths.ROOT
 
 
 def _marker(line: str, lineno: int) -> str | None:
