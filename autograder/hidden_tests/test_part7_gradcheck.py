@@ -1,0 +1,109 @@
+"""Hidden tests, part 7: numerical gradient and relative error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.hidden_tests import strategies as hs
+from autograder.hidden_tests.agreement import (
+    agree,
+    checks,
+    immutability_case,
+    run_immutability,
+    testfuncs,
+)
+
+
+@st.composite
+def function_and_point(draw):
+    """A named test function (``testfuncs.make``) and a float64 point x of any shape."""
+    shape = draw(hs.shapes(min_dims=1, max_dims=3, max_side=4))
+    x = draw(hs.float_arrays(shape, -3.0, 3.0))
+    n = x.size
+    name = draw(st.sampled_from(["sum_of_squares", "cubic", "quadratic", "sin_dot", "logsumexp",
+                                 "softmax_cross_entropy"]))
+    rng = np.random.default_rng(draw(hs.seeds))
+    if name == "cubic":
+        f = testfuncs.make("cubic", c=float(rng.uniform(-2.0, 2.0)))
+    elif name == "quadratic":
+        f = testfuncs.make("quadratic", A=rng.normal(size=(n, n)), b=rng.normal(size=n))
+    elif name == "sin_dot":
+        f = testfuncs.make("sin_dot", w=rng.normal(size=shape))
+    elif name == "softmax_cross_entropy":
+        x = x.reshape(shape[0], -1)
+        f = testfuncs.make("softmax_cross_entropy",
+                           labels=rng.integers(0, x.shape[1], size=x.shape[0]))
+    else:
+        f = testfuncs.make(name)
+    return f, x
+
+
+@pytest.mark.grades("numerical_gradient", weight=3)
+@given(function_and_point())
+def test_numerical_gradient_matches_analytic_gradients(hw, case):
+    f, x = case
+    got = hw.numerical_gradient(f, x.copy())
+    inputs = {"f": f, "x": x}
+    checks.assert_close(isinstance(got, np.ndarray) and got.dtype == np.float64, True,
+                        name="numerical_gradient returns a float64 array", inputs=inputs)
+    checks.assert_close(got, f.gradient(x), rtol=1e-5, atol=1e-7,
+                        name="numerical_gradient vs the exact gradient", inputs=inputs)
+
+
+@pytest.mark.grades("numerical_gradient", weight=2)
+@given(function_and_point(), st.sampled_from([None, 1e-5, 1e-3, 0.05]))
+def test_numerical_gradient_agrees_with_solution_for_any_h(hw, ref, case, h):
+    f, x = case
+    kwargs = {} if h is None else {"h": h}
+    agree(hw, ref, "numerical_gradient", f, x, names=("f", "x"), **kwargs)
+
+
+@pytest.mark.grades("numerical_gradient", weight=1)
+@given(function_and_point())
+def test_numerical_gradient_leaves_x_unchanged(hw, ref, case):
+    f, x = case
+    run_immutability(hw, ref, "numerical_gradient", (f, x), {})
+
+
+@st.composite
+def pairs(draw):
+    shape = draw(hs.shapes(max_dims=3))
+    specials = (1e-9, -1e-9, 5e-9, 1e-12, 0.0)
+    a = draw(hs.float_arrays(shape, -10.0, 10.0, specials))
+    b = draw(st.one_of(hs.float_arrays(shape, -10.0, 10.0, specials),
+                       st.just(a + draw(hs.float_arrays(shape, -1e-6, 1e-6, (0.0,))))))
+    return a, b
+
+
+@pytest.mark.grades("relative_error", weight=2)
+@given(pairs())
+def test_relative_error_agrees_with_solution(hw, ref, case):
+    agree(hw, ref, "relative_error", *case, names=("a", "b"))
+
+
+@pytest.mark.grades("relative_error", weight=1)
+@pytest.mark.parametrize("a,b", [
+    ([0.0, 0.0], [0.0, 0.0]),
+    ([1e-9], [0.0]),
+    ([1.0, 0.0], [1.0, 1e-10]),
+    ([[2.0, -3.0], [4e-9, 1.0]], [[2.0, 3.0], [0.0, 1.5]]),
+    ([1, 2, 3], [1, 2, 4]),
+])
+def test_relative_error_exact_formula_with_1e_8_floor(hw, ref, a, b):
+    agree(hw, ref, "relative_error", np.array(a), np.array(b), names=("a", "b"))
+
+
+_R = np.random.default_rng(9)
+
+
+@pytest.mark.parametrize("function,args,kwargs", [
+    immutability_case("numerical_gradient", testfuncs.make("cubic", c=2.0),
+                      _R.normal(size=(2, 3))),
+    immutability_case("relative_error", _R.normal(size=(3, 2)), _R.normal(size=(3, 2))),
+    immutability_case("relative_error", np.arange(4), np.arange(4)[::-1].copy()),
+])
+def test_inputs_unchanged(hw, ref, function, args, kwargs):
+    run_immutability(hw, ref, function, args, kwargs)
