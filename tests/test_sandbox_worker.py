@@ -1,0 +1,345 @@
+"""The worker process and the trusted client: calls, errors, limits, kills, the jail."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import autograder
+from autograder.sandbox import (
+    BadReturnValue,
+    Limits,
+    MissingFunction,
+    NotImplementedBySubmission,
+    SubmissionImportError,
+    SubmissionMemoryError,
+    SubmissionProxy,
+    SubmissionRaised,
+    SubmissionTimeout,
+    Worker,
+    WorkerCrashed,
+)
+
+ROOT = Path(autograder.__file__).resolve().parents[1]
+IS_ROOT = os.geteuid() == 0
+
+HW = '''
+import os, sys, time
+import numpy as np
+
+def softmax(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+def scale_in_place(x, params):
+    x *= 2
+    params["W"] += 1
+    params["new"] = np.zeros(2)
+
+def pure(x):
+    return x * 2
+
+def loop_forever():
+    while True:
+        pass
+
+def stub(x):
+    """Docstring."""
+    raise NotImplementedError
+
+def _helper(x):
+    return x[10]
+
+def raises(x):
+    return _helper(x)
+
+def object_array():
+    return np.array([1, "a"], dtype=object)
+
+class MyFloat(float):
+    pass
+
+def float_subclass():
+    return MyFloat(1.0)
+
+def ndarray_subclass():
+    return np.ma.masked_array([1.0, 2.0])
+
+def exits():
+    os._exit(3)
+
+def sys_exit():
+    sys.exit(0)
+
+def kills_itself():
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def segfault():
+    import ctypes
+    ctypes.string_at(0)
+
+def talk():
+    print("START")
+    sys.stdout.write("x" * 10_000_000)
+    print("END")
+    return 1
+
+def use_f(f, x):
+    return f(x)
+
+def memory_bomb():
+    hog = []
+    while True:
+        hog.append(np.ones(10_000_000))
+
+def detach():
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.write(w, str(os.getpid()).encode().ljust(16))
+            time.sleep(300)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return int(os.read(r, 16))
+
+def whoami():
+    return os.getuid()
+
+def probe(paths, write_paths):
+    out = {}
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                f.read(1)
+            out[p] = "read"
+        except OSError as e:
+            out[p] = type(e).__name__
+    for p in write_paths:
+        try:
+            with open(p, "w") as f:
+                f.write("x")
+            out[p] = "written"
+        except OSError as e:
+            out[p] = type(e).__name__
+    found = []
+    for d, _, files in os.walk("/"):
+        found += [os.path.join(d, f) for f in files if f in ("hw.py", "results.json")]
+    out["found"] = found
+    out["proc"] = os.path.exists("/proc/1") or os.path.exists("/proc/self")
+    out["tmp"] = os.environ["TMPDIR"]
+    return out
+'''
+
+TESTFUNCS = """
+import numpy as np
+
+class NamedFunction:
+    def __init__(self, name, params):
+        self.name = name
+        self.params = params
+    def __call__(self, x):
+        return float(np.sum(self.params["A"] * x ** 2))
+
+def make(name, **params):
+    return NamedFunction(name, params)
+"""
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sandbox")
+    (d / "hw.py").write_text(HW)
+    (d / "testfuncs.py").write_text(TESTFUNCS)
+    return d
+
+
+@pytest.fixture(scope="module")
+def worker(files):
+    with Worker(files / "hw.py", [files / "testfuncs.py"], Limits(call_timeout_s=2)) as w:
+        yield w
+
+
+@pytest.fixture
+def hw(worker):
+    return SubmissionProxy(worker)
+
+
+def test_calls_return_rebuilt_plain_data(hw):
+    z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    got = hw.softmax(z, axis=1)
+    assert type(got) is np.ndarray and got.dtype == np.float64
+    np.testing.assert_allclose(got.sum(axis=1), 1.0)
+    assert hw.import_error is None
+    assert hw.pure(3) == 6
+
+
+def test_in_place_mutations_are_mirrored_into_the_callers_objects(hw):
+    x = np.ones(3)
+    w = np.zeros(2)
+    params = {"W": w}
+    hw.scale_in_place(x, params)
+    np.testing.assert_array_equal(x, [2.0, 2.0, 2.0])
+    assert params["W"] is w  # the caller's own array, updated in place
+    np.testing.assert_array_equal(w, [1.0, 1.0])
+    assert set(params) == {"W", "new"}
+    y = np.ones(3)
+    hw.pure(y)
+    np.testing.assert_array_equal(y, np.ones(3))
+
+
+def test_named_test_functions_cross_by_name(hw, files):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scratch_testfuncs", files / "testfuncs.py")
+    tf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tf)
+    assert hw.use_f(tf.make("quadratic", A=np.array([1.0, 3.0])), np.array([1.0, 2.0])) == 13.0
+    with pytest.raises(TypeError, match=r"testfuncs\.make"):
+        hw.use_f(lambda x: 0.0, np.ones(2))
+
+
+def test_student_errors(hw):
+    with pytest.raises(NotImplementedBySubmission, match="stub"):
+        hw.stub(1)
+    with pytest.raises(SubmissionRaised) as e:
+        hw.raises([1])
+    msg = str(e.value)
+    assert "IndexError" in msg and "_helper" in msg and 'File "hw.py"' in msg
+    assert "worker.py" not in msg and "sandbox" not in msg
+    with pytest.raises(MissingFunction):
+        hw.no_such_function(1)
+    assert not hasattr(hw, "no_such_function")
+    with pytest.raises(AttributeError):
+        hw._helper  # noqa: B018 - private names are not exposed
+
+
+@pytest.mark.parametrize("fn", ["object_array", "float_subclass", "ndarray_subclass"])
+def test_non_plain_return_values_are_refused(hw, fn):
+    with pytest.raises(BadReturnValue):
+        getattr(hw, fn)()
+
+
+def test_timeout_kills_and_next_call_restarts(hw):
+    before = hw.stats.restarts
+    t = time.monotonic()
+    with pytest.raises(SubmissionTimeout, match=r"timed out after 2 s while calling loop_forever"):
+        hw.loop_forever()
+    assert time.monotonic() - t < 6
+    assert hw.pure(2) == 4
+    assert hw.stats.restarts == before + 1 and hw.stats.timeouts >= 1
+
+
+@pytest.mark.parametrize(
+    "fn, pattern",
+    [
+        ("exits", "exit code 3"),
+        ("sys_exit", "SystemExit"),
+        ("kills_itself", "SIGKILL"),
+        ("segfault", "SIGSEGV"),
+    ],
+)
+def test_a_dead_worker_is_reported_and_restarted(hw, fn, pattern):
+    exc = SubmissionRaised if fn == "sys_exit" else WorkerCrashed
+    with pytest.raises(exc, match=pattern):
+        getattr(hw, fn)()
+    assert hw.pure(5) == 10
+
+
+def test_output_is_captured_and_capped(files):
+    with Worker(files / "hw.py", [], Limits(max_output_kb=64)) as w:
+        assert SubmissionProxy(w).talk() == 1
+        out = w.output_tail()
+    assert len(out) < 66 * 1024
+    assert out.startswith("START") and out.rstrip().endswith("END") and "omitted" in out
+
+
+def test_memory_bomb_hits_the_limit_cleanly(files):
+    with Worker(files / "hw.py", [], Limits(memory_mb=512, call_timeout_s=20)) as w:
+        hw = SubmissionProxy(w)
+        with pytest.raises((SubmissionMemoryError, WorkerCrashed), match="memory"):
+            hw.memory_bomb()
+        assert hw.pure(1) == 2
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("jail", [None, False] if IS_ROOT else [None])
+def test_detached_grandchild_does_not_survive_close(files, jail):
+    with Worker(files / "hw.py", [], Limits(), jail=jail) as w:
+        pid = SubmissionProxy(w).detach()
+        assert not _gone(pid)
+    deadline = time.monotonic() + 5
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pid), f"process {pid} escaped (mode {w.jail_note})"
+
+
+def _import_error(files: Path, source: str) -> SubmissionImportError | None:
+    bad = files / "bad_hw.py"
+    bad.write_text(textwrap.dedent(source))
+    with Worker(bad, [], Limits(import_timeout_s=3)) as w:
+        hw = SubmissionProxy(w)
+        err = hw.import_error
+        if err is not None:
+            with pytest.raises(SubmissionImportError):
+                hw.softmax(np.zeros(2))
+        return err
+
+
+def test_syntax_error_is_an_import_error_with_line(files):
+    err = _import_error(files, "import numpy as np\n\ndef softmax(z:\n    return z\n")
+    assert err is not None and err.line == 3
+    assert "SyntaxError" in str(err) and "line 3" in str(err)
+
+
+@pytest.mark.parametrize(
+    "source, pattern",
+    [
+        ("import numpy as np\nx = 1 / 0\ndef softmax(z): return z\n", "ZeroDivisionError"),
+        ("import sys\nsys.exit(1)\n", "SystemExit"),
+        ("import os\nos._exit(0)\n", "died while importing"),
+        ("while True:\n    pass\n", "took more than"),
+        ("import scipy_not_there\n", "ModuleNotFoundError"),
+    ],
+)
+def test_import_time_failures(files, source, pattern):
+    err = _import_error(files, source)
+    assert err is not None and pattern in str(err)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="jail tests need root (CI and Gradescope run as root)")
+def test_jail_hides_the_grader_and_drops_privileges(hw, worker):
+    assert worker.use_jail and "chroot" in worker.jail_note
+    assert hw.whoami() != 0
+    secret = [
+        str(ROOT / "solutions" / "hw.py"),
+        str(ROOT / "autograder" / "__init__.py"),
+        str(Path(autograder.__file__).resolve()),
+        "/etc/shadow",
+        "/etc/passwd",
+        "/proc/self/status",
+        "/root/.bashrc",
+    ]
+    tmp = hw.probe([], [])["tmp"]
+    writes = ["/x", "/tmp/x", "/root/x", str(Path(tmp).parent / "x"), f"{tmp}/ok"]
+    out = hw.probe(secret, writes)
+    for p in secret:
+        assert out[p] != "read", f"the submission could read {p}"
+    for p in writes[:-1]:
+        assert out[p] != "written", f"the submission could write {p}"
+    assert out[f"{tmp}/ok"] == "written"
+    assert out["found"] == [] and out["proc"] is False
