@@ -204,6 +204,24 @@ def test_bce_clamp_is_exactly_minus_100() -> None:
     assert losses[2] == pytest.approx(99.0, rel=1e-15)
 
 
+@SETTINGS
+@given(
+    st.integers(1, 8).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 1.0]) | st.floats(0, 1)),
+            hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 1.0]) | st.floats(0, 1)),
+        )
+    )
+)
+def test_bce_any_probabilities(py: tuple[np.ndarray, np.ndarray]) -> None:
+    p, y = py
+    with strict():
+        loss = hw.bce_loss(p, y)
+        grad = hw.bce_grad(p, y)
+    assert type(loss) is float and 0.0 <= loss <= 100.0
+    assert np.all(np.isfinite(grad)) and np.all(np.abs(grad) <= 1e12 / p.size)
+
+
 def test_cross_entropy_zero_probability() -> None:
     probs = np.array([[0.0, 1.0], [0.5, 0.5]])
     with strict():

@@ -155,7 +155,8 @@ def test_same_signature_and_docstring(
     assert str(inspect.signature(stu)) == SPEC_SIGNATURES[name]
     assert sol.__doc__ and len(inspect.getdoc(sol)) > 80, f"{name} needs a real docstring"
     assert stu.__doc__ == sol.__doc__
-    assert "Returns:" in sol.__doc__, f"docstring of {name} does not document its return value"
+    for section in ("Args:", "Returns:"):
+        assert section in sol.__doc__, f"docstring of {name} has no {section} section"
 
 
 def test_no_extra_public_functions(solutions: ModuleType, student: ModuleType) -> None:
