@@ -38,6 +38,8 @@ def trim(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
 class TestResult:
     """One entry of results.json: a test (or a whole-submission fact) and its score."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     name: str
     function: str
     max_score: float

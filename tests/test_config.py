@@ -1,0 +1,174 @@
+"""autograder/config.py: the packaged assignment.toml and the validation of mistakes."""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+
+import pytest
+
+from autograder import paths
+from autograder.config import (
+    VISIBILITIES,
+    AssignmentConfig,
+    ConfigError,
+    load_config,
+    parse_config,
+    solution_functions,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SPEC_FUNCTIONS = {
+    "softmax", "softmax_backward", "mae_loss", "mae_grad", "mse_loss", "mse_grad", "bce_loss",
+    "bce_grad", "cross_entropy_loss", "cross_entropy_grad", "softmax_cross_entropy_loss",
+    "softmax_cross_entropy_grad", "one_hot", "sigmoid", "sigmoid_backward", "relu",
+    "relu_backward", "linear_forward", "linear_backward", "init_two_layer_net",
+    "two_layer_net_forward", "two_layer_net_loss", "predict", "gd_step", "momentum_step",
+    "adagrad_step", "rmsprop_step", "adam_step", "steps_per_epoch", "minibatch_indices",
+    "train_two_layer_net", "numerical_gradient", "relative_error",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    with open(paths.ASSIGNMENT_TOML, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def test_packaged_config_grades_every_spec_function_for_100_points() -> None:
+    config = load_config()
+    assert isinstance(config, AssignmentConfig)
+    assert set(config.functions) == SPEC_FUNCTIONS
+    assert len(config.functions) == len(SPEC_FUNCTIONS)
+    assert math.isclose(sum(config.points(f) for f in config.functions), 100)
+    assert [p.number for p in config.parts] == [1, 2, 3, 4, 5, 6, 7]
+    assert [p.total for p in config.parts] == [10, 25, 12, 18, 15, 12, 8]
+    assert config.points("two_layer_net_loss") == 10
+    assert config.part_of("adam_step").number == 5
+    assert config.public_visibility in VISIBILITIES
+    assert config.hidden_visibility in VISIBILITIES
+
+
+def test_packaged_config_names_match_the_solutions() -> None:
+    names = solution_functions()
+    assert names is not None, "solutions/hw.py is missing"
+    assert set(load_config().functions) <= names
+
+
+def test_config_is_frozen() -> None:
+    config = load_config()
+    with pytest.raises(AttributeError):
+        config.title = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        config.limits.call_timeout = 1.0  # type: ignore[misc]
+
+
+def test_max_examples_lookup_prefers_function_then_part_then_default(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["hypothesis"] = {
+        "max_examples": 7,
+        "max_examples_per_part": {"1": 3},
+        "max_examples_per_function": {"softmax": 2},
+    }
+    config = parse_config(data)
+    assert config.max_examples("softmax") == 2
+    assert config.max_examples("softmax_backward") == 3
+    assert config.max_examples("mae_loss") == 7
+
+
+def _error(data: dict, known: set[str] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, known=known)
+    return str(info.value)
+
+
+def test_unknown_function_is_named(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["parts"][0]["points"] = {"softmx": 6, "softmax_backward": 4}
+    message = _error(data, known=SPEC_FUNCTIONS)
+    assert "softmx" in message and "unknown function" in message
+
+
+def test_points_must_add_up_to_100(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["parts"][0]["points"]["softmax"] = 7
+    message = _error(data)
+    assert "101" in message and "100" in message
+
+
+@pytest.mark.parametrize("key", ["call_timeout", "time_budget", "memory_mb", "max_processes"])
+@pytest.mark.parametrize("value", [-1, 0, "10", True])
+def test_limits_must_be_positive(raw: dict, key: str, value: object) -> None:
+    data = copy.deepcopy(raw)
+    data["limits"][key] = value
+    message = _error(data)
+    assert key in message and "positive" in message
+
+
+def test_call_timeout_must_fit_in_the_budget(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["limits"]["call_timeout"] = 400
+    data["limits"]["time_budget"] = 300
+    assert "time_budget" in _error(data)
+
+
+@pytest.mark.parametrize("key", ["public_tests", "hidden_tests"])
+def test_bad_visibility_lists_the_allowed_values(raw: dict, key: str) -> None:
+    data = copy.deepcopy(raw)
+    data["visibility"][key] = "after_grading"
+    message = _error(data)
+    assert key in message and "after_grading" in message
+    assert all(v in message for v in VISIBILITIES)
+
+
+def test_show_expected_values_must_be_boolean(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["visibility"]["show_expected_values"] = "no"
+    assert "show_expected_values" in _error(data)
+
+
+def test_unknown_keys_are_typos(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["limits"]["call_timout"] = 3
+    message = _error(data)
+    assert "call_timout" in message and "call_timeout" in message
+
+
+def test_duplicate_function_across_parts(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["parts"][1]["points"]["softmax"] = 1
+    assert "already has points" in _error(data)
+
+
+def test_hypothesis_overrides_are_checked(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["hypothesis"]["max_examples_per_part"] = {"9": 5}
+    assert "no part 9" in _error(data)
+    data = copy.deepcopy(raw)
+    data["hypothesis"]["max_examples_per_function"] = {"nope": 5}
+    assert "nope" in _error(data)
+    data = copy.deepcopy(raw)
+    data["hypothesis"]["max_examples"] = 0
+    assert "max_examples" in _error(data)
+
+
+def test_load_config_reports_file_problems(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[limits\ncall_timeout = 1\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_load_config_cross_checks_the_solutions(tmp_path) -> None:
+    text = paths.ASSIGNMENT_TOML.read_text().replace("relu_backward = 2", "relu_bwd = 2")
+    path = tmp_path / "assignment.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="relu_bwd"):
+        load_config(path)
