@@ -868,31 +868,28 @@ def train_two_layer_net(
     labels = np.asarray(labels, dtype=np.intp)
     n, d = X.shape
     params = init_two_layer_net(d, n_hidden, int(labels.max()) + 1, seed)
-    if optimizer == "gd":
-        state = {k: () for k in params}
-    elif optimizer in ("momentum", "adagrad", "rmsprop"):
-        state = {k: (np.zeros_like(p),) for k, p in params.items()}
-    elif optimizer == "adam":
-        state = {k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}
-    else:
+    if optimizer not in ("gd", "momentum", "adagrad", "rmsprop", "adam"):
         raise ValueError(f"unknown optimizer {optimizer!r}")
+    # per parameter: [velocity / sum of squares / running average / Adam's m, Adam's v]
+    state = {k: [np.zeros_like(p), np.zeros_like(p)] for k, p in params.items()}
 
     losses, t = [], 0
     for epoch in range(epochs):
         for idx in minibatch_indices(n, batch_size, seed + epoch):
             loss, grads = two_layer_net_loss(params, X[idx], labels[idx], reg)
-            t += 1
-            for k in params:
+            t += 1  # Adam's step number, from 1
+            for k, g in grads.items():
+                s = state[k]
                 if optimizer == "gd":
-                    params[k] = gd_step(params[k], grads[k], lr)
+                    params[k] = gd_step(params[k], g, lr)
                 elif optimizer == "momentum":
-                    params[k], *state[k] = momentum_step(params[k], grads[k], *state[k], lr)
+                    params[k], s[0] = momentum_step(params[k], g, s[0], lr)
                 elif optimizer == "adagrad":
-                    params[k], *state[k] = adagrad_step(params[k], grads[k], *state[k], lr)
+                    params[k], s[0] = adagrad_step(params[k], g, s[0], lr)
                 elif optimizer == "rmsprop":
-                    params[k], *state[k] = rmsprop_step(params[k], grads[k], *state[k], lr)
+                    params[k], s[0] = rmsprop_step(params[k], g, s[0], lr)
                 else:
-                    params[k], *state[k] = adam_step(params[k], grads[k], *state[k], t, lr)
+                    params[k], s[0], s[1] = adam_step(params[k], g, s[0], s[1], t, lr)
             losses.append(loss)
     return params, losses
     # END SOLUTION
