@@ -1,0 +1,122 @@
+"""Part 1: softmax and its backward pass.
+
+Run only these tests with ``pytest tests/test_part1_softmax.py`` (or ``-k softmax``).
+"""
+
+import numpy as np
+import pytest
+from checks import assert_close, assert_gradient_matches, assert_unchanged, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+LN2, LN5 = np.log(2.0), np.log(5.0)
+
+
+def local_softmax(z, axis=-1):
+    """A trusted softmax, used only to build the function whose gradient we check."""
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- softmax
+
+
+@pytest.mark.grades("softmax")
+def test_softmax_known_values(hw):
+    # exp(0) : exp(ln 2) : exp(ln 5) = 1 : 2 : 5, so the probabilities are 1/8, 2/8, 5/8
+    z = np.array([[1.0, 1.0, 1.0], [0.0, LN2, LN5]])
+    expected = np.array([[1 / 3, 1 / 3, 1 / 3], [0.125, 0.25, 0.625]])
+    assert_close(hw.softmax(z), expected, name="softmax", inputs={"z": z})
+
+
+@pytest.mark.grades("softmax")
+def test_softmax_large_logits_are_stable(hw):
+    # exp(1000) overflows: subtract the row maximum first
+    z = np.array([[1000.0, 0.0], [-1000.0, -1000.0], [800.0, 800.0 + LN2]])
+    expected = np.array([[1.0, 0.0], [0.5, 0.5], [1 / 3, 2 / 3]])
+    assert_close(hw.softmax(z), expected, name="softmax", inputs={"z": z})
+
+
+@pytest.mark.grades("softmax")
+def test_softmax_axis_0(hw):
+    # axis=0: every COLUMN is a distribution
+    z = np.array([[0.0, 5.0], [LN2, 5.0], [LN5, 5.0]])
+    expected = np.array([[0.125, 1 / 3], [0.25, 1 / 3], [0.625, 1 / 3]])
+    assert_close(hw.softmax(z, axis=0), expected, name="softmax", inputs={"z": z, "axis": 0})
+
+
+@pytest.mark.grades("softmax")
+def test_softmax_integer_input_and_1d(hw):
+    z = np.array([3, 3, 3, 3])  # an integer array: treat it as float64
+    got = hw.softmax(z)
+    assert_close(got, np.array([0.25, 0.25, 0.25, 0.25]), name="softmax", inputs={"z": z})
+    assert got.dtype == np.float64, f"softmax: expected a float64 array, got {got.dtype}"
+
+
+@pytest.mark.grades("softmax")
+def test_softmax_does_not_modify_its_input(hw):
+    z = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]])
+    before = snapshot(z)
+    hw.softmax(z)
+    assert_unchanged(before, z, name="softmax", arg="z")
+
+
+@pytest.mark.grades("softmax")
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    z=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=6),
+        elements=st.floats(-50, 50),
+    )
+)
+def test_softmax_rows_sum_to_one_and_shift_invariance(hw, z):
+    s = hw.softmax(z)
+    ones = np.ones(z.shape[0])
+    assert_close(np.sum(s, axis=1), ones, name="softmax (row sums)", inputs={"z": z})
+    assert np.all(s >= 0), f"softmax: negative probabilities for z = {z!r}"
+    # adding the same constant to every logit of a row does not change the softmax
+    shifted = z + 7.5
+    assert_close(hw.softmax(shifted), s, name="softmax (z + 7.5)", inputs={"z + 7.5": shifted})
+
+
+# ----------------------------------------------------------------------------- softmax_backward
+
+
+@pytest.mark.grades("softmax_backward")
+def test_softmax_backward_known_values(hw):
+    # s = [0.5, 0.5], g = [1, 0]: sum(g * s) = 0.5, dz = s * (g - 0.5) = [0.25, -0.25]
+    z = np.array([[0.0, 0.0]])
+    g = np.array([[1.0, 0.0]])
+    got = hw.softmax_backward(z, g)
+    assert_close(
+        got, np.array([[0.25, -0.25]]), name="softmax_backward", inputs={"z": z, "upstream": g}
+    )
+
+
+@pytest.mark.grades("softmax_backward")
+def test_softmax_backward_of_constant_upstream_is_zero(hw):
+    # the probabilities always sum to 1, so L = sum(s) does not depend on z at all
+    z = np.array([[1.0, -2.0, 0.5], [3.0, 3.0, 0.0]])
+    g = np.ones_like(z)
+    got = hw.softmax_backward(z, g)
+    assert_close(got, np.zeros_like(z), name="softmax_backward", inputs={"z": z, "upstream": g})
+
+
+@pytest.mark.grades("softmax_backward")
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_softmax_backward_matches_numerical_gradient(hw, axis):
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((3, 4))
+    w = rng.standard_normal((3, 4))  # L = sum(w * softmax(z)), so dL/ds = w
+
+    def loss(zz):
+        return float(np.sum(w * local_softmax(zz, axis=axis)))
+
+    before = snapshot((z, w))
+    got = hw.softmax_backward(z, w, axis=axis)
+    assert_gradient_matches(
+        got, loss, z, name="softmax_backward", inputs={"z": z, "upstream": w, "axis": axis}
+    )
+    assert_unchanged(before, (z, w), name="softmax_backward", arg="z / upstream")

@@ -1,0 +1,137 @@
+"""Part 5: optimizers. Each step is pure: it returns new arrays and never changes its inputs."""
+
+import numpy as np
+import pytest
+from checks import assert_close, assert_unchanged, snapshot
+
+
+def as_tuple(got, n, name):
+    assert isinstance(got, (tuple, list)) and len(got) == n, (
+        f"{name}: expected a tuple of {n} arrays, got {type(got).__name__}"
+        + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
+    )
+    return tuple(got)
+
+
+# ----------------------------------------------------------------------------- gradient descent
+
+
+@pytest.mark.grades("gd_step")
+def test_gd_step(hw):
+    param, grad = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    before = snapshot((param, grad))
+    got = hw.gd_step(param, grad, 0.1)
+    assert_close(
+        got, np.array([0.95, 2.1]), name="gd_step", inputs={"param": param, "grad": grad, "lr": 0.1}
+    )
+    assert_unchanged(before, (param, grad), name="gd_step", arg="param / grad")
+
+
+@pytest.mark.grades("gd_step")
+def test_gd_step_2d(hw):
+    param, grad = np.array([[1.0, -1.0], [0.0, 2.0]]), np.array([[2.0, 2.0], [-4.0, 0.0]])
+    got = hw.gd_step(param, grad, 0.5)
+    expected = np.array([[0.0, -2.0], [2.0, 2.0]])
+    assert_close(got, expected, name="gd_step", inputs={"param": param, "grad": grad, "lr": 0.5})
+
+
+# ----------------------------------------------------------------------------- momentum
+
+
+@pytest.mark.grades("momentum_step")
+def test_momentum_step(hw):
+    param, grad, v = np.array([1.0, 2.0]), np.array([1.0, -2.0]), np.array([0.5, 0.5])
+    before = snapshot((param, grad, v))
+    # v = 0.9 * [0.5, 0.5] + [1, -2] = [1.45, -1.55]; param - 0.1 * v
+    got = as_tuple(hw.momentum_step(param, grad, v, 0.1), 2, "momentum_step")
+    expected = (np.array([0.855, 2.155]), np.array([1.45, -1.55]))
+    inputs = {"param": param, "grad": grad, "velocity": v, "lr": 0.1}
+    assert_close(got, expected, name="momentum_step", inputs=inputs)
+    assert_unchanged(before, (param, grad, v), name="momentum_step", arg="param / grad / velocity")
+
+
+@pytest.mark.grades("momentum_step")
+def test_momentum_first_step_is_gradient_descent(hw):
+    param, grad = np.array([3.0, -1.0]), np.array([2.0, 4.0])
+    got = as_tuple(
+        hw.momentum_step(param, grad, np.zeros(2), 0.25, momentum=0.5), 2, "momentum_step"
+    )
+    inputs = {"param": param, "grad": grad, "velocity": np.zeros(2), "lr": 0.25, "momentum": 0.5}
+    assert_close(
+        got, (np.array([2.5, -2.0]), np.array([2.0, 4.0])), name="momentum_step", inputs=inputs
+    )
+
+
+# ----------------------------------------------------------------------------- Adagrad
+
+
+@pytest.mark.grades("adagrad_step")
+def test_adagrad_step(hw):
+    param, grad, s = np.array([1.0, 1.0]), np.array([3.0, -4.0]), np.zeros(2)
+    before = snapshot((param, grad, s))
+    # s = [9, 16]; steps 0.1 * 3 / 3 and 0.1 * -4 / 4
+    got = as_tuple(hw.adagrad_step(param, grad, s, lr=0.1), 2, "adagrad_step")
+    inputs = {"param": param, "grad": grad, "sum_sq": s, "lr": 0.1}
+    assert_close(
+        got, (np.array([0.9, 1.1]), np.array([9.0, 16.0])), name="adagrad_step", inputs=inputs
+    )
+    assert_unchanged(before, (param, grad, s), name="adagrad_step", arg="param / grad / sum_sq")
+
+
+@pytest.mark.grades("adagrad_step")
+def test_adagrad_accumulates(hw):
+    param, grad, s = np.array([0.0]), np.array([3.0]), np.array([16.0])
+    # s = 16 + 9 = 25; step 0.5 * 3 / 5 = 0.3 (default lr 0.01 not used)
+    got = as_tuple(hw.adagrad_step(param, grad, s, lr=0.5), 2, "adagrad_step")
+    inputs = {"param": param, "grad": grad, "sum_sq": s, "lr": 0.5}
+    assert_close(got, (np.array([-0.3]), np.array([25.0])), name="adagrad_step", inputs=inputs)
+
+
+# ----------------------------------------------------------------------------- RMSprop
+
+
+@pytest.mark.grades("rmsprop_step")
+def test_rmsprop_step(hw):
+    param, grad, a = np.array([1.0]), np.array([2.0]), np.array([0.0])
+    before = snapshot((param, grad, a))
+    # a = 0.01 * 4 = 0.04, sqrt(a) = 0.2; step 0.01 * 2 / 0.2 = 0.1 (default lr 0.01, alpha 0.99)
+    got = as_tuple(hw.rmsprop_step(param, grad, a), 2, "rmsprop_step")
+    inputs = {"param": param, "grad": grad, "sq_avg": a}
+    assert_close(got, (np.array([0.9]), np.array([0.04])), name="rmsprop_step", inputs=inputs)
+    assert_unchanged(before, (param, grad, a), name="rmsprop_step", arg="param / grad / sq_avg")
+
+
+@pytest.mark.grades("rmsprop_step")
+def test_rmsprop_running_average(hw):
+    param, grad, a = np.array([0.0, 0.0]), np.array([1.0, -3.0]), np.array([1.0, 1.0])
+    # alpha = 0.5: a = 0.5 * 1 + 0.5 * [1, 9] = [1, 5]; step 0.1 * g / sqrt(a)
+    got = as_tuple(hw.rmsprop_step(param, grad, a, lr=0.1, alpha=0.5), 2, "rmsprop_step")
+    expected = (np.array([-0.1, 0.3 / np.sqrt(5.0)]), np.array([1.0, 5.0]))
+    inputs = {"param": param, "grad": grad, "sq_avg": a, "lr": 0.1, "alpha": 0.5}
+    assert_close(got, expected, name="rmsprop_step", inputs=inputs)
+
+
+# ----------------------------------------------------------------------------- Adam
+
+
+@pytest.mark.grades("adam_step")
+def test_adam_first_step_has_size_lr(hw):
+    param, grad = np.array([1.0, -1.0]), np.array([0.5, -3.0])
+    m, v = np.zeros(2), np.zeros(2)
+    before = snapshot((param, grad, m, v))
+    # t = 1: m_hat = g, v_hat = g^2, so every entry moves by lr * sign(g)
+    got = as_tuple(hw.adam_step(param, grad, m, v, 1, lr=0.1), 3, "adam_step")
+    expected = (np.array([0.9, -0.9]), np.array([0.05, -0.3]), np.array([0.00025, 0.009]))
+    inputs = {"param": param, "grad": grad, "m": m, "v": v, "t": 1, "lr": 0.1}
+    assert_close(got, expected, name="adam_step", inputs=inputs)
+    assert_unchanged(before, (param, grad, m, v), name="adam_step", arg="param / grad / m / v")
+
+
+@pytest.mark.grades("adam_step")
+def test_adam_second_step_bias_correction(hw):
+    param, grad, m, v = np.array([0.9]), np.array([0.5]), np.array([0.05]), np.array([0.00025])
+    # m = 0.095, v = 0.00049975; m_hat = 0.095 / 0.19 = 0.5, v_hat = 0.00049975 / 0.001999 = 0.25
+    got = as_tuple(hw.adam_step(param, grad, m, v, 2, lr=0.1), 3, "adam_step")
+    expected = (np.array([0.8]), np.array([0.095]), np.array([0.00049975]))
+    inputs = {"param": param, "grad": grad, "m": m, "v": v, "t": 2, "lr": 0.1}
+    assert_close(got, expected, name="adam_step", inputs=inputs)
