@@ -343,3 +343,25 @@ def test_jail_hides_the_grader_and_drops_privileges(hw, worker):
         assert out[p] != "written", f"the submission could write {p}"
     assert out[f"{tmp}/ok"] == "written"
     assert out["found"] == [] and out["proc"] is False
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="jail tests need root (CI and Gradescope run as root)")
+def test_without_chroot_the_worker_still_runs_as_a_dedicated_uid(files, monkeypatch):
+    from autograder.sandbox import jail
+
+    monkeypatch.setattr(jail, "_CHROOT_OK", False)  # as if chroot() gave EPERM
+    with Worker(files / "hw.py", [], Limits()) as w:
+        hw = SubmissionProxy(w)
+        assert w.isolation["mode"] == "uid" and not w.isolation["grader_files_hidden"]
+        assert hw.whoami() == w.isolation["uid"] != 0
+        assert hw.softmax(np.zeros(4))[0] == 0.25
+        out = hw.probe(["/root/.bashrc"], ["/x"])
+        assert out["/root/.bashrc"] != "read" and out["/x"] != "written"
+
+
+def test_isolation_is_reported(worker):
+    iso = worker.isolation
+    if IS_ROOT:
+        assert iso["mode"] == "chroot" and iso["grader_files_hidden"] and iso["uid"] != 0
+    else:
+        assert iso["mode"] == "same-user" and iso["uid"] == os.getuid()

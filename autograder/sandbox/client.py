@@ -252,6 +252,26 @@ class Worker:
                 shutil.rmtree(self._private, ignore_errors=True)
                 self._private = None
 
+    @property
+    def isolation(self) -> dict[str, Any]:
+        """How the submission is isolated, for results (``extra_data``) and reports.
+
+        ``mode``: ``"chroot"`` (root: jail + dedicated uid), ``"uid"`` (root, chroot not
+        permitted: dedicated uid, the grader's world-readable files are visible),
+        ``"same-user"`` (not root, or ``jail=False``: no file isolation at all).
+        """
+        if self._jail is not None:
+            mode = "chroot" if self._jail.chrooted else "uid"
+            uid: int | None = self._jail.uid
+        else:
+            mode, uid = "same-user", os.getuid()
+        return {
+            "mode": mode,
+            "uid": uid,
+            "grader_files_hidden": mode == "chroot",
+            "note": self.jail_note,
+        }
+
     def output_tail(self) -> str:
         """Everything hw.py printed so far (head and tail, capped at max_output_kb)."""
         return self.output.text()
