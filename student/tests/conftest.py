@@ -109,7 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if _grading(config):
         return
     try:
-        from hypothesis import HealthCheck, settings
+        from hypothesis import HealthCheck, Phase, settings
 
         settings.register_profile(
             "student",
@@ -117,7 +117,10 @@ def pytest_configure(config: pytest.Config) -> None:
             database=None,
             deadline=None,
             max_examples=25,
-            suppress_health_check=[HealthCheck.too_slow],
+            # no "explain" phase: it is slow, and the failure message says enough
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+            print_blob=False,
         )
         settings.load_profile("student")
     except ImportError:  # hypothesis is in requirements.txt; tests that need it say so
