@@ -238,6 +238,11 @@ class GradingPlugin:
         settings.register_profile(PROFILE, _hypothesis_profile(self.config.hypothesis.max_examples))
         settings.load_profile(PROFILE)
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Import the shared ``checks`` helpers (if on sys.path) so their flag can be set."""
+        with contextlib.suppress(ImportError):
+            importlib.import_module("checks")
+
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Give the process its previous Hypothesis profile back."""
         from hypothesis import settings
@@ -328,7 +333,7 @@ class GradingPlugin:
             self.items[item.nodeid] = _Item(
                 nodeid=item.nodeid,
                 index=index,
-                name=_display_name(item),
+                name=_display_name(item, function, self._is_hidden(item)),
                 function=function,
                 weight=float(weight),
                 hidden=self._is_hidden(item),
@@ -461,7 +466,7 @@ class GradingPlugin:
         if _is_submission_error(exc) or isinstance(exc, TimeBudgetExhausted):
             message = str(exc)
         elif isinstance(exc, AssertionError) or type(exc).__name__ == "Failed":
-            message = str(exc).strip() or "the check failed"
+            message = _without_rewrite(str(exc)).strip() or "the check failed"
             if not info.hidden:
                 where = _public_location(excinfo)
                 if where:
@@ -606,10 +611,8 @@ def _strip_prefix(text: str) -> str:
     return text[len(IMPORT_PREFIX) :] if text.startswith(IMPORT_PREFIX) else text
 
 
-def _display_name(item: pytest.Item) -> str:
+def _display_name(item: pytest.Item, function: str, hidden: bool) -> str:
     """``function: first docstring line`` (or the test name), plus the parameter id."""
-    marker = item.get_closest_marker(MARKER)
-    function = marker.args[0] if marker and marker.args else "?"
     obj = getattr(item, "obj", None)
     doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
     label = doc[0].strip() if doc else getattr(item, "originalname", item.name)
@@ -618,8 +621,7 @@ def _display_name(item: pytest.Item) -> str:
         label += f" [{callspec.id}]"
     elif callspec is not None:
         label = item.name
-    source = "hidden" if "hidden_tests" in Path(str(item.path)).parts else "public"
-    return f"{function}: {label} ({source})"
+    return f"{function}: {label} ({'hidden' if hidden else 'public'})"
 
 
 def _is_submission_error(exc: BaseException) -> bool:
@@ -654,6 +656,15 @@ def _public_location(excinfo: pytest.ExceptionInfo) -> str:
     except Exception:
         return ""
     return ""
+
+
+def _without_rewrite(text: str) -> str:
+    """An assertion message without pytest's rewritten-assert explanation (test source)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("assert "):
+            return "\n".join(lines[:i])
+    return text
 
 
 def _last_line(text: str) -> str:

@@ -1,0 +1,395 @@
+"""The grading harness: plugin + runner.
+
+Part A grades small fake test trees against a fake in-process proxy (fast, no sandbox):
+point splitting, failure messages, redaction flag, budget, import errors, collection
+errors, misconfiguration. Part B grades real submissions end to end (sandbox, hidden and
+public tests): the solutions, the stubs, a syntax error, and determinism.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder import paths
+from autograder.config import AssignmentConfig, load_config, parse_config
+from autograder.results import is_engine_failure
+from autograder.runner import grade_submission, run_grading
+from autograder.sandbox.errors import NotImplementedBySubmission, SubmissionImportError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+TEST_FIELDS = {"name", "score", "max_score", "status", "visibility", "output", "tags", "extra_data"}
+
+
+def check_schema(data: dict, total: float | None = 100.0) -> None:
+    """results.json per SPEC section 4."""
+    assert set(data) >= {"score", "execution_time", "output", "tests"}
+    for test in data["tests"]:
+        assert set(test) == TEST_FIELDS, test
+        assert test["status"] in ("passed", "failed")
+        assert test["tags"] and isinstance(test["tags"][0], str)
+        assert 0 <= test["score"] <= test["max_score"] + 1e-9
+    assert math.isclose(data["score"], sum(t["score"] for t in data["tests"]), abs_tol=1e-6)
+    if total is not None:
+        assert math.isclose(sum(t["max_score"] for t in data["tests"]), total, abs_tol=1e-6)
+    json.dumps(data, allow_nan=False)
+
+
+def strip_timings(data: dict) -> dict:
+    """``data`` without the figures that legitimately differ between two runs."""
+    data = copy.deepcopy(data)
+    data.pop("execution_time", None)
+    data.get("extra_data", {}).pop("worker", None)
+    for test in data["tests"]:
+        test["extra_data"].pop("duration", None)
+    return data
+
+
+# ---------------------------------------------------------------------------- A: fake trees
+
+
+def fake_config(**limits: Any) -> AssignmentConfig:
+    data = {
+        "visibility": {"hidden_tests": "after_published", "show_expected_values": False},
+        "limits": {"call_timeout": 1.0, "time_budget": 60.0, **limits},
+        "hypothesis": {"max_examples": 9, "max_examples_per_function": {"beta": 4}},
+        "parts": [
+            {"number": 1, "title": "One", "points": {"alpha": 60}},
+            {"number": 2, "title": "Two", "points": {"beta": 40}},
+        ],
+    }
+    return parse_config(data)
+
+
+class FakeProxy:
+    """In-process stand-in for the sandbox's SubmissionProxy."""
+
+    def __init__(self, import_error: Exception | None = None) -> None:
+        self.import_error = import_error
+        self.calls: list[str] = []
+        self.closed = False
+        self.stats = {"calls": 0, "restarts": 0}
+
+    def alpha(self, x: int) -> int:
+        self.calls.append("alpha")
+        if x == -7:
+            time.sleep(0.6)
+        return 2 * x
+
+    def beta(self, x: int) -> int:
+        self.calls.append("beta")
+        raise NotImplementedBySubmission("beta")
+
+    def output_tail(self) -> str:
+        return "printed by hw\n"
+
+    def close(self) -> None:
+        self.closed = True
+
+
+HIDDEN = '''
+import os
+import pytest
+from hypothesis import given, strategies as st
+
+
+@pytest.mark.grades("alpha", weight=2)
+def test_alpha_doubles(hw):
+    """alpha doubles its input"""
+    assert hw.alpha(2) == 4
+
+
+@pytest.mark.grades("alpha")
+def test_alpha_wrong_on_purpose(hw):
+    secret = 12345
+    assert hw.alpha(3) == secret, f"alpha(3) gave {hw.alpha(3)}"
+
+
+@pytest.mark.grades("alpha")
+def test_alpha_redaction_flag(hw):
+    import checks
+    assert os.environ["AUTOGRADER_SHOW_EXPECTED"] == "0"
+    assert checks.SHOW_EXPECTED is False
+
+
+@pytest.mark.grades("beta")
+@given(st.integers(0, 10**6))
+def test_beta_property(hw, x):
+    assert hw.beta(x) == x
+'''
+
+PUBLIC = '''
+import os
+import pytest
+from hypothesis import given, strategies as st
+
+
+@pytest.mark.grades("alpha")
+@given(st.integers(0, 10**6))
+def test_alpha_property(hw, x):
+    assert os.environ["AUTOGRADER_SHOW_EXPECTED"] == "1"
+    assert hw.alpha(x) != 2 * x or x < 50, "alpha is too big"
+
+
+@pytest.mark.grades("beta")
+def test_beta_skipped(hw):
+    pytest.skip("no reason")
+'''
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> dict[str, Path]:
+    hidden = tmp_path / "hidden"
+    public = tmp_path / "public"
+    hidden.mkdir()
+    public.mkdir()
+    (hidden / "test_fake_hidden.py").write_text(HIDDEN)
+    (public / "test_fake_public.py").write_text(PUBLIC)
+    hw = tmp_path / "hw.py"
+    hw.write_text("# graded through the fake proxy\n")
+    return {"hidden": hidden, "public": public, "hw": hw}
+
+
+def grade_fake(tree: dict[str, Path], proxy: FakeProxy | None = None, **kwargs: Any) -> Any:
+    proxy = proxy or FakeProxy()
+    config = kwargs.pop("config", None) or fake_config()
+    run = run_grading(
+        kwargs.pop("submission", tree["hw"]),
+        config,
+        test_dirs=[tree["hidden"], tree["public"]],
+        hidden_dir=tree["hidden"],
+        proxy_factory=lambda path, cfg: proxy,
+        **kwargs,
+    )
+    return run, proxy
+
+
+def by_test(results: dict) -> dict[str, dict]:
+    return {t["extra_data"].get("test", t["name"]): t for t in results["tests"]}
+
+
+def test_fake_grade_entries_points_and_messages(tree: dict[str, Path]) -> None:
+    from hypothesis import settings
+
+    profile_before = settings._current_profile
+    run, proxy = grade_fake(tree)
+    assert run.engine_error is None, run.log
+    results = run.results
+    check_schema(results)
+    tests = by_test(results)
+    assert len(tests) == 6  # every collected test has exactly one entry
+    # alpha (60 points) over weights 2, 1, 1, 1 (public property test included)
+    assert tests["test_alpha_doubles"]["max_score"] == 24.0
+    assert tests["test_alpha_doubles"]["status"] == "passed"
+    assert tests["test_alpha_doubles"]["name"] == "alpha: alpha doubles its input (hidden)"
+    assert tests["test_alpha_wrong_on_purpose"]["max_score"] == 12.0
+    assert tests["test_alpha_redaction_flag"]["status"] == "passed"
+    # beta (40 points) over two tests
+    assert tests["test_beta_property"]["max_score"] == 20.0
+    assert results["score"] == 36.0
+    # failure output: the assertion message, never the hidden test's source
+    wrong = tests["test_alpha_wrong_on_purpose"]
+    assert wrong["status"] == "failed" and wrong["score"] == 0
+    assert wrong["output"].startswith("alpha(3) gave 6")
+    assert "secret" not in wrong["output"] and "12345" not in wrong["output"]
+    assert wrong["extra_data"]["kind"] == "wrong"
+    # SubmissionError: its own message and kind; Hypothesis' falsifying example is shown
+    beta = tests["test_beta_property"]
+    assert "beta() is not implemented yet" in beta["output"]
+    assert "Falsifying example" in beta["output"]
+    assert beta["extra_data"]["kind"] == "not_implemented"
+    assert beta["visibility"] == "after_published"
+    assert beta["tags"] == ["beta", "part 2", "hidden"]
+    prop = tests["test_alpha_property"]
+    assert prop["status"] == "failed" and "alpha is too big" in prop["output"]
+    assert "Falsifying example" in prop["output"] and "x=50" in prop["output"]
+    assert prop["visibility"] == "visible"
+    skipped = tests["test_beta_skipped"]
+    assert skipped["status"] == "failed" and "skipped: no reason" in skipped["output"]
+    # entries are ordered by function, public before hidden
+    order = [t["tags"][0] for t in results["tests"]]
+    assert order == sorted(order, key=["alpha", "beta"].index)
+    assert results["extra_data"]["stdout_tail"] == "printed by hw\n"
+    assert proxy.closed
+    assert settings._current_profile == profile_before
+
+
+def test_hypothesis_example_counts_come_from_the_config(tree: dict[str, Path]) -> None:
+    (tree["hidden"] / "test_fake_hidden.py").write_text(
+        HIDDEN.replace("assert hw.beta(x) == x", "hw.alpha(x)")
+    )
+    run, proxy = grade_fake(tree, functions=["beta"])
+    assert run.engine_error is None, run.log
+    assert proxy.calls.count("alpha") == 4  # max_examples_per_function.beta = 4
+
+
+def test_functions_filter_omits_the_other_tests(tree: dict[str, Path]) -> None:
+    run, _ = grade_fake(tree, functions=["alpha"])
+    check_schema(run.results, total=60.0)
+    assert {t["tags"][0] for t in run.results["tests"]} == {"alpha"}
+
+
+def test_import_error_fails_every_test_with_one_submission_entry(tree: dict[str, Path]) -> None:
+    error = SubmissionImportError("SyntaxError: invalid syntax (hw.py, line 3)")
+    run, proxy = grade_fake(tree, FakeProxy(import_error=error))
+    results = run.results
+    check_schema(results)
+    first = results["tests"][0]
+    assert first["tags"] == ["submission"] and first["max_score"] == 0
+    assert "SyntaxError" in first["output"]
+    rest = results["tests"][1:]
+    assert len(rest) == 6 and results["score"] == 0
+    for test in rest:
+        assert test["status"] == "failed"
+        assert test["output"] == "hw.py could not be imported: SyntaxError: invalid syntax (hw.py, line 3)"
+    assert proxy.calls == []
+
+
+def test_missing_submission_is_an_entry_not_a_crash(tree: dict[str, Path]) -> None:
+    run, proxy = grade_fake(tree, submission=tree["hw"].parent / "nothing-here")
+    assert run.engine_error is None
+    check_schema(run.results)
+    assert run.results["tests"][0]["name"] == "Finding hw.py"
+    assert all("hw.py was not found" in t["output"] for t in run.results["tests"])
+    assert proxy.calls == []
+
+
+def test_time_budget_stops_the_remaining_tests(tree: dict[str, Path]) -> None:
+    (tree["hidden"] / "test_fake_hidden.py").write_text(
+        HIDDEN.replace("hw.alpha(2) == 4", "hw.alpha(-7) == -14")
+    )
+    run, _ = grade_fake(tree, config=fake_config(time_budget=0.5, call_timeout=0.1))
+    check_schema(run.results)
+    tests = by_test(run.results)
+    assert tests["test_alpha_doubles"]["status"] == "passed"  # started within the budget
+    assert tests["test_alpha_wrong_on_purpose"]["output"] == "not run: time budget exhausted"
+    assert tests["test_beta_skipped"]["output"] == "not run: time budget exhausted"
+    assert "time budget" in run.results["output"]
+
+
+def test_missing_marker_fails_the_grade_loudly(tree: dict[str, Path]) -> None:
+    (tree["public"] / "test_unmarked.py").write_text("def test_forgot(hw):\n    pass\n")
+    run, _ = grade_fake(tree)
+    assert run.engine_error and "test_forgot" in run.engine_error
+    assert is_engine_failure(run.results)
+    check_schema(run.results, total=0.0)
+
+
+def test_unknown_function_in_marker_fails_loudly(tree: dict[str, Path]) -> None:
+    (tree["public"] / "test_typo.py").write_text(
+        "import pytest\n@pytest.mark.grades('alpah')\ndef test_t(hw):\n    pass\n"
+    )
+    run, _ = grade_fake(tree)
+    assert run.engine_error and "'alpah'" in run.engine_error
+
+
+def test_collection_error_becomes_an_entry(tree: dict[str, Path]) -> None:
+    (tree["hidden"] / "test_broken.py").write_text("import no_such_module_here\n")
+    run, _ = grade_fake(tree)
+    assert run.engine_error is None
+    check_schema(run.results)
+    broken = [t for t in run.results["tests"] if "collection-error" in t["tags"]]
+    assert len(broken) == 1 and "no_such_module_here" in broken[0]["output"]
+    assert broken[0]["tags"][0] == "submission" and broken[0]["max_score"] == 0
+    assert run.results["extra_data"]["collection_errors"]
+
+
+def test_grade_submission_writes_results_even_when_the_engine_fails(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+
+    class Broken(AssignmentConfig):
+        @property
+        def functions(self) -> tuple[str, ...]:
+            raise RuntimeError("boom")
+
+    config = load_config()
+    broken = Broken(**{f: getattr(config, f) for f in config.__dataclass_fields__})
+    data = grade_submission(paths.SOLUTIONS_HW, out, config=broken)
+    assert is_engine_failure(data) and "boom" in data["output"]
+    assert json.loads(out.read_text()) == data
+
+
+# ---------------------------------------------------------------------------- B: end to end
+
+
+@pytest.fixture(scope="module")
+def solutions_results() -> dict:
+    return grade_submission(paths.SOLUTIONS_HW, None)
+
+
+@pytest.fixture(scope="module")
+def stub_results() -> dict:
+    return grade_submission(paths.STUDENT_HW, None)
+
+
+def test_solutions_get_100(solutions_results: dict) -> None:
+    check_schema(solutions_results)
+    failed = [t for t in solutions_results["tests"] if t["status"] != "passed"]
+    assert not failed, json.dumps(failed[:3], indent=1)
+    assert solutions_results["score"] == 100
+    graded = {t["tags"][0] for t in solutions_results["tests"]}
+    assert graded == set(load_config().functions)
+    sources = {t["extra_data"]["source"] for t in solutions_results["tests"]}
+    assert sources == {"hidden", "public"}
+
+
+def test_stubs_get_0_with_not_implemented_messages(stub_results: dict) -> None:
+    check_schema(stub_results)
+    assert stub_results["score"] == 0
+    tests = stub_results["tests"]
+    assert all(t["status"] == "failed" for t in tests)
+    not_impl = [t for t in tests if "not implemented" in t["output"]]
+    assert len(not_impl) >= 0.9 * len(tests)
+    for test in tests:  # no trusted traceback, no test source in the messages
+        assert "Traceback (most recent call last)" not in test["output"]
+        assert "solutions/hw.py" not in test["output"]
+
+
+def test_syntax_error_gives_valid_results_with_a_submission_entry(tmp_path: Path) -> None:
+    hw = tmp_path / "hw.py"
+    hw.write_text("def softmax(z, axis=-1):\n    return z +\n")
+    out = tmp_path / "results.json"
+    data = grade_submission(hw, out)
+    assert json.loads(out.read_text()) == data
+    check_schema(data)
+    assert not is_engine_failure(data)
+    entry = data["tests"][0]
+    assert entry["tags"] == ["submission"] and "SyntaxError" in entry["output"]
+    assert data["score"] == 0
+    assert all(
+        t["output"].startswith("hw.py could not be imported") for t in data["tests"][1:]
+    )
+
+
+def test_two_runs_are_identical_apart_from_timings(tmp_path: Path) -> None:
+    source = paths.SOLUTIONS_HW.read_text()
+    broken = source.replace("def mae_grad(", "def _orig_mae_grad(", 1) + (
+        "\n\ndef mae_grad(y_pred, y):\n"
+        "    import numpy as np\n"
+        "    return np.sign(np.asarray(y_pred) - y) / np.asarray(y).shape[0]\n"
+    )
+    hw = tmp_path / "hw.py"
+    hw.write_text(broken)
+    functions = ["softmax", "mae_grad", "relu"]
+    first = grade_submission(hw, None, functions=functions)
+    second = grade_submission(hw, None, functions=functions)
+    check_schema(first, total=9.0)
+    assert 0 < first["score"] < 9
+    assert strip_timings(first) == strip_timings(second)
+
+
+def test_packaged_toml_is_what_the_runner_uses() -> None:
+    with open(paths.ASSIGNMENT_TOML, "rb") as fh:
+        raw = tomllib.load(fh)
+    assert load_config().title == raw["assignment"]["title"]
