@@ -129,7 +129,7 @@ def test_beta_property(hw, x):
     assert hw.beta(x) == x
 '''
 
-PUBLIC = '''
+PUBLIC = """
 import os
 import pytest
 from hypothesis import given, strategies as st
@@ -145,7 +145,7 @@ def test_alpha_property(hw, x):
 @pytest.mark.grades("beta")
 def test_beta_skipped(hw):
     pytest.skip("no reason")
-'''
+"""
 
 
 @pytest.fixture
@@ -252,7 +252,10 @@ def test_import_error_fails_every_test_with_one_submission_entry(tree: dict[str,
     assert len(rest) == 6 and results["score"] == 0
     for test in rest:
         assert test["status"] == "failed"
-        assert test["output"] == "hw.py could not be imported: SyntaxError: invalid syntax (hw.py, line 3)"
+        assert (
+            test["output"]
+            == "hw.py could not be imported: SyntaxError: invalid syntax (hw.py, line 3)"
+        )
     assert proxy.calls == []
 
 
@@ -367,9 +370,7 @@ def test_syntax_error_gives_valid_results_with_a_submission_entry(tmp_path: Path
     entry = data["tests"][0]
     assert entry["tags"] == ["submission"] and "SyntaxError" in entry["output"]
     assert data["score"] == 0
-    assert all(
-        t["output"].startswith("hw.py could not be imported") for t in data["tests"][1:]
-    )
+    assert all(t["output"].startswith("hw.py could not be imported") for t in data["tests"][1:])
 
 
 def test_two_runs_are_identical_apart_from_timings(tmp_path: Path) -> None:
