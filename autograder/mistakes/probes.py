@@ -1,0 +1,129 @@
+"""Small discriminating inputs for every function that has catalogued mistakes.
+
+``PROBES[function]`` is a list of zero-argument callables, each returning a fresh
+``(args, kwargs)``. Together they tell every diagnosable mistake of ``function`` apart from
+the reference (``tests/test_diagnosis.py`` checks that), so diagnosis can be tested on
+each mistake's own output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Probe = Callable[[], tuple[tuple, dict]]
+
+
+def _rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+def _cubic_sum(v: np.ndarray) -> float:
+    """A non-separable smooth test function: (sum v)^3 + sum exp(2 v)."""
+    return float(np.sum(v) ** 3 + np.sum(np.exp(2.0 * v)))
+
+
+def _params(d: int = 3, h: int = 4, c: int = 3) -> dict[str, np.ndarray]:
+    r = _rng()
+    return {
+        "W1": r.normal(size=(d, h)),
+        "b1": r.normal(size=h) * 0.5,
+        "W2": r.normal(size=(h, c)),
+        "b2": r.normal(size=c) * 0.5,
+    }
+
+
+def _net_data() -> tuple[np.ndarray, np.ndarray]:
+    r = np.random.default_rng(7)
+    return r.normal(size=(12, 3)), np.array([0, 1, 2] * 4)
+
+
+PROBES: dict[str, list[Probe]] = {
+    "softmax": [
+        lambda: ((_rng().normal(size=(3, 3)) * 2,), {}),
+        lambda: ((np.array([[0.0, 1.0, 2.0], [-1000.0, -999.0, -998.0]]),), {}),
+        lambda: ((np.array([[1000.0, 0.0, 1.0]]),), {}),
+        lambda: ((_rng().normal(size=(2, 3)),), {"axis": 1}),
+    ],
+    "softmax_backward": [
+        lambda: ((_rng().normal(size=(2, 3)), _rng().normal(size=(2, 3)) + 1.0), {}),
+    ],
+    "mae_loss": [lambda: ((_rng().normal(size=(3, 4)), _rng().normal(size=(3, 4)) + 1.0), {})],
+    "mae_grad": [lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.0, 3.0, 5.0])), {})],
+    "mse_loss": [lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.5, 3.5, 6.0])), {})],
+    "mse_grad": [lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.5, 3.5, 6.0])), {})],
+    "bce_loss": [
+        lambda: ((np.array([0.0, 1.0, 0.3, 0.9]), np.array([1.0, 0.0, 1.0, 0.0])), {}),
+    ],
+    "bce_grad": [
+        lambda: ((np.array([0.0, 1.0, 0.3, 0.5]), np.array([0.0, 1.0, 1.0, 0.0])), {}),
+    ],
+    "cross_entropy_loss": [
+        lambda: ((np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]),
+                  np.array([0, 2, 1])), {}),
+        lambda: ((np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0, 1])), {}),
+    ],
+    "cross_entropy_grad": [
+        lambda: ((np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]),
+                  np.array([0, 2, 1])), {}),
+    ],
+    "softmax_cross_entropy_loss": [
+        lambda: ((np.array([[1e4, -1e4], [0.0, 1.0]]), np.array([1, 0])), {}),
+        lambda: ((np.array([[1.0, 2.0, 0.5], [0.0, 1.0, -1.0]]), np.array([0, 2])), {}),
+    ],
+    "softmax_cross_entropy_grad": [
+        lambda: ((_rng().normal(size=(3, 4)), np.array([0, 0, 2])), {}),
+    ],
+    "one_hot": [lambda: ((np.array([0, 2, 1]), 4), {})],
+    "sigmoid": [lambda: ((_rng().normal(size=(2, 3)) * 3,), {})],
+    "sigmoid_backward": [lambda: ((_rng().normal(size=(2, 3)), _rng().normal(size=(2, 3))), {})],
+    "relu": [lambda: ((_rng().normal(size=(3, 4)),), {})],
+    "relu_backward": [
+        lambda: ((np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 0.0]]),
+                  np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, 6.0]])), {}),
+    ],
+    "linear_forward": [
+        lambda: ((_rng().normal(size=(2, 3)), _rng().normal(size=(3, 3)) + 1.0,
+                  np.array([0.5, -1.0, 2.0])), {}),
+    ],
+    "linear_backward": [
+        lambda: ((_rng().normal(size=(3, 3)), _rng().normal(size=(3, 3)) + 1.0,
+                  np.arange(9.0).reshape(3, 3) - 3.0), {}),
+    ],
+    "init_two_layer_net": [lambda: ((3, 4, 2), {"seed": 1})],
+    "two_layer_net_forward": [lambda: ((_params(), _rng().normal(size=(5, 3))), {})],
+    "two_layer_net_loss": [
+        lambda: ((_params(), _rng().normal(size=(5, 3)), np.array([0, 1, 2, 1, 0])),
+                 {"reg": 0.1}),
+    ],
+    "predict": [lambda: ((_params(), _rng().normal(size=(5, 3))), {})],
+    "gd_step": [lambda: ((np.array([1.0, -2.0]), np.array([0.5, 0.25]), 0.1), {})],
+    "momentum_step": [
+        lambda: ((np.array([1.0, -2.0]), np.array([0.5, 0.25]), np.array([0.3, -0.7]), 0.1), {}),
+    ],
+    "adagrad_step": [
+        lambda: ((np.array([1.0, -2.0]), np.array([1e-6, 0.5]), np.array([0.0, 0.3])), {}),
+    ],
+    "rmsprop_step": [
+        lambda: ((np.array([1.0, -2.0]), np.array([1e-5, 0.5]), np.array([0.0, 0.3])), {}),
+    ],
+    "adam_step": [
+        lambda: ((np.array([1.0, -2.0]), np.array([0.5, -0.25]), np.array([0.1, 0.2]),
+                  np.array([0.01, 0.03]), 3), {}),
+        lambda: ((np.array([1.0, -2.0]), np.array([1e-6, 1.0]), np.zeros(2), np.zeros(2), 1),
+                 {}),
+    ],
+    "steps_per_epoch": [lambda: ((10, 3), {}), lambda: ((10, 5), {})],
+    "minibatch_indices": [lambda: ((10, 4, 0), {})],
+    "train_two_layer_net": [
+        lambda: ((*_net_data(), 4),
+                 {"optimizer": "adam", "lr": 0.05, "epochs": 3, "batch_size": 5, "seed": 0}),
+    ],
+    "numerical_gradient": [
+        lambda: ((_cubic_sum, np.array([[0.3, -0.2], [0.1, 0.4]])), {}),
+    ],
+    "relative_error": [
+        lambda: ((np.array([0.0, 1.0, -1.0]), np.array([0.0, 1.1, 1.0])), {}),
+    ],
+}
