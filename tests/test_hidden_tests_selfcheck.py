@@ -1,0 +1,228 @@
+"""The hidden tests judge correctly: the solutions pass all of them, mutants fail theirs.
+
+The hidden tests run in-process (``pytest.main``) with a tiny plugin whose ``hw`` and
+``ref`` fixtures are plain modules: ``ref`` is ``solutions/hw.py``, ``hw`` is either a
+second copy of it or a copy with one function replaced by a typical student mistake.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from autograder import paths
+from autograder.config import load_config
+
+_COUNTER = itertools.count()
+
+
+def _solutions() -> ModuleType:
+    """A fresh copy of solutions/hw.py (its own module object, its own globals)."""
+    name = f"_selfcheck_solutions_{next(_COUNTER)}"
+    spec = importlib.util.spec_from_file_location(name, paths.SOLUTIONS_HW)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Plugin:
+    """Fixtures ``hw``/``ref``, the ``grades`` marker, a small Hypothesis profile; records
+    the outcome of every test with the function it grades."""
+
+    def __init__(self, hw: ModuleType, ref: ModuleType, only: str | None = None) -> None:
+        self._hw, self._ref, self._only = hw, ref, only
+        self.function: dict[str, str] = {}
+        self.outcome: dict[str, str] = {}
+        self.longrepr: dict[str, str] = {}
+        self._previous = "default"
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "grades(function, weight=1): graded function")
+        self._previous = getattr(settings, "_current_profile", None) or "default"
+        settings.register_profile(
+            "hidden-selfcheck", max_examples=8, derandomize=True, database=None,
+            deadline=None, suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: fast fails
+        settings.load_profile("hidden-selfcheck")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        settings.load_profile(self._previous)
+
+    @pytest.fixture(scope="session")
+    def hw(self) -> ModuleType:
+        return self._hw
+
+    @pytest.fixture(scope="session")
+    def ref(self) -> ModuleType:
+        return self._ref
+
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        keep, drop = [], []
+        for item in items:
+            mark = item.get_closest_marker("grades")
+            function = mark.args[0] if mark else "<no grades marker>"
+            if self._only is None or function == self._only:
+                self.function[item.nodeid] = function
+                keep.append(item)
+            else:
+                drop.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed or report.skipped or report.nodeid not in self.outcome:
+            self.outcome[report.nodeid] = report.outcome
+            if report.failed:
+                self.longrepr[report.nodeid] = str(report.longrepr)[-1500:]
+
+    def failing_functions(self) -> set[str]:
+        return {self.function[n] for n, o in self.outcome.items() if o != "passed"}
+
+
+def _run(hw: ModuleType, *files: str, only: str | None = None) -> _Plugin:
+    plugin = _Plugin(hw, _solutions(), only)
+    targets = [str(paths.HIDDEN_TESTS / f) for f in files] or [str(paths.HIDDEN_TESTS)]
+    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull,
+            "--rootdir", str(paths.ROOT), "-W", "ignore::RuntimeWarning", *targets]
+    sys_path = list(sys.path)
+    if str(paths.STUDENT_TESTS) not in sys.path:
+        sys.path.insert(0, str(paths.STUDENT_TESTS))
+    try:
+        code = pytest.main(args, plugins=[plugin])
+    finally:
+        sys.path[:] = sys_path
+    assert int(code) in (0, 1), f"pytest could not run the hidden tests (exit code {code})"
+    return plugin
+
+
+def test_solutions_pass_every_hidden_test_and_every_function_is_covered() -> None:
+    plugin = _run(_solutions())
+    failed = {n: plugin.longrepr.get(n, o) for n, o in plugin.outcome.items() if o != "passed"}
+    assert not failed, "hidden tests fail on the solutions:\n" + "\n\n".join(
+        f"{n}:\n{r}" for n, r in failed.items())
+    assert len(plugin.outcome) >= 150
+    covered = set(plugin.function.values())
+    assert covered == set(load_config().functions), covered ^ set(load_config().functions)
+
+
+# ----------------------------------------------------------------------------- mutants
+
+def _softmax_no_shift(z: Any, axis: int = -1) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(z, dtype=np.float64))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _mse_grad_no_2(y_pred: Any, y: Any) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64)
+    return (np.asarray(y_pred, dtype=np.float64) - y) / y.size
+
+
+def _adam_no_bias_correction(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    g = np.asarray(grad, dtype=np.float64)
+    m = beta1 * np.asarray(m, dtype=np.float64) + (1 - beta1) * g
+    v = beta2 * np.asarray(v, dtype=np.float64) + (1 - beta2) * g**2
+    return np.asarray(param, dtype=np.float64) - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def _relu_backward_upstream_mask(x: Any, upstream: Any) -> np.ndarray:
+    u = np.asarray(upstream, dtype=np.float64)
+    return u * (u > 0)
+
+
+def _minibatch_drop_last(n_samples: int, batch_size: int, seed: int) -> list[np.ndarray]:
+    perm = np.random.default_rng(seed).permutation(n_samples)
+    full = max(1, n_samples // batch_size) * batch_size if n_samples >= batch_size else n_samples
+    return [perm[i:i + batch_size] for i in range(0, full, batch_size)]
+
+
+def _bce_clip_probabilities(p: Any, y: Any) -> float:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    y = np.asarray(y, dtype=np.float64)
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
+def _relu_int(x: Any) -> np.ndarray:
+    return np.maximum(x, 0)  # integer input stays integer
+
+
+def _steps_floor(n_samples: int, batch_size: int) -> int:
+    return n_samples // batch_size
+
+
+def _forward_difference(f: Callable, x: Any, h: float = 1e-5) -> np.ndarray:
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    fx = f(x.copy())
+    for i in np.ndindex(x.shape):
+        xp = x.copy()
+        xp[i] += h
+        grad[i] = (f(xp) - fx) / h
+    return grad
+
+
+def _softmax_inplace(z: Any, axis: int = -1) -> np.ndarray:
+    z = np.asarray(z)
+    if z.dtype == np.float64:
+        z -= np.max(z, axis=axis, keepdims=True)  # modifies the caller's array
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _mutant_loss_reg_once(sol: ModuleType) -> Callable:
+    original = sol.two_layer_net_loss
+
+    def two_layer_net_loss(params, X, labels, reg=0.0):
+        loss, grads = original(params, X, labels, reg)
+        grads["W1"] = grads["W1"] - reg * np.asarray(params["W1"])  # reg * W instead of 2 reg W
+        grads["W2"] = grads["W2"] - reg * np.asarray(params["W2"])
+        return loss, grads
+
+    return two_layer_net_loss
+
+
+MUTANTS: dict[str, tuple[str, str, Callable[[ModuleType], Callable]]] = {
+    "softmax without max-shift": ("softmax", "test_part1_softmax.py",
+                                  lambda s: _softmax_no_shift),
+    "softmax shifting its input in place": ("softmax", "test_part1_softmax.py",
+                                            lambda s: _softmax_inplace),
+    "mse_grad without the factor 2": ("mse_grad", "test_part2_losses.py",
+                                      lambda s: _mse_grad_no_2),
+    "bce_loss clipping p": ("bce_loss", "test_part2_losses.py", lambda s: _bce_clip_probabilities),
+    "relu keeping integer dtype": ("relu", "test_part3_layers.py", lambda s: _relu_int),
+    "relu_backward with the mask of upstream": ("relu_backward", "test_part3_layers.py",
+                                                lambda s: _relu_backward_upstream_mask),
+    "two_layer_net_loss with reg * W in the gradient": (
+        "two_layer_net_loss", "test_part4_net.py", _mutant_loss_reg_once),
+    "adam without bias correction": ("adam_step", "test_part5_optimizers.py",
+                                     lambda s: _adam_no_bias_correction),
+    "minibatch_indices dropping the last batch": ("minibatch_indices", "test_part6_training.py",
+                                                  lambda s: _minibatch_drop_last),
+    "steps_per_epoch rounding down": ("steps_per_epoch", "test_part6_training.py",
+                                      lambda s: _steps_floor),
+    "numerical_gradient by forward differences": (
+        "numerical_gradient", "test_part7_gradcheck.py", lambda s: _forward_difference),
+}
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_mutant_fails_the_tests_of_its_function(mutant: str) -> None:
+    function, test_file, make = MUTANTS[mutant]
+    hw = _solutions()
+    setattr(hw, function, make(hw))
+    plugin = _run(hw, test_file, only=function)
+    assert function in plugin.failing_functions(), f"no hidden test of {function} caught {mutant}"
+    tests = [n for n, f in plugin.function.items() if f == function]
+    assert tests and any(plugin.outcome.get(n) == "failed" for n in tests)
