@@ -1,0 +1,648 @@
+"""``autograder grade SUBMISSIONS --out DIR [--jobs N]``: grade a whole class.
+
+SUBMISSIONS is a folder of submissions (each a ``.py`` file, a folder or a ``.zip``),
+an unpacked Gradescope export, or a Gradescope "Export Submissions" zip
+(:mod:`autograder.gradescope_export`). Each submission is graded in its own
+subprocess, ``python -m autograder run <submission> --results <path>``, exactly as a
+single ``autograder run``: a crash or a hang of one cannot take down the batch, and
+this module depends only on the CLI and the ``results.json`` format (SPEC section 4).
+
+Outputs in DIR: ``grades.csv``, ``report.html`` (the class), and per submission
+``submissions/<id>/results.json`` and ``submissions/<id>/report.html``
+(:mod:`autograder.reports`). Results are cached: ``submissions/<id>/cache.json`` holds
+the hash of the submission's files and of the autograder (package code, hidden tests,
+solutions, assignment.toml, public tests); a rerun grades only what changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import gradescope_export
+from autograder.reports import GradedSubmission, SkippedInput, write_reports
+from autograder.reports.model import first_line
+
+#: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
+ROOT = Path(__file__).resolve().parents[1]
+#: Default per-submission wall-clock limit in seconds.
+DEFAULT_TIMEOUT = 600.0
+#: Files and folders never treated as submissions or hashed.
+IGNORED_NAMES = {"__pycache__", "__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints"}
+#: Files of the package that do not change grades (batch + reports): not in the cache key.
+NOT_GRADING_CODE = ("autograder/batch.py", "autograder/gradescope_export.py", "autograder/reports/")
+#: Cap on the grader log kept per submission.
+LOG_CAP = 200_000
+CACHE_VERSION = 1
+
+
+@dataclass
+class Submission:
+    """One submission found in the input, before grading."""
+
+    id: str
+    path: Path | None
+    label: str
+    name: str = ""
+    email: str = ""
+    sid: str = ""
+    problem: str | None = None
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`grade` did."""
+
+    out_dir: Path
+    graded: list[GradedSubmission] = field(default_factory=list)
+    skipped: list[SkippedInput] = field(default_factory=list)
+    n_run: int = 0
+    n_cached: int = 0
+    seconds: float = 0.0
+
+    @property
+    def grades_csv(self) -> Path:
+        """Path of ``grades.csv``."""
+        return self.out_dir / "grades.csv"
+
+    @property
+    def report_html(self) -> Path:
+        """Path of the class ``report.html``."""
+        return self.out_dir / "report.html"
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _safe_id(text: str) -> str:
+    """A file-name-safe submission id."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
+    return cleaned or "submission"
+
+
+def _ignored(p: Path) -> bool:
+    return p.name in IGNORED_NAMES or p.name.startswith(".")
+
+
+def _py_files_in_dir(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*.py")
+        if p.is_file() and not any(part in IGNORED_NAMES for part in p.relative_to(folder).parts)
+    )
+
+
+def _zip_members(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        bad = zf.testzip()
+        if bad is not None:
+            raise zipfile.BadZipFile(f"member {bad} is damaged")
+        return [
+            n
+            for n in zf.namelist()
+            if not n.endswith("/") and not any(part in IGNORED_NAMES for part in n.split("/"))
+        ]
+
+
+def check_submission(path: Path) -> str | None:
+    """Why ``path`` cannot be graded at all (a clear one-line reason), or None."""
+    if not path.exists():
+        return "the submitted folder is missing from the export"
+    if path.is_dir():
+        if not _py_files_in_dir(path):
+            files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+            shown = ", ".join(files[:5]) + (" ..." if len(files) > 5 else "")
+            return f"no hw.py in the folder (files: {shown or 'none'})"
+        return None
+    if path.suffix.lower() == ".zip":
+        try:
+            members = _zip_members(path)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            return f"corrupt zip, cannot be opened: {exc}"
+        if not any(m.endswith(".py") for m in members):
+            shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
+            return f"no hw.py in the zip (files: {shown or 'none'})"
+        return None
+    if path.suffix == ".py":
+        return None
+    return f"not a .py file, folder or .zip: {path.name}"
+
+
+def _unique(ident: str, taken: set[str]) -> str:
+    ident = _safe_id(ident)
+    out, n = ident, 2
+    while out in taken:
+        out, n = f"{ident}-{n}", n + 1
+    taken.add(out)
+    return out
+
+
+def _from_export(
+    subs: list[gradescope_export.ExportedSubmission], taken: set[str]
+) -> list[Submission]:
+    out = []
+    for s in subs:
+        out.append(
+            Submission(
+                id=_unique(s.id, taken),
+                path=s.folder,
+                label=s.id,
+                name=s.name,
+                email=s.email,
+                sid=s.sid,
+                problem=check_submission(s.folder),
+            )
+        )
+    return out
+
+
+def discover(submissions: Path, work_dir: Path) -> tuple[list[Submission], list[SkippedInput]]:
+    """Find the submissions in ``submissions`` (folder, export folder or export zip).
+
+    Zips of whole classes are extracted under ``work_dir``. Returns the submissions
+    (each with a ``problem`` when it cannot be graded) and the inputs that are not
+    submissions at all (stray files), each with a reason.
+    Raises ValueError when ``submissions`` itself is unusable.
+    """
+    submissions = submissions.resolve()
+    taken: set[str] = set()
+    if not submissions.exists():
+        raise ValueError(f"{submissions} does not exist")
+    if submissions.is_file() and submissions.suffix.lower() == ".zip":
+        dest = work_dir / _safe_id(submissions.stem)
+        if dest.exists():
+            _rmtree(dest)
+        dest.mkdir(parents=True)
+        if gradescope_export.is_export_zip(submissions):
+            try:
+                exported = gradescope_export.read_export(submissions, dest)
+            except gradescope_export.ExportError as exc:
+                raise ValueError(str(exc)) from exc
+            return _from_export(exported, taken), []
+        try:
+            with zipfile.ZipFile(submissions) as zf:
+                gradescope_export.safe_extract(zf, dest)
+        except (zipfile.BadZipFile, OSError, EOFError, gradescope_export.ExportError) as exc:
+            raise ValueError(f"{submissions.name} is not a readable zip: {exc}") from exc
+        children = [c for c in dest.iterdir() if not _ignored(c)]
+        folder = children[0] if len(children) == 1 and children[0].is_dir() else dest
+        return discover(folder, work_dir / "_nested")
+    if submissions.is_file():
+        # One single submission file.
+        sub = Submission(
+            id=_unique(submissions.stem, taken), path=submissions, label=submissions.name
+        )
+        sub.problem = check_submission(submissions)
+        return [sub], []
+    meta_root = gradescope_export.find_metadata_root(submissions)
+    if meta_root is not None:
+        try:
+            exported = gradescope_export.read_export_dir(meta_root)
+        except gradescope_export.ExportError as exc:
+            raise ValueError(str(exc)) from exc
+        return _from_export(exported, taken), []
+    found: list[Submission] = []
+    skipped: list[SkippedInput] = []
+    for child in sorted(submissions.iterdir()):
+        if _ignored(child):
+            continue
+        if child.is_dir() or child.suffix == ".py" or child.suffix.lower() == ".zip":
+            stem = child.name if child.is_dir() else child.stem
+            sub = Submission(id=_unique(stem, taken), path=child, label=child.name)
+            sub.problem = check_submission(child)
+            found.append(sub)
+        else:
+            skipped.append(
+                SkippedInput(child.name, "not a submission (.py file, folder or .zip): ignored")
+            )
+    return found, skipped
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _hash_tree(h: hashlib._Hash, base: Path, paths: Sequence[Path]) -> None:
+    for p in paths:
+        h.update(p.relative_to(base).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+
+
+def submission_hash(path: Path) -> str:
+    """sha256 of a submission's file(s): the file itself or every file of the folder."""
+    h = hashlib.sha256()
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not any(part in IGNORED_NAMES for part in p.relative_to(path).parts)
+        )
+        _hash_tree(h, path, files)
+    elif path.is_file():
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def autograder_hash(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
+    """sha256 of everything that decides grades.
+
+    The package code (except the batch and report code), the hidden tests,
+    ``assignment.toml``, the solutions and the public tests (``student/tests``), plus
+    ``extra`` strings (grader command, limits) and the Python version.
+    """
+    h = hashlib.sha256()
+    files: list[Path] = []
+    for sub in ("autograder", "solutions", "student/tests"):
+        d = root / sub
+        if not d.is_dir():
+            continue
+        for p in sorted(d.rglob("*")):
+            rel = p.relative_to(root).as_posix()
+            if (
+                not p.is_file()
+                or p.suffix in (".pyc", ".pyo")
+                or any(
+                    part in IGNORED_NAMES or part.startswith(".")
+                    for part in p.relative_to(root).parts
+                )
+                or any(rel.startswith(n) if n.endswith("/") else rel == n for n in NOT_GRADING_CODE)
+            ):
+                continue
+            files.append(p)
+    _hash_tree(h, root, files)
+    for item in (*extra, sys.version):
+        h.update(item.encode() + b"\0")
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- grading
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Stop the grader's process group: SIGTERM, then SIGKILL after a grace period."""
+    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def synthetic_results(message: str, kind: str) -> dict:
+    """A results.json for a submission the engine could not grade: 0 of 100 points."""
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output": message,
+        "tests": [
+            {
+                "name": "hw.py could not be graded",
+                "score": 0.0,
+                "max_score": 100.0,
+                "status": "failed",
+                "visibility": "visible",
+                "output": message,
+                "tags": ["submission"],
+                "extra_data": {"kind": kind},
+            }
+        ],
+        "extra_data": {"kind": kind, "batch": True},
+    }
+
+
+def _valid_results(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("tests"), list)
+        and all(isinstance(t, dict) and "score" in t for t in data["tests"])
+    )
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_grader(
+    sub: Submission, sub_dir: Path, grader_cmd: Sequence[str], timeout: float
+) -> tuple[dict, str, str]:
+    """Grade ``sub`` in a subprocess. Returns ``(results, status, message)``.
+
+    ``status`` is ``"graded"``, ``"timeout"`` (the wall-clock limit killed it) or
+    ``"crash"`` (the engine exited non-zero or wrote no valid results.json).
+    """
+    assert sub.path is not None
+    out = sub_dir / "results.engine.json"
+    out.unlink(missing_ok=True)
+    log_path = sub_dir / "grader.log"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    cmd = [*grader_cmd, str(sub.path), "--results", str(out)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=sub_dir,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            msg = f"grading timed out after {timeout:g} s (wall-clock limit per submission); killed"
+            return synthetic_results(msg, "timeout"), "timeout", msg
+    with open(log_path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - 4000))
+        tail = f.read().decode("utf-8", "replace").strip()
+    if size > LOG_CAP:
+        with open(log_path, "r+b") as f:
+            f.truncate(LOG_CAP)
+    data = None
+    if out.is_file():
+        try:
+            data = json.loads(out.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            data = None
+        out.unlink(missing_ok=True)
+    last = tail.splitlines()[-1] if tail else "no output"
+    msg = f"the grading engine failed (exit code {rc}): {last}"
+    if _valid_results(data):
+        assert isinstance(data, dict)
+        engine_error = (data.get("extra_data") or {}).get("engine_error")
+        if rc == 0 and not engine_error:
+            return data, "graded", ""
+        # The engine failed but said so in a valid results.json: keep its own words.
+        if engine_error:
+            msg = f"the grading engine failed (exit code {rc}): {first_line(str(engine_error))}"
+        return data, "crash", msg
+    return synthetic_results(msg + "\n\n" + tail[-2000:], "crash"), "crash", msg
+
+
+def find_source(path: Path | None) -> tuple[str, str] | None:
+    """``(name, text)`` of the submitted ``hw.py`` for display, read as text, never imported."""
+    if path is None or not path.exists():
+        return None
+
+    def pick(names: list[str]) -> str | None:
+        py = [
+            n
+            for n in names
+            if n.endswith(".py") and not any(p in IGNORED_NAMES for p in n.split("/"))
+        ]
+        hw = sorted((n for n in py if n.split("/")[-1] == "hw.py"), key=lambda n: (n.count("/"), n))
+        if hw:
+            return hw[0]
+        return py[0] if len(py) == 1 else None
+
+    try:
+        if path.is_file() and path.suffix == ".py":
+            return path.name, path.read_text(encoding="utf-8", errors="replace")
+        if path.is_dir():
+            names = [p.relative_to(path).as_posix() for p in _py_files_in_dir(path)]
+            chosen = pick(names)
+            return (
+                (chosen, (path / chosen).read_text(encoding="utf-8", errors="replace"))
+                if chosen
+                else None
+            )
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                chosen = pick(zf.namelist())
+                if chosen:
+                    return chosen, zf.read(chosen)[:2_000_000].decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return None
+    return None
+
+
+def _grade_or_reuse(
+    sub: Submission, sub_dir: Path, key: str, grader_cmd: Sequence[str], timeout: float
+) -> tuple[dict, str, str, float, bool]:
+    """Results of ``sub``: from the cache when its key matches, else by running the grader."""
+    cache_path, results_path = sub_dir / "cache.json", sub_dir / "results.json"
+    if cache_path.is_file() and results_path.is_file():
+        try:
+            cache = json.loads(cache_path.read_text(encoding="utf-8"))
+            results = json.loads(results_path.read_text(encoding="utf-8"))
+            # Engine crashes are never reused: they may be transient (rerun retries them).
+            reusable = cache.get("key") == key and cache.get("status") != "crash"
+            if reusable and _valid_results(results):
+                return (
+                    results,
+                    cache["status"],
+                    cache.get("message", ""),
+                    cache.get("seconds", 0.0),
+                    True,
+                )
+        except (ValueError, OSError, KeyError):
+            pass
+    cache_path.unlink(missing_ok=True)
+    start = time.monotonic()
+    results, status, message = run_grader(sub, sub_dir, grader_cmd, timeout)
+    seconds = time.monotonic() - start
+    _write_json(results_path, results)
+    entry = {
+        "version": CACHE_VERSION,
+        "key": key,
+        "status": status,
+        "message": message,
+        "seconds": seconds,
+    }
+    _write_json(cache_path, entry)
+    return results, status, message, seconds, False
+
+
+def grade(
+    submissions: Path,
+    out_dir: Path,
+    jobs: int | None = None,
+    *,
+    progress: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    grader_cmd: Sequence[str] | None = None,
+    per_test_columns: bool = False,
+    force: bool = False,
+    autograder_root: Path | None = None,
+) -> BatchSummary:
+    """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
+
+    ``jobs`` parallel graders (default ``os.cpu_count()``); ``timeout`` wall-clock seconds
+    per submission; ``grader_cmd`` the command that grades one submission (default
+    ``python -m autograder run``; it is called with ``<submission> --results <path>``);
+    ``force`` ignores the cache; ``autograder_root`` is the project whose files key the
+    cache (default: this checkout). Raises ValueError when ``submissions`` is unusable.
+    """
+    from tqdm import tqdm
+
+    t0 = time.monotonic()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = list(grader_cmd) if grader_cmd else [sys.executable, "-m", "autograder", "run"]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    subs, skipped = discover(Path(submissions), out_dir / ".inputs")
+    ag_key = autograder_hash(
+        autograder_root or ROOT,
+        extra=[json.dumps(cmd[1:] if grader_cmd is None else cmd), f"timeout={timeout}"],
+    )
+    summary = BatchSummary(out_dir=out_dir, skipped=skipped)
+    subs_root = out_dir / "submissions"
+    records: dict[str, GradedSubmission] = {}
+
+    def record(
+        sub: Submission, results: dict, status: str, message: str, seconds: float, cached: bool
+    ) -> None:
+        src = find_source(sub.path)
+        records[sub.id] = GradedSubmission(
+            id=sub.id,
+            label=sub.label,
+            name=sub.name,
+            email=sub.email,
+            sid=sub.sid,
+            status=status,
+            message=message,
+            results=results,
+            source_name=src[0] if src else None,
+            source=src[1] if src else None,
+            seconds=seconds,
+            cached=cached,
+        )
+
+    todo: list[tuple[Submission, Path, str]] = []
+    for sub in subs:
+        sub_dir = subs_root / sub.id
+        sub_dir.mkdir(parents=True, exist_ok=True)
+        if sub.problem is not None:
+            results = synthetic_results(sub.problem, "bad_input")
+            _write_json(sub_dir / "results.json", results)
+            (sub_dir / "cache.json").unlink(missing_ok=True)
+            record(sub, results, "bad_input", sub.problem, 0.0, False)
+            continue
+        assert sub.path is not None
+        key = hashlib.sha256(
+            f"{CACHE_VERSION}:{ag_key}:{submission_hash(sub.path)}".encode()
+        ).hexdigest()
+        todo.append((sub, sub_dir, key))
+
+    with tqdm(
+        total=len(todo), disable=not progress, unit="sub", desc="grading", file=sys.stderr
+    ) as bar:
+        # Cached entries first (instant), then the pool for the rest.
+        def work(item: tuple[Submission, Path, str]) -> tuple[Submission, tuple]:
+            sub, sub_dir, key = item
+            return sub, _grade_or_reuse(sub, sub_dir, key, cmd, timeout)
+
+        if force:
+            for _, sub_dir, _ in todo:
+                (sub_dir / "cache.json").unlink(missing_ok=True)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(work, item) for item in todo]
+            for fut in as_completed(futures):
+                sub, (results, status, message, seconds, cached) = fut.result()
+                record(sub, results, status, message, seconds, cached)
+                summary.n_cached += cached
+                summary.n_run += not cached
+                bar.set_postfix_str(
+                    f"{sub.id}: {status}{' (cached)' if cached else ''}", refresh=False
+                )
+                bar.update(1)
+
+    summary.graded = [records[s.id] for s in subs]
+    write_reports(out_dir, summary.graded, summary.skipped, per_test_columns=per_test_columns)
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``grade`` options to ``parser`` (used by :mod:`autograder.cli`)."""
+    parser.add_argument(
+        "submissions", type=Path, help="folder of submissions or a Gradescope export zip"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="output folder for grades.csv and reports"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="parallel graders (default: CPU count)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock limit per submission in seconds (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--per-test", action="store_true", help="add one grades.csv column per test"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="ignore the cache and regrade everything"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run_from_args(ns: argparse.Namespace) -> int:
+    """Run ``grade`` for parsed arguments; print a summary. Returns the exit code."""
+    try:
+        summary = grade(
+            ns.submissions,
+            ns.out,
+            ns.jobs,
+            progress=not ns.no_progress,
+            timeout=ns.timeout,
+            per_test_columns=ns.per_test,
+            force=ns.force,
+        )
+    except ValueError as exc:
+        print(f"autograder grade: {exc}", file=sys.stderr)
+        return 2
+    statuses: dict[str, int] = {}
+    for g in summary.graded:
+        statuses[g.status] = statuses.get(g.status, 0) + 1
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    print(
+        f"{len(summary.graded)} submissions ({counts}); {summary.n_run} graded now, "
+        f"{summary.n_cached} from cache, {len(summary.skipped)} inputs skipped; "
+        f"{summary.seconds:.1f} s"
+    )
+    print(f"grades:  {summary.grades_csv}")
+    print(f"report:  {summary.report_html}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``autograder grade`` as a stand-alone entry point (``python -m autograder.batch``)."""
+    parser = argparse.ArgumentParser(prog="autograder grade", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

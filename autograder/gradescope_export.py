@@ -1,0 +1,212 @@
+"""Read a Gradescope "Export Submissions" archive.
+
+Gradescope's export (Assignment -> Review Grades -> Export Submissions) is a zip holding
+one folder per submission (``submission_<id>/`` with the files the student uploaded) and
+``submission_metadata.yml`` that maps each folder to its submitters, e.g.::
+
+    submission_123456:
+      :submitters:
+      - :name: Ada Lovelace
+        :sid: '1815'
+        :email: ada@example.edu
+      :created_at: 2026-03-02 21:14:03.123456000 -08:00
+      :score: 87.5
+      :history: []
+
+Keys are Ruby symbols written as strings with a leading colon; everything usually sits
+under one top folder (``assignment_<id>_export/``). Older exports may carry Ruby object
+tags (``!ruby/object:...``); they are read as plain data, never constructed.
+This module only reads: it extracts the archive safely (no path escapes) and returns
+plain records for :mod:`autograder.batch`.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+METADATA_NAME = "submission_metadata.yml"
+
+
+class ExportError(Exception):
+    """The archive is not a readable Gradescope export."""
+
+
+@dataclass
+class Submitter:
+    """One student of a (possibly group) submission."""
+
+    name: str = ""
+    email: str = ""
+    sid: str = ""
+
+
+@dataclass
+class ExportedSubmission:
+    """One ``submission_<id>`` folder of an export and who submitted it."""
+
+    id: str
+    folder: Path
+    submitters: list[Submitter] = field(default_factory=list)
+    created_at: str = ""
+
+    @property
+    def name(self) -> str:
+        """All submitters' names, ``; ``-separated (group submissions)."""
+        return "; ".join(s.name for s in self.submitters if s.name)
+
+    @property
+    def email(self) -> str:
+        """All submitters' emails, ``; ``-separated."""
+        return "; ".join(s.email for s in self.submitters if s.email)
+
+    @property
+    def sid(self) -> str:
+        """All submitters' student ids, ``; ``-separated."""
+        return "; ".join(s.sid for s in self.submitters if s.sid)
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """A safe loader that reads unknown tags (Ruby objects) as plain data."""
+
+
+def _construct_unknown(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_TolerantLoader.add_multi_constructor("!", _construct_unknown)
+_TolerantLoader.add_multi_constructor("tag:", _construct_unknown)
+
+
+def _key(record: dict, name: str) -> Any:
+    """``record[':name']`` or ``record['name']`` (symbol keys lose their colon sometimes)."""
+    for k in (f":{name}", name):
+        if k in record:
+            return record[k]
+    return None
+
+
+def parse_metadata(text: str) -> dict[str, dict]:
+    """Parse ``submission_metadata.yml`` into ``{folder: record}``.
+
+    Raises :class:`ExportError` when the text is not YAML or not a mapping.
+    """
+    try:
+        data = yaml.load(text, Loader=_TolerantLoader)
+    except yaml.YAMLError as exc:
+        raise ExportError(f"{METADATA_NAME} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ExportError(f"{METADATA_NAME} is not a mapping of submission folders")
+    return {str(k): (v if isinstance(v, dict) else {}) for k, v in data.items()}
+
+
+def _submitters(record: dict) -> list[Submitter]:
+    people = _key(record, "submitters") or []
+    if isinstance(people, dict):
+        people = [people]
+    out = []
+    for p in people:
+        if not isinstance(p, dict):
+            continue
+        out.append(
+            Submitter(
+                name=str(_key(p, "name") or ""),
+                email=str(_key(p, "email") or ""),
+                sid=str(_key(p, "sid") or ""),
+            )
+        )
+    return out
+
+
+def is_export_zip(path: Path) -> bool:
+    """True when ``path`` is a zip holding a ``submission_metadata.yml``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(PurePosixPath(n).name == METADATA_NAME for n in zf.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def safe_extract(zf: zipfile.ZipFile, dest: Path) -> None:
+    """Extract every member of ``zf`` under ``dest``, refusing absolute paths and ``..``."""
+    dest = dest.resolve()
+    for info in zf.infolist():
+        name = info.filename.replace("\\", "/")
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+            raise ExportError(f"unsafe path in archive: {info.filename!r}")
+        target = (dest / name).resolve()
+        if dest != target and dest not in target.parents:
+            raise ExportError(f"unsafe path in archive: {info.filename!r}")
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(target, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+
+
+def read_export_dir(root: Path) -> list[ExportedSubmission]:
+    """Read an already unpacked export: the folder holding ``submission_metadata.yml``.
+
+    Every folder listed in the metadata becomes a submission (a listed folder that is
+    missing still appears, so the batch can report it); folders present but not listed
+    are included too, without submitters.
+    """
+    meta_path = root / METADATA_NAME
+    meta = parse_metadata(meta_path.read_text(encoding="utf-8", errors="replace"))
+    subs: list[ExportedSubmission] = []
+    seen = set()
+    for folder, record in meta.items():
+        seen.add(folder)
+        created = _key(record, "created_at")
+        subs.append(
+            ExportedSubmission(
+                id=folder,
+                folder=root / folder,
+                submitters=_submitters(record),
+                created_at="" if created is None else str(created),
+            )
+        )
+    for child in sorted(root.iterdir()):
+        if child.is_dir() and child.name not in seen and not child.name.startswith((".", "__")):
+            subs.append(ExportedSubmission(id=child.name, folder=child))
+    return subs
+
+
+def find_metadata_root(root: Path) -> Path | None:
+    """The folder under ``root`` (``root`` itself or one level down) holding the metadata."""
+    if (root / METADATA_NAME).is_file():
+        return root
+    hits = sorted(p.parent for p in root.glob(f"*/{METADATA_NAME}"))
+    return hits[0] if hits else None
+
+
+def read_export(zip_path: Path, dest: Path) -> list[ExportedSubmission]:
+    """Extract the export ``zip_path`` under ``dest`` and read its submissions.
+
+    Raises :class:`ExportError` when the zip is corrupt, unsafe or has no metadata.
+    """
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            bad = zf.testzip()
+            if bad is not None:
+                raise ExportError(f"corrupt member in {zip_path.name}: {bad}")
+            safe_extract(zf, dest)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ExportError(f"{zip_path.name} is not a readable zip: {exc}") from exc
+    root = find_metadata_root(dest)
+    if root is None:
+        raise ExportError(f"{zip_path.name} has no {METADATA_NAME}")
+    return read_export_dir(root)

@@ -1,0 +1,310 @@
+"""The data behind the reports: one graded submission, and the class-wide aggregates.
+
+Everything here reads ``results.json`` dicts (SPEC section 4): test entries with
+``name``, ``score``, ``max_score``, ``status``, ``visibility``, ``output``, ``tags``
+(first tag = the ``hw.py`` function, or ``"submission"``) and ``extra_data``
+(``kind`` names what went wrong: ``"timeout"``, ``"crash"``, ``"import"``, ...).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+#: The tag of whole-submission entries (e.g. "hw.py could not be imported").
+SUBMISSION_TAG = "submission"
+
+#: extra_data kinds that mean "this submission needs a human look", with a readable label.
+PROBLEM_KINDS = {
+    "timeout": "timed out",
+    "crash": "crashed the grader",
+    "memory": "ran out of memory",
+    "import": "hw.py could not be imported",
+    "import_error": "hw.py could not be imported",
+    "syntax_error": "hw.py has a syntax error",
+    "forbidden": "tried something forbidden",
+    "bad_return": "returned something that is not plain data",
+    "bad_input": "could not be graded",
+}
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _kind(test: dict) -> str | None:
+    extra = test.get("extra_data")
+    if isinstance(extra, dict):
+        kind = extra.get("kind") or extra.get("error_kind")
+        return str(kind) if kind else None
+    return None
+
+
+def problem_label(kind: str) -> str | None:
+    """Readable label of a problem kind, or None when the kind is an ordinary failure."""
+    if kind in PROBLEM_KINDS:
+        return PROBLEM_KINDS[kind]
+    if "forbid" in kind or "security" in kind or "sandbox" in kind:
+        return "tried something forbidden"
+    return None
+
+
+def test_function(test: dict) -> str:
+    """The ``hw.py`` function a test grades (first tag), ``"submission"`` if none."""
+    tags = test.get("tags") or []
+    return str(tags[0]) if tags else SUBMISSION_TAG
+
+
+def _num(x: object) -> float:
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    """The first non-empty line of ``text``, shortened to ``limit`` characters."""
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def normalize_message(text: str) -> str:
+    """A failure message's first line with numbers replaced by ``#``, for grouping."""
+    return _NUMBER.sub("#", first_line(text, 400))[:160]
+
+
+@dataclass
+class SkippedInput:
+    """An input that is not a submission at all (a stray file in the folder)."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class GradedSubmission:
+    """One submission and its results (from the engine, the cache, or synthesised)."""
+
+    id: str
+    label: str
+    name: str
+    email: str
+    sid: str
+    status: str  # "graded", "timeout", "crash", "bad_input"
+    message: str
+    results: dict
+    source_name: str | None = None
+    source: str | None = None
+    seconds: float = 0.0
+    cached: bool = False
+
+    @property
+    def tests(self) -> list[dict]:
+        """The test entries of results.json."""
+        return [t for t in self.results.get("tests", []) if isinstance(t, dict)]
+
+    @property
+    def total(self) -> float:
+        """Sum of the test scores (equals results.json's top-level score)."""
+        return sum(_num(t.get("score")) for t in self.tests)
+
+    @property
+    def max_total(self) -> float:
+        """Sum of the tests' max scores."""
+        return sum(_num(t.get("max_score")) for t in self.tests)
+
+    def function_scores(self) -> dict[str, tuple[float, float]]:
+        """``{function: (points, max)}`` in results order, without whole-submission entries."""
+        out: dict[str, list[float]] = {}
+        for t in self.tests:
+            fn = test_function(t)
+            if fn == SUBMISSION_TAG:
+                continue
+            acc = out.setdefault(fn, [0.0, 0.0])
+            acc[0] += _num(t.get("score"))
+            acc[1] += _num(t.get("max_score"))
+        return {k: (v[0], v[1]) for k, v in out.items()}
+
+    def failed_tests(self) -> list[dict]:
+        """Tests not passed (status other than ``passed`` or score below max)."""
+        return [t for t in self.tests if not passed(t)]
+
+    def failing_functions(self) -> list[str]:
+        """Functions (in results order) with at least one failed test."""
+        seen: dict[str, None] = {}
+        for t in self.failed_tests():
+            seen.setdefault(test_function(t), None)
+        return [f for f in seen if f != SUBMISSION_TAG]
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """``(label, test name, first line of message)`` of every problem-kind failure."""
+        out = []
+        for t in self.failed_tests():
+            kind = _kind(t)
+            label = problem_label(kind) if kind else None
+            if label:
+                out.append((label, str(t.get("name", "")), first_line(str(t.get("output", "")))))
+        return out
+
+
+def passed(test: dict) -> bool:
+    """A test counts as passed when its status says so (or, without status, full score)."""
+    status = test.get("status")
+    if status is not None:
+        return status == "passed"
+    return _num(test.get("score")) >= _num(test.get("max_score"))
+
+
+@dataclass
+class FunctionStats:
+    """Class-wide numbers of one ``hw.py`` function."""
+
+    name: str
+    max_points: float
+    mean_points: float
+    full_marks: int
+    n: int
+
+    @property
+    def full_rate(self) -> float:
+        """Fraction of graded submissions with full points on this function."""
+        return self.full_marks / self.n if self.n else 0.0
+
+
+@dataclass
+class TestStats:
+    """Class-wide numbers of one test."""
+
+    name: str
+    function: str
+    visibility: str
+    max_score: float
+    passed: int
+    n: int
+
+    @property
+    def rate(self) -> float:
+        """Pass rate among graded submissions."""
+        return self.passed / self.n if self.n else 0.0
+
+
+@dataclass
+class FailureGroup:
+    """One frequent failure message (numbers masked) and where it occurs."""
+
+    function: str
+    message: str
+    example: str
+    count: int
+    submissions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClassSummary:
+    """Aggregates over all submissions, for the class report."""
+
+    subs: list[GradedSubmission]
+    skipped: list[SkippedInput]
+    functions: list[FunctionStats]
+    tests: list[TestStats]
+    failures: list[FailureGroup]
+    problems: list[tuple[GradedSubmission, str, str, str]]
+    totals: list[float]
+
+    @property
+    def graded(self) -> list[GradedSubmission]:
+        """Submissions the engine graded (denominator of the pass rates)."""
+        return [s for s in self.subs if s.status == "graded"]
+
+    def stat(self, name: str) -> float | None:
+        """``mean`` / ``median`` / ``min`` / ``max`` / ``stdev`` of the totals."""
+        if not self.totals:
+            return None
+        if name == "stdev":
+            return statistics.pstdev(self.totals)
+        return {
+            "mean": statistics.fmean,
+            "median": statistics.median,
+            "min": min,
+            "max": max,
+        }[name](self.totals)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many submissions have each status."""
+        return dict(Counter(s.status for s in self.subs))
+
+
+def function_order(subs: list[GradedSubmission]) -> list[str]:
+    """Every graded function, in the order tests first mention them."""
+    seen: dict[str, None] = {}
+    for s in subs:
+        for t in s.tests:
+            fn = test_function(t)
+            if fn != SUBMISSION_TAG:
+                seen.setdefault(fn, None)
+    return list(seen)
+
+
+def summarize(
+    subs: list[GradedSubmission], skipped: list[SkippedInput], top_failures: int = 15
+) -> ClassSummary:
+    """Aggregate ``subs`` into the numbers the class report shows."""
+    graded = [s for s in subs if s.status == "graded"]
+    fn_stats = []
+    for fn in function_order(subs):
+        pts = [s.function_scores().get(fn) for s in graded]
+        pts = [p for p in pts if p is not None]
+        max_pts = max((p[1] for p in pts), default=0.0)
+        fn_stats.append(
+            FunctionStats(
+                name=fn,
+                max_points=max_pts,
+                mean_points=statistics.fmean([p[0] for p in pts]) if pts else 0.0,
+                full_marks=sum(1 for p in pts if p[0] >= p[1] - 1e-9),
+                n=len(pts),
+            )
+        )
+    test_acc: dict[str, TestStats] = {}
+    for s in graded:
+        for t in s.tests:
+            name = str(t.get("name", ""))
+            ts = test_acc.get(name)
+            if ts is None:
+                ts = test_acc[name] = TestStats(
+                    name=name,
+                    function=test_function(t),
+                    visibility=str(t.get("visibility", "")),
+                    max_score=_num(t.get("max_score")),
+                    passed=0,
+                    n=0,
+                )
+            ts.n += 1
+            ts.passed += passed(t)
+    groups: dict[tuple[str, str], FailureGroup] = {}
+    seen_in: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in subs:
+        for t in s.failed_tests():
+            fn = test_function(t)
+            msg = str(t.get("output", "")) or "(no message)"
+            key = (fn, normalize_message(msg))
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = FailureGroup(fn, key[1], first_line(msg, 300), 0)
+            g.count += 1
+            if s.id not in seen_in[key]:
+                seen_in[key].add(s.id)
+                g.submissions.append(s.id)
+    failures = sorted(groups.values(), key=lambda g: (-len(g.submissions), -g.count, g.function))
+    problems = [(s, *p) for s in subs for p in s.problems()]
+    return ClassSummary(
+        subs=subs,
+        skipped=skipped,
+        functions=fn_stats,
+        tests=sorted(test_acc.values(), key=lambda t: (t.rate, t.name)),
+        failures=failures[:top_failures],
+        problems=problems,
+        totals=[s.total for s in subs],
+    )
