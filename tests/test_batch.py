@@ -22,7 +22,120 @@ from autograder import batch, gradescope_export
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "submissions"
-FAKE = [sys.executable, str(Path(__file__).with_name("fake_grader.py"))]
+# A stand-in for ``python -m autograder run``, fast and predictable: written to a file and
+# injected as the grader command.
+# A stand-in for ``python -m autograder run`` in the batch tests: fast and predictable.
+#
+# ``python fake_grader.py SUBMISSION --results PATH`` reads the submitted hw.py as text
+# and writes a SPEC section 4 results.json for a tiny two-function assignment
+# (softmax 60 points, adam_step 40, two tests each). A function passes when it is
+# defined and its body has no ``BUG`` and no ``raise NotImplementedError``. Source
+# containing ``HANG_FOREVER`` sleeps (wall-clock limit test); ``CRASH_ENGINE`` exits 3
+# without results. Every run appends a line to ``$FAKE_GRADER_LOG`` (to count runs).
+FAKE_GRADER = r"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+POINTS = {"softmax": 60.0, "adam_step": 40.0}
+
+
+def read_hw(path: Path) -> str:
+    if path.is_dir():
+        found = sorted(path.rglob("hw.py"), key=lambda p: len(p.parts))
+        return found[0].read_text() if found else ""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith("hw.py")]
+            return zf.read(names[0]).decode() if names else ""
+    return path.read_text()
+
+
+def main() -> int:
+    sub, out = Path(sys.argv[1]), Path(sys.argv[sys.argv.index("--results") + 1])
+    if os.environ.get("FAKE_GRADER_LOG"):
+        with open(os.environ["FAKE_GRADER_LOG"], "a") as f:
+            f.write(f"{sub}\n")
+    src = read_hw(sub)
+    if "HANG_FOREVER" in src:
+        time.sleep(3600)
+    if "CRASH_ENGINE" in src:
+        print("Traceback: engine exploded", file=sys.stderr)
+        return 3
+    tests = []
+    try:
+        lines = src.splitlines()
+        funcs = {
+            n.name: "\n".join(lines[n.lineno - 1 : n.end_lineno])
+            for n in ast.parse(src).body
+            if isinstance(n, ast.FunctionDef)
+        }
+        problem = None
+    except SyntaxError as exc:
+        funcs, problem = (
+            {},
+            f"hw.py could not be imported: SyntaxError: {exc.msg} (line {exc.lineno})",
+        )
+        tests.append(
+            {
+                "name": "Importing hw.py",
+                "score": 0.0,
+                "max_score": 0.0,
+                "status": "failed",
+                "visibility": "visible",
+                "output": problem,
+                "tags": ["submission"],
+                "extra_data": {"kind": "import"},
+            }
+        )
+    for fn, pts in POINTS.items():
+        body = funcs.get(fn)
+        for i in (1, 2):
+            ok = body is not None and "BUG" not in body and "NotImplementedError" not in body
+            if body is None:
+                msg = problem or f"{fn}: hw.py has no function {fn}"
+                kind = "import" if problem else "missing"
+            else:
+                msg = f"{fn}: wrong values at index {i * 7}: expected 0.{i}5 got 0.{i}9"
+                kind = "wrong"
+            tests.append(
+                {
+                    "name": f"{fn}: check {i}",
+                    "score": pts / 2 if ok else 0.0,
+                    "max_score": pts / 2,
+                    "status": "passed" if ok else "failed",
+                    "visibility": "visible" if i == 1 else "after_published",
+                    "output": "" if ok else msg,
+                    "tags": [fn, "public" if i == 1 else "hidden"],
+                    "extra_data": {} if ok else {"kind": kind},
+                }
+            )
+    score = sum(t["score"] for t in tests)
+    out.write_text(
+        json.dumps({"score": score, "execution_time": 0.01, "output": "", "tests": tests})
+    )
+    print(f"{score:g}/100")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The fake grader's command line."""
+    script = tmp_path_factory.mktemp("fake") / "fake_grader.py"
+    script.write_text(FAKE_GRADER)
+    return [sys.executable, str(script)]
+
 
 GOOD = textwrap.dedent(
     """
@@ -100,9 +213,11 @@ def test_discover_reports_every_kind_of_input(class_folder: Path, tmp_path: Path
     assert [s.name for s in skipped] == ["grading_notes.txt"]
 
 
-def test_folder_graded_end_to_end_with_reports(class_folder: Path, tmp_path: Path) -> None:
+def test_folder_graded_end_to_end_with_reports(
+    class_folder: Path, tmp_path: Path, fake: list[str]
+) -> None:
     out = tmp_path / "out"
-    summary = batch.grade(class_folder, out, jobs=2, progress=False, grader_cmd=FAKE)
+    summary = batch.grade(class_folder, out, jobs=2, progress=False, grader_cmd=fake)
     rows = read_csv(out / "grades.csv")
     assert set(rows) == {
         "buggy",
@@ -141,7 +256,7 @@ def test_folder_graded_end_to_end_with_reports(class_folder: Path, tmp_path: Pat
 
 
 def test_cache_skips_unchanged_and_regrades_changes(
-    class_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    class_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: list[str]
 ) -> None:
     log = tmp_path / "runs.log"
     monkeypatch.setenv("FAKE_GRADER_LOG", str(log))
@@ -156,7 +271,7 @@ def test_cache_skips_unchanged_and_regrades_changes(
 
     def run() -> batch.BatchSummary:
         return batch.grade(
-            class_folder, out, jobs=2, progress=False, grader_cmd=FAKE, autograder_root=root
+            class_folder, out, jobs=2, progress=False, grader_cmd=fake, autograder_root=root
         )
 
     def runs() -> int:
@@ -182,12 +297,12 @@ def test_cache_skips_unchanged_and_regrades_changes(
     assert run().n_run == 5
     assert run().n_run == 0
     forced = batch.grade(
-        class_folder, out, jobs=2, progress=False, grader_cmd=FAKE, autograder_root=root, force=True
+        class_folder, out, jobs=2, progress=False, grader_cmd=fake, autograder_root=root, force=True
     )
     assert forced.n_run == 5
 
 
-def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path) -> None:
+def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: list[str]) -> None:
     d = tmp_path / "subs"
     d.mkdir()
     (d / "good.py").write_text(GOOD)
@@ -195,7 +310,7 @@ def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path) -> None:
     (d / "broken_engine.py").write_text(GOOD + "\n# CRASH_ENGINE\n")
     out = tmp_path / "out"
     start = time.monotonic()
-    batch.grade(d, out, jobs=3, progress=False, grader_cmd=FAKE, timeout=2.0)
+    batch.grade(d, out, jobs=3, progress=False, grader_cmd=fake, timeout=2.0)
     assert time.monotonic() - start < 20
     rows = read_csv(out / "grades.csv")
     assert rows["stuck"]["status"] == "timeout" and float(rows["stuck"]["total"]) == 0
@@ -208,7 +323,7 @@ def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path) -> None:
     report = (out / "report.html").read_text()
     assert "timed out" in report and "crashed the grader" in report
     # A timeout is cached (same code, same grader); an engine crash is retried.
-    again = batch.grade(d, out, jobs=3, progress=False, grader_cmd=FAKE, timeout=2.0)
+    again = batch.grade(d, out, jobs=3, progress=False, grader_cmd=fake, timeout=2.0)
     assert again.n_run == 1 and again.n_cached == 2
 
 
@@ -261,11 +376,11 @@ def make_export(path: Path) -> Path:
     return path
 
 
-def test_gradescope_export_zip_graded_with_names(tmp_path: Path) -> None:
+def test_gradescope_export_zip_graded_with_names(tmp_path: Path, fake: list[str]) -> None:
     export = make_export(tmp_path / "submissions.zip")
     assert gradescope_export.is_export_zip(export)
     out = tmp_path / "out"
-    batch.grade(export, out, jobs=2, progress=False, grader_cmd=FAKE)
+    batch.grade(export, out, jobs=2, progress=False, grader_cmd=fake)
     rows = read_csv(out / "grades.csv")
     assert set(rows) == {"submission_101", "submission_102", "submission_103"}
     ada = rows["submission_101"]
