@@ -138,6 +138,34 @@ def test_train_one_gd_step_on_the_full_batch(hw):
 
 
 @pytest.mark.grades("train_two_layer_net")
+def test_train_reshuffles_every_epoch(hw):
+    X, labels = blobs()
+    lr, seed = 0.5, 7
+    params, losses = hw.train_two_layer_net(
+        X, labels, 3, optimizer="gd", lr=lr, epochs=2, batch_size=25, seed=seed
+    )
+    # the recipe by hand: epoch e uses np.random.default_rng(seed + e).permutation(N)
+    rng = np.random.default_rng(seed)
+    expected = {"W1": 0.01 * rng.standard_normal((2, 3)), "b1": np.zeros(3)}
+    expected.update(W2=0.01 * rng.standard_normal((3, 2)), b2=np.zeros(2))
+    for epoch in range(2):
+        perm = np.random.default_rng(seed + epoch).permutation(40)
+        for idx in (perm[:25], perm[25:]):
+            grads = {}
+            for key in expected:
+                f = testfuncs.make(
+                    "two_layer_net_param", X=X[idx], labels=labels[idx], which=key, **expected
+                )
+                grads[key] = f.gradient(expected[key])
+            expected = {key: expected[key] - lr * grads[key] for key in expected}
+    assert len(losses) == 4, (
+        f"train_two_layer_net: expected 4 losses (2 epochs x 2 steps), got {len(losses)}"
+    )
+    inputs = {"optimizer": "gd", "lr": lr, "epochs": 2, "batch_size": 25, "seed": seed}
+    assert_close(params, expected, name="train_two_layer_net", inputs=inputs)
+
+
+@pytest.mark.grades("train_two_layer_net")
 def test_train_learns_separable_data(hw):
     X, labels = blobs()
     params, losses = hw.train_two_layer_net(
