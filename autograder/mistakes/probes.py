@@ -60,13 +60,17 @@ PROBES: dict[str, list[Probe]] = {
         lambda: ((np.array([0.0, 1.0, 0.3, 0.5]), np.array([0.0, 1.0, 1.0, 0.0])), {}),
     ],
     "cross_entropy_loss": [
-        lambda: ((np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]),
-                  np.array([0, 2, 1])), {}),
+        lambda: (
+            (np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]), np.array([0, 2, 1])),
+            {},
+        ),
         lambda: ((np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0, 1])), {}),
     ],
     "cross_entropy_grad": [
-        lambda: ((np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]),
-                  np.array([0, 2, 1])), {}),
+        lambda: (
+            (np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]), np.array([0, 2, 1])),
+            {},
+        ),
     ],
     "softmax_cross_entropy_loss": [
         lambda: ((np.array([[1e4, -1e4], [0.0, 1.0]]), np.array([1, 0])), {}),
@@ -80,22 +84,38 @@ PROBES: dict[str, list[Probe]] = {
     "sigmoid_backward": [lambda: ((_rng().normal(size=(2, 3)), _rng().normal(size=(2, 3))), {})],
     "relu": [lambda: ((_rng().normal(size=(3, 4)),), {})],
     "relu_backward": [
-        lambda: ((np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 0.0]]),
-                  np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, 6.0]])), {}),
+        lambda: (
+            (
+                np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 0.0]]),
+                np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, 6.0]]),
+            ),
+            {},
+        ),
     ],
     "linear_forward": [
-        lambda: ((_rng().normal(size=(2, 3)), _rng().normal(size=(3, 3)) + 1.0,
-                  np.array([0.5, -1.0, 2.0])), {}),
+        lambda: (
+            (
+                _rng().normal(size=(2, 3)),
+                _rng().normal(size=(3, 3)) + 1.0,
+                np.array([0.5, -1.0, 2.0]),
+            ),
+            {},
+        ),
     ],
     "linear_backward": [
-        lambda: ((_rng().normal(size=(3, 3)), _rng().normal(size=(3, 3)) + 1.0,
-                  np.arange(9.0).reshape(3, 3) - 3.0), {}),
+        lambda: (
+            (
+                _rng().normal(size=(3, 3)),
+                _rng().normal(size=(3, 3)) + 1.0,
+                np.arange(9.0).reshape(3, 3) - 3.0,
+            ),
+            {},
+        ),
     ],
     "init_two_layer_net": [lambda: ((3, 4, 2), {"seed": 1})],
     "two_layer_net_forward": [lambda: ((_params(), _rng().normal(size=(5, 3))), {})],
     "two_layer_net_loss": [
-        lambda: ((_params(), _rng().normal(size=(5, 3)), np.array([0, 1, 2, 1, 0])),
-                 {"reg": 0.1}),
+        lambda: ((_params(), _rng().normal(size=(5, 3)), np.array([0, 1, 2, 1, 0])), {"reg": 0.1}),
     ],
     "predict": [lambda: ((_params(), _rng().normal(size=(5, 3))), {})],
     "gd_step": [lambda: ((np.array([1.0, -2.0]), np.array([0.5, 0.25]), 0.1), {})],
@@ -109,16 +129,25 @@ PROBES: dict[str, list[Probe]] = {
         lambda: ((np.array([1.0, -2.0]), np.array([1e-5, 0.5]), np.array([0.0, 0.3])), {}),
     ],
     "adam_step": [
-        lambda: ((np.array([1.0, -2.0]), np.array([0.5, -0.25]), np.array([0.1, 0.2]),
-                  np.array([0.01, 0.03]), 3), {}),
-        lambda: ((np.array([1.0, -2.0]), np.array([1e-6, 1.0]), np.zeros(2), np.zeros(2), 1),
-                 {}),
+        lambda: (
+            (
+                np.array([1.0, -2.0]),
+                np.array([0.5, -0.25]),
+                np.array([0.1, 0.2]),
+                np.array([0.01, 0.03]),
+                3,
+            ),
+            {},
+        ),
+        lambda: ((np.array([1.0, -2.0]), np.array([1e-6, 1.0]), np.zeros(2), np.zeros(2), 1), {}),
     ],
     "steps_per_epoch": [lambda: ((10, 3), {}), lambda: ((10, 5), {})],
     "minibatch_indices": [lambda: ((10, 4, 0), {})],
     "train_two_layer_net": [
-        lambda: ((*_net_data(), 4),
-                 {"optimizer": "adam", "lr": 0.05, "epochs": 3, "batch_size": 5, "seed": 0}),
+        lambda: (
+            (*_net_data(), 4),
+            {"optimizer": "adam", "lr": 0.05, "epochs": 3, "batch_size": 5, "seed": 0},
+        ),
     ],
     "numerical_gradient": [
         lambda: ((_cubic_sum, np.array([[0.3, -0.2], [0.1, 0.4]])), {}),

@@ -138,8 +138,9 @@ def init_two_layer_net(n_in, n_hidden, n_out, seed=0, scale=0.01):
 
 
 def two_layer_net_forward(params, X):
-    return linear_forward(relu(linear_forward(X, params["W1"], params["b1"])),
-                          params["W2"], params["b2"])
+    return linear_forward(
+        relu(linear_forward(X, params["W1"], params["b1"])), params["W2"], params["b2"]
+    )
 
 
 def two_layer_net_loss(params, X, labels, reg=0.0):

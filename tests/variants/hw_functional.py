@@ -145,15 +145,18 @@ def linear_forward(x, W, b):
 
 def linear_backward(x, W, upstream):
     x, W, g = _arr(x, W, upstream)
-    return (np.tensordot(g, W, axes=([1], [1])), np.tensordot(x, g, axes=([0], [0])),
-            reduce(np.add, list(g), np.zeros(g.shape[1])))
+    return (
+        np.tensordot(g, W, axes=([1], [1])),
+        np.tensordot(x, g, axes=([0], [0])),
+        reduce(np.add, list(g), np.zeros(g.shape[1])),
+    )
 
 
 def init_two_layer_net(n_in, n_hidden, n_out, seed=0, scale=0.01):
     rng = np.random.default_rng(seed)
     draws = rng.standard_normal(n_in * n_hidden + n_hidden * n_out)
     W1 = scale * draws[: n_in * n_hidden].reshape(n_in, n_hidden)
-    W2 = scale * draws[n_in * n_hidden:].reshape(n_hidden, n_out)
+    W2 = scale * draws[n_in * n_hidden :].reshape(n_hidden, n_out)
     return {"W1": W1, "b1": np.zeros(n_hidden), "W2": W2, "b2": np.zeros(n_out)}
 
 

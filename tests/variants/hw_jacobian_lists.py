@@ -95,8 +95,9 @@ def softmax_cross_entropy_grad(logits, labels):
 
 def one_hot(labels, num_classes):
     labels = np.asarray(labels).astype(int)
-    return np.array([[1.0 if j == k else 0.0 for j in range(num_classes)] for k in labels],
-                    dtype=np.float64).reshape(len(labels), num_classes)
+    return np.array(
+        [[1.0 if j == k else 0.0 for j in range(num_classes)] for k in labels], dtype=np.float64
+    ).reshape(len(labels), num_classes)
 
 
 def sigmoid(x):
@@ -135,7 +136,8 @@ def linear_backward(x, W, upstream):
 
 def init_two_layer_net(n_in, n_hidden, n_out, seed=0, scale=0.01):
     rng = np.random.default_rng(seed)
-    weights = [scale * rng.standard_normal((a, b)) for a, b in [(n_in, n_hidden), (n_hidden, n_out)]]
+    shapes = [(n_in, n_hidden), (n_hidden, n_out)]
+    weights = [scale * rng.standard_normal(shape) for shape in shapes]
     return {"W1": weights[0], "b1": np.zeros(n_hidden), "W2": weights[1], "b2": np.zeros(n_out)}
 
 
@@ -199,7 +201,7 @@ def steps_per_epoch(n_samples, batch_size):
 
 def minibatch_indices(n_samples, batch_size, seed):
     perm = np.random.default_rng(seed).permutation(n_samples)
-    return [perm[start:start + batch_size] for start in range(0, len(perm), batch_size)]
+    return [perm[start : start + batch_size] for start in range(0, len(perm), batch_size)]
 
 
 def train_two_layer_net(
@@ -226,8 +228,9 @@ def train_two_layer_net(
                 elif optimizer == "rmsprop":
                     params[k], st[0] = rmsprop_step(params[k], grads[k], st[0], lr)
                 elif optimizer == "adam":
-                    params[k], st[0], st[1] = adam_step(params[k], grads[k], st[0], st[1],
-                                                        len(losses), lr)
+                    params[k], st[0], st[1] = adam_step(
+                        params[k], grads[k], st[0], st[1], len(losses), lr
+                    )
                 else:
                     raise ValueError("unknown optimizer " + str(optimizer))
     return [params, losses]

@@ -31,7 +31,7 @@ def softmax_backward(z, upstream, axis=-1):
         for k in range(s.shape[-1]):
             dot += g[idx][k] * s[idx][k]
         for j in range(s.shape[-1]):
-            out[idx + (j,)] = s[idx][j] * (g[idx][j] - dot)
+            out[(*idx, j)] = s[idx][j] * (g[idx][j] - dot)
     return np.moveaxis(out, -1, axis)
 
 

@@ -152,8 +152,9 @@ def init_two_layer_net(n_in, n_hidden, n_out, seed=0, scale=0.01):
 
 
 def two_layer_net_forward(params, X):
-    return linear_forward(relu(linear_forward(X, params["W1"], params["b1"])),
-                          params["W2"], params["b2"])
+    return linear_forward(
+        relu(linear_forward(X, params["W1"], params["b1"])), params["W2"], params["b2"]
+    )
 
 
 def two_layer_net_loss(params, X, labels, reg=0.0):
@@ -215,8 +216,10 @@ def steps_per_epoch(n_samples, batch_size):
 def minibatch_indices(n_samples, batch_size, seed):
     rng = np.random.default_rng(seed)
     perm = rng.permutation(n_samples)
-    return [perm[k * batch_size : (k + 1) * batch_size]
-            for k in range(steps_per_epoch(n_samples, batch_size))]
+    return [
+        perm[k * batch_size : (k + 1) * batch_size]
+        for k in range(steps_per_epoch(n_samples, batch_size))
+    ]
 
 
 def train_two_layer_net(
@@ -237,13 +240,17 @@ def train_two_layer_net(
                 if optimizer == "gd":
                     params[k] = gd_step(params[k], grads[k], lr)
                     continue
-                step = {"momentum": momentum_step, "adagrad": adagrad_step,
-                        "rmsprop": rmsprop_step}.get(optimizer)
+                step = {
+                    "momentum": momentum_step,
+                    "adagrad": adagrad_step,
+                    "rmsprop": rmsprop_step,
+                }.get(optimizer)
                 if step is not None:
                     params[k], state[k][0] = step(params[k], grads[k], state[k][0], lr)
                 else:
                     params[k], state[k][0], state[k][1] = adam_step(
-                        params[k], grads[k], state[k][0], state[k][1], t, lr)
+                        params[k], grads[k], state[k][0], state[k][1], t, lr
+                    )
     return params, losses
 
 
