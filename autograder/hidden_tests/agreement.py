@@ -46,6 +46,23 @@ __all__ = [
 ]
 
 
+#: names of the values returned by the functions that return several
+RETURN_NAMES: dict[str, tuple[str, ...]] = {
+    "linear_backward": ("dx", "dW", "db"),
+    "two_layer_net_loss": ("loss", "grads"),
+    "momentum_step": ("param", "v"),
+    "adagrad_step": ("param", "s"),
+    "rmsprop_step": ("param", "a"),
+    "adam_step": ("param", "m", "v"),
+    "train_two_layer_net": ("params", "losses"),
+}
+
+
+def _label(function: str, what: str = "") -> str:
+    """``function`` or ``function (returned what)`` for messages."""
+    return f"{function} (returned {what})" if what else function
+
+
 def fresh(value: Any) -> Any:
     """A deep copy of an argument (arrays, dicts, lists, tuples, scalars)."""
     return copy.deepcopy(value)
@@ -73,7 +90,7 @@ def compare(function: str, got: Any, expected: Any, *, args: tuple = (), kwargs:
             names: tuple[str, ...] | None = None, what: str = "", **tol: Any) -> None:
     """``checks.assert_close`` of one returned value; on failure add the mistake diagnosis."""
     kwargs = kwargs or {}
-    label = f"{function}{' ' + what if what else ''}"
+    label = _label(function, what)
     tol = {k: v for k, v in tol.items() if v is not None}
     try:
         checks.assert_close(got, expected, name=label, inputs=_inputs(args, kwargs, names), **tol)
@@ -97,41 +114,39 @@ def _as_sequence(function: str, got: Any, n: int, inputs: dict) -> list:
         raise AssertionError(
             f"{function}: expected a tuple (or list) of {n} values, got "
             f"{type(got).__name__}{'' if not hasattr(got, '__len__') else f' of length {len(got)}'}"
-            f" for inputs {_brief(inputs)}")
+            f"{_brief(inputs)}")
     return list(got)
 
 
 def _brief(inputs: dict) -> str:
-    parts = []
-    for k, v in inputs.items():
-        if isinstance(v, np.ndarray):
-            parts.append(f"{k}={np.array2string(v, threshold=12, precision=4, separator=', ')}")
-        else:
-            parts.append(f"{k}={v!r}"[:200])
-    return "(" + ", ".join(parts) + ")"
+    """The inputs, formatted by ``checks`` on the lines after the message."""
+    text = checks.format_inputs(inputs)
+    return f"\n{text}" if text else ""
 
 
 def assert_float(function: str, got: Any, inputs: dict) -> None:
     """A loss must be a Python float (a NumPy float64 is one), not an array."""
     if isinstance(got, np.ndarray) or not isinstance(got, float):
+        kind = (f"a NumPy array of shape {got.shape}" if isinstance(got, np.ndarray)
+                else f"a {type(got).__name__}")
         raise AssertionError(
-            f"{function} must return a Python float (e.g. float(...)), got "
-            f"{type(got).__name__}{getattr(got, 'shape', '')} for inputs {_brief(inputs)}")
+            f"{function} must return a Python float (e.g. return float(loss)), got "
+            f"{kind}{_brief(inputs)}")
 
 
 def assert_float64_array(function: str, got: Any, shape: tuple, inputs: dict,
                          what: str = "") -> None:
     """``got`` is a float64 ndarray of ``shape``."""
-    label = f"{function}{' ' + what if what else ''}"
+    label = _label(function, what)
     if not isinstance(got, np.ndarray):
         raise AssertionError(f"{label} must return a NumPy array, got {type(got).__name__}"
-                             f" for inputs {_brief(inputs)}")
+                             f"{_brief(inputs)}")
     if got.shape != tuple(shape):
         raise AssertionError(f"{label} returned shape {got.shape}, expected {tuple(shape)}"
-                             f" for inputs {_brief(inputs)}")
+                             f"{_brief(inputs)}")
     if got.dtype != np.float64:
         raise AssertionError(f"{label} returned dtype {got.dtype}, expected float64 (integer "
-                             f"inputs are treated as float64) for inputs {_brief(inputs)}")
+                             f"inputs are treated as float64){_brief(inputs)}")
 
 
 def agree(hw: Any, ref: ModuleType, function: str, *args: Any, names: tuple[str, ...] | None = None,
@@ -152,32 +167,34 @@ def _agree_value(function: str, got: Any, expected: Any, args: tuple, kwargs: di
                  names: tuple[str, ...] | None, inputs: dict, what: str,
                  rtol: float | None, atol: float | None) -> None:
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
-        items = _as_sequence(f"{function}{' ' + what if what else ''}", got, len(expected), inputs)
+        items = _as_sequence(_label(function, what), got, len(expected), inputs)
+        parts = RETURN_NAMES.get(function, ())
         for i, (g, e) in enumerate(zip(items, expected)):
-            _agree_value(function, g, e, args, kwargs, names, inputs, f"{what}[{i}]".strip(),
-                         rtol, atol)
+            part = parts[i] if not what and i < len(parts) else f"{what}[{i}]"
+            _agree_value(function, g, e, args, kwargs, names, inputs, part, rtol, atol)
         return
     if isinstance(expected, dict):
         if not isinstance(got, dict) or set(got) != set(expected):
             keys = sorted(got) if isinstance(got, dict) else type(got).__name__
-            raise AssertionError(f"{function} {what}: expected a dict with keys "
-                                 f"{sorted(expected)}, got {keys} for inputs {_brief(inputs)}")
+            raise AssertionError(f"{_label(function, what)}: expected a dict with keys "
+                                 f"{sorted(expected)}, got {keys}{_brief(inputs)}")
         for k in expected:
             _agree_value(function, got[k], expected[k], args, kwargs, names, inputs,
                          f"{what}[{k!r}]".strip(), rtol, atol)
         return
     if isinstance(expected, float) and not isinstance(expected, np.ndarray):
-        assert_float(function + (" " + what if what else ""), got, inputs)
+        assert_float(_label(function, what), got, inputs)
     elif isinstance(expected, np.ndarray) and expected.dtype == np.float64:
         assert_float64_array(function, got, expected.shape, inputs, what)
     elif isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray) or got.shape != expected.shape:
-            raise AssertionError(f"{function} {what}: expected an array of shape "
+            raise AssertionError(f"{_label(function, what)}: expected an array of shape "
                                  f"{expected.shape}, got {type(got).__name__} "
-                                 f"{getattr(got, 'shape', '')} for inputs {_brief(inputs)}")
+                                 f"{getattr(got, 'shape', '')}{_brief(inputs)}")
         if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
-            raise AssertionError(f"{function} {what}: expected integers, got dtype {got.dtype}"
-                                 f" for inputs {_brief(inputs)}")
+            raise AssertionError(f"{_label(function, what)}: expected integers, got dtype "
+                                 f"{got.dtype}"
+                                 f"{_brief(inputs)}")
     compare(function, got, expected, args=args, kwargs=kwargs, names=names, what=what,
             rtol=rtol, atol=atol)
 
@@ -207,7 +224,7 @@ def assert_gradient(function: str, analytic: Any, f: Callable[[np.ndarray], floa
                     *, inputs: dict, what: str = "", h: float = 1e-5) -> None:
     """Compare the submission's gradient with trusted float64 central differences of ``f``."""
     x = np.array(x, dtype=np.float64)
-    label = f"{function}{' ' + what if what else ''}"
+    label = _label(function, what)
     assert_float64_array(function, analytic, x.shape, inputs, what)
     checks.assert_gradient_matches(analytic, f, x, name=label, h=h, inputs=inputs)
 
