@@ -129,7 +129,9 @@ def engine_members(root: Path, config_path: Path | None = None) -> list[tuple[Pa
     return members
 
 
-def check_sources(root: Path, config_path: Path | None = None) -> None:
+def check_sources(
+    root: Path, config_path: Path | None = None, functions: list[str] | None = None
+) -> None:
     """Everything the build needs is present and consistent, or :class:`BuildError`."""
     from autograder.config import ConfigError, load_config
     from autograder.stubgen import check_stub
@@ -140,9 +142,15 @@ def check_sources(root: Path, config_path: Path | None = None) -> None:
     if not any((root / "autograder" / "hidden_tests").glob("test_*.py")):
         raise BuildError(f"{root / 'autograder' / 'hidden_tests'} holds no test_*.py files")
     try:
-        load_config(config_path, solutions=root / "solutions" / "hw.py")
+        config = load_config(config_path, solutions=root / "solutions" / "hw.py")
     except ConfigError as exc:
         raise BuildError(f"invalid grading configuration: {exc}") from None
+    unknown = sorted(set(functions or ()) - set(config.functions))
+    if unknown:
+        raise BuildError(
+            f"--functions: {', '.join(unknown)} not graded by the configuration "
+            f"(known: {', '.join(config.functions)})"
+        )
     try:
         up_to_date = check_stub(root)
     except ValueError as exc:  # malformed solution markers
@@ -188,7 +196,17 @@ def _placeholder_notebook() -> str:
     return nbformat.writes(nb)
 
 
-def write_autograder_zip(root: Path, dest: Path, config_path: Path | None = None) -> Path:
+def otter_config(functions: list[str] | None = None) -> dict:
+    """The ``otter_config.json`` of the zip (``functions``: grade only those)."""
+    config = json.loads(json.dumps(OTTER_CONFIG))
+    if functions:
+        config["plugins"] = [{PLUGIN_NAME: {"functions": list(functions)}}]
+    return config
+
+
+def write_autograder_zip(
+    root: Path, dest: Path, config_path: Path | None = None, functions: list[str] | None = None
+) -> Path:
     """Write the Gradescope zip at ``dest`` with ``otter generate``, then add the engine."""
     import otter
     from otter.generate import main as otter_generate
@@ -202,7 +220,7 @@ def write_autograder_zip(root: Path, dest: Path, config_path: Path | None = None
     with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
         stage = Path(tmp)
         (stage / "tests").mkdir()
-        (stage / "otter_config.json").write_text(json.dumps(OTTER_CONFIG, indent=2))
+        (stage / "otter_config.json").write_text(json.dumps(otter_config(functions), indent=2))
         (stage / "requirements.txt").write_text(REQUIREMENTS.read_text(encoding="utf-8"))
         (stage / PLACEHOLDER_NOTEBOOK).write_text(_placeholder_notebook(), encoding="utf-8")
         partial = stage / "autograder.zip"
@@ -238,19 +256,27 @@ def build(
     out_dir: Path | str = DEFAULT_OUT,
     config_path: Path | str | None = None,
     root: Path | None = None,
+    functions: list[str] | None = None,
 ) -> tuple[Path, Path]:
     """Check the sources, then write ``out_dir/autograder.zip`` and ``out_dir/handout.zip``.
 
     ``config_path`` replaces ``autograder/assignment.toml`` in the zip (validated first);
     ``root`` is the project root (default: this checkout). Raises :class:`BuildError`
     (nothing written) when the configuration is invalid or ``student/hw.py`` is stale.
+    ``functions`` makes a zip that grades only those hw.py functions (e.g. parts 1-3
+    released as their own Gradescope assignment); the maximum is then their points.
     """
     root = Path(root) if root is not None else paths.ROOT
-    config = Path(config_path) if config_path is not None else None
-    check_sources(root, config)
+    if config_path is not None:
+        config: Path | None = Path(config_path)
+    elif root.resolve() != paths.ROOT:
+        config = root / "autograder" / "assignment.toml"
+    else:
+        config = None
+    check_sources(root, config, functions)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ag_zip = write_autograder_zip(root, out / "autograder.zip", config)
+    ag_zip = write_autograder_zip(root, out / "autograder.zip", config, functions)
     handout = write_handout_zip(root, out / "handout.zip")
     return ag_zip, handout
 
@@ -270,9 +296,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="grading configuration to ship (default: autograder/assignment.toml)",
     )
+    parser.add_argument(
+        "--functions",
+        metavar="F1,F2",
+        default="",
+        help="grade only these hw.py functions on Gradescope (default: all)",
+    )
     args = parser.parse_args(argv)
     try:
-        ag_zip, handout = build(args.out, args.config)
+        functions = [f.strip() for f in args.functions.split(",") if f.strip()]
+        ag_zip, handout = build(args.out, args.config, functions=functions or None)
     except BuildError as exc:
         print(f"autograder build: error: {exc}", file=sys.stderr)
         return 1

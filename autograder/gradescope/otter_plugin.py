@@ -155,13 +155,18 @@ def engine_input(staging_dir: Path) -> Path:
 
 
 def run_engine(
-    source_dir: Path, submission: Path, results_path: Path, timeout: float = DEFAULT_TIMEOUT
+    source_dir: Path,
+    submission: Path,
+    results_path: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    functions: list[str] | None = None,
 ) -> dict[str, Any]:
     """Grade ``submission`` with ``autograder run`` from the engine in ``source_dir``.
 
     The engine runs in a child process whose import path starts with ``source_dir`` (the
     unpacked zip), so Gradescope and ``otter run`` grade with the engine that was built
-    into the zip. Returns the results dictionary it wrote, or :func:`error_results`.
+    into the zip. ``functions`` restricts grading to those hw.py functions (``--functions``).
+    Returns the results dictionary it wrote, or :func:`error_results` when there is none.
     """
     if results_path.exists():
         results_path.unlink()
@@ -171,6 +176,8 @@ def run_engine(
     )
     cmd = [sys.executable, "-m", "autograder", "run", str(submission)]
     cmd += ["--results", str(results_path)]
+    if functions:
+        cmd += ["--functions", ",".join(functions)]
     try:
         proc = subprocess.run(
             cmd, cwd=source_dir, env=env, capture_output=True, text=True, timeout=timeout
@@ -181,15 +188,18 @@ def run_engine(
         return error_results(f"the grading engine could not be started: {exc}")
     log = (proc.stdout or "") + (proc.stderr or "")
     print(log, end="" if log.endswith("\n") else "\n", flush=True)
-    if proc.returncode != 0:
-        return error_results(f"the grading engine stopped with exit code {proc.returncode}", log)
     try:
         with open(results_path, encoding="utf-8") as fh:
             results = json.load(fh)
     except (OSError, ValueError) as exc:
-        return error_results(f"the grading engine wrote no readable results: {exc}", log)
+        return error_results(
+            f"the grading engine (exit code {proc.returncode}) wrote no readable results: {exc}",
+            log,
+        )
     if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
         return error_results("the grading engine wrote results without a list of tests", log)
+    # Exit code 1 means the engine failed but still explained it in results.json (as
+    # `autograder run` does): those results are reported as they are.
     return results
 
 
@@ -207,7 +217,9 @@ def empty_notebook() -> nbformat.NotebookNode:
 class EnginePlugin(AbstractOtterPlugin):
     """Otter plugin: our engine grades, otter reports (see the module docstring).
 
-    Plugin configuration (``otter_config.json``): ``{"timeout": seconds}``, optional.
+    Plugin configuration (``otter_config.json``), all optional: ``{"timeout": seconds,
+    "functions": [names]}`` (grade only those hw.py functions: ``autograder build
+    --functions``).
     """
 
     def __init__(self, submission_path: Any, submission_metadata: Any, plugin_config: Any):
@@ -228,6 +240,7 @@ class EnginePlugin(AbstractOtterPlugin):
                 engine_input(staging),
                 results_dir / ENGINE_RESULTS_NAME,
                 timeout,
+                self.plugin_config.get("functions") or None,
             )
         except Exception as exc:  # a grader bug must still give Gradescope a result
             self.results = error_results(f"the otter plugin failed: {exc!r}")

@@ -1,0 +1,464 @@
+"""End-to-end tests of ``autograder build`` (no Docker, no network).
+
+* The zips: contents of ``autograder.zip`` (otter's files, pinned environment, the
+  engine) and of ``handout.zip`` (the student folder only, nothing secret, no debris).
+* Refusals: a stale ``student/hw.py`` or an invalid ``assignment.toml`` stop the build
+  with a clear message and no zip.
+* The handout works: unpacked in a fresh folder, its ``pytest`` runs and reports the
+  stubs as not implemented.
+* Gradescope equivalence: the zip, run by otter's local runner (``otter.run``) on the
+  solutions, the stubs, a buggy submission and the ways Gradescope delivers them (folder
+  in a zip, another file name, nothing gradable), gives exactly the tests, scores,
+  statuses, visibility and tags of ``autograder run`` on the same file.
+
+otter executes the (replaced, empty) notebook in a Jupyter kernel, which needs
+``ipykernel`` (otter-grader's ``[grading]`` extra). Where it is importable (by this
+Python, or by the Python named in ``AUTOGRADER_OTTER_PYTHON``) the real ``otter run``
+command is used, and a hostile ``otter.py`` upload checks that the kernel never imports
+student files. Without it, the in-process otter runner is used with only otter's
+kernel-execution step (``grade_notebook``) replaced by a stand-in that calls the plugin
+events as otter does; everything else (otter's file preparation, submission lookup,
+plugin loading, results.json writing) is otter's own code.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder import build as build_mod
+from autograder import paths
+from autograder.config import load_config
+from autograder.gradescope import PLACEHOLDER_NOTEBOOK, PLUGIN_NAME, otter_plugin
+from autograder.stubgen import make_stub
+
+ROOT = paths.ROOT
+ENGINE_TIMEOUT = 600
+# The zip built with `--functions` grades only these (the stubs take ~100 s in full).
+FAST = ["softmax", "relu", "mae_loss"]
+FAST_POINTS = sum(load_config().points(f) for f in FAST)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the parts of the project the build reads (autograder/, solutions/, student/)."""
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
+    for name in ("autograder", "solutions", "student"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    return dest
+
+
+def zip_text(zf: zipfile.ZipFile, name: str) -> str:
+    return zf.read(name).decode("utf-8")
+
+
+def comparable(results: dict[str, Any]) -> dict[str, Any]:
+    """What must agree between Gradescope (via otter) and ``autograder run``."""
+    return {
+        "score": round(float(results["score"]), 6),
+        "tests": [
+            (
+                t["name"],
+                round(float(t.get("score", 0.0)), 6),
+                round(float(t.get("max_score", 0.0)), 6),
+                t.get("status"),
+                t.get("visibility"),
+                tuple(t.get("tags", [])),
+            )
+            for t in results["tests"]
+        ],
+    }
+
+
+def autograder_run(
+    submission: Path, out: Path, functions: list[str] | None = None
+) -> dict[str, Any]:
+    """``autograder run SUBMISSION --results OUT`` from this checkout; the results dict."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "autograder", "run", str(submission), "--results", str(out)]
+    if functions:
+        cmd += ["--functions", ",".join(functions)]
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=ENGINE_TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+def kernel_python() -> str | None:
+    """A Python that can run otter's Jupyter kernel (has ipykernel), if any."""
+    if importlib.util.find_spec("ipykernel") is not None:
+        return sys.executable
+    other = os.environ.get("AUTOGRADER_OTTER_PYTHON")
+    return other if other and Path(other).exists() else None
+
+
+def otter_run_cli(python: str, ag_zip: Path, submission: Path, out_dir: Path) -> dict[str, Any]:
+    """The real ``otter run`` command (otter's local runner, no Docker)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # so otter can import the plugin
+    proc = subprocess.run(
+        [
+            python,
+            "-m",
+            "otter",
+            "run",
+            "-a",
+            str(ag_zip),
+            "-o",
+            str(out_dir),
+            "--no-logo",
+            str(submission),
+        ],
+        cwd=out_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=ENGINE_TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads((out_dir / "results.json").read_text())
+
+
+def otter_run_inprocess(
+    ag_zip: Path, submission: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``otter.run.main`` with only the kernel execution replaced (see the module docstring).
+
+    Returns the results.json otter wrote and what the stand-in observed.
+    """
+    import nbformat
+    from otter.run import main as otter_run
+    from otter.run.run_autograder.runners import python_runner
+    from otter.test_files import GradingResults
+
+    seen: dict[str, Any] = {}
+
+    def grade_notebook(submission_path: str, *, cwd: str, plugin_collection: Any, **_: Any):
+        # what otter's grade_notebook does around the kernel, without the kernel
+        seen["resolved"] = os.path.basename(submission_path)
+        seen["kernel_cwd"] = sorted(os.listdir(cwd))
+        nb = nbformat.read(submission_path, as_version=nbformat.NO_CONVERT)
+        seen["executed"] = plugin_collection.before_execution(nb)
+        results = GradingResults([])
+        plugin_collection.run("after_grading", results)
+        return results
+
+    monkeypatch.setattr(python_runner, "grade_notebook", grade_notebook)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    otter_run(str(submission), autograder=str(ag_zip), output_dir=str(out_dir), no_logo=True)
+    return json.loads((out_dir / "results.json").read_text()), seen
+
+
+def zip_of(dest: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(dest, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return dest
+
+
+BUG = '''
+
+def relu(x):
+    """Buggy on purpose: the absolute value instead of max(x, 0)."""
+    import numpy as np
+
+    return np.abs(np.asarray(x, dtype=np.float64))
+'''
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with the debris a working student folder accumulates."""
+    root = copy_project(tmp_path_factory.mktemp("project"))
+    student = root / "student"
+    (student / "__pycache__").mkdir(exist_ok=True)
+    (student / "__pycache__" / "hw.cpython-311.pyc").write_bytes(b"\0junk")
+    (student / ".pytest_cache").mkdir(exist_ok=True)
+    (student / ".pytest_cache" / "README.md").write_text("cache")
+    (student / ".hypothesis" / "examples").mkdir(parents=True, exist_ok=True)
+    (student / ".hypothesis" / "examples" / "x").write_text("db")
+    (student / "optimizers.png").write_bytes(b"\x89PNG")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("dist")
+    return build_mod.build(out, root=project)
+
+
+@pytest.fixture(scope="module")
+def built_fast(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A zip that grades only FAST (``autograder build --functions``)."""
+    out = tmp_path_factory.mktemp("dist-fast")
+    return build_mod.build(out, root=project, functions=FAST)
+
+
+# ---------------------------------------------------------------------------- the zips
+
+
+def test_autograder_zip_has_otter_files_pinned_environment_and_engine(
+    built: tuple[Path, Path], project: Path
+) -> None:
+    ag_zip, _ = built
+    assert ag_zip.name == "autograder.zip"
+    with zipfile.ZipFile(ag_zip) as zf:
+        names = set(zf.namelist())
+        for required in (
+            "setup.sh",
+            "run_autograder",
+            "run_otter.py",
+            "environment.yml",
+            "otter_config.json",
+            f"files/{PLACEHOLDER_NOTEBOOK}",
+            "tests/README.md",
+        ):
+            assert required in names, required
+        env = zip_text(zf, "environment.yml")
+        config = json.loads(zip_text(zf, "otter_config.json"))
+        solutions = zf.read("solutions/hw.py")
+        toml = zf.read("autograder/assignment.toml")
+        student_hw = zf.read("student/hw.py")
+    assert "python=3.11" in env
+    assert "otter-grader[grading,plugins]==7.0.0" in env
+    for pkg in ("numpy==", "pytest==", "hypothesis==", "jinja2=="):
+        assert pkg in env, pkg
+    assert config["plugins"] == [PLUGIN_NAME]
+    # the engine, exactly as in the project
+    assert solutions == (project / "solutions" / "hw.py").read_bytes()
+    assert toml == (project / "autograder" / "assignment.toml").read_bytes()
+    assert student_hw == (project / "student" / "hw.py").read_bytes()
+    hidden = {p.name for p in (project / "autograder" / "hidden_tests").glob("*.py")}
+    assert hidden and {f"autograder/hidden_tests/{n}" for n in hidden} <= names
+    public = {p.name for p in (project / "student" / "tests").glob("*.py")}
+    assert {"checks.py", "testfuncs.py"} <= public
+    assert {f"student/tests/{n}" for n in public} <= names
+    for module in ("__init__.py", "runner.py", "gradescope/otter_plugin.py", "paths.py"):
+        assert f"autograder/{module}" in names, module
+    # otter's test folder holds no otter tests: nothing but our engine grades
+    assert not [n for n in names if n.startswith("tests/") and n.endswith(".py")]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if ".hypothesis" in n or "optimizers.png" in n]
+
+
+def test_handout_is_the_student_folder_without_secrets_or_debris(
+    built: tuple[Path, Path], project: Path
+) -> None:
+    _, handout = built
+    with zipfile.ZipFile(handout) as zf:
+        names = set(zf.namelist())
+        texts = {n: zf.read(n) for n in names}
+    assert all(n.startswith("student/") for n in names)
+    assert "student/hw.py" in names and "student/tests/checks.py" in names
+    assert texts["student/hw.py"].decode() == make_stub(
+        (project / "solutions" / "hw.py").read_text(encoding="utf-8")
+    )
+    for debris in ("__pycache__", ".pytest_cache", ".hypothesis", "optimizers.png", ".pyc"):
+        assert not [n for n in names if debris in n], debris
+    # nothing from the instructor's side
+    assert not [n for n in names if "solutions" in n or "hidden_tests" in n]
+    solution = (project / "solutions" / "hw.py").read_bytes()
+    hidden = [p.read_bytes() for p in (project / "autograder" / "hidden_tests").glob("test_*.py")]
+    for name, data in texts.items():
+        assert b"# BEGIN SOLUTION" not in data, name
+        assert data != solution, name
+        assert data not in hidden, name
+    # the handout is exactly the student folder's files (less the debris)
+    expected = {
+        "student/" + p.relative_to(project / "student").as_posix()
+        for p in (project / "student").rglob("*")
+        if p.is_file()
+        and not any(part in {"__pycache__", ".pytest_cache", ".hypothesis"} for part in p.parts)
+        and p.name != "optimizers.png"
+    }
+    assert names == expected
+
+
+def test_handout_pytest_runs_and_reports_stubs_as_not_implemented(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, handout = built
+    with zipfile.ZipFile(handout) as zf:
+        zf.extractall(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q"],
+        cwd=tmp_path / "student",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out  # tests ran, and failed (not a usage/collection error)
+    assert "not implemented yet" in out, out
+    assert " passed" not in out.splitlines()[-1], out  # no stub passes a test
+    assert "error" not in out.splitlines()[-1], out  # no collection/import errors
+
+
+# ---------------------------------------------------------------------------- refusals
+
+
+def test_build_refuses_a_stale_stub_and_writes_nothing(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    hw = root / "student" / "hw.py"
+    hw.write_text(hw.read_text() + "\n# edited by hand\n")
+    out = tmp_path / "dist"
+    with pytest.raises(build_mod.BuildError, match=r"out of date.*autograder stubs"):
+        build_mod.build(out, root=root)
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_build_refuses_an_invalid_config_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "assignment.toml"
+    text = paths.ASSIGNMENT_TOML.read_text()
+    assert "softmax = 6" in text
+    bad.write_text(text.replace("softmax = 6", "softmax = 7"))  # points no longer sum to 100
+    out = tmp_path / "dist"
+    with pytest.raises(build_mod.BuildError, match="invalid grading configuration"):
+        build_mod.build(out, config_path=bad)
+    assert build_mod.main(["--out", str(out), "--config", str(bad)]) == 1
+    assert "invalid grading configuration" in capsys.readouterr().err
+    assert not out.exists() or not list(out.iterdir())
+
+
+# ---------------------------------------------------------------------------- the plugin
+
+
+def test_quarantine_moves_only_student_files_and_a_lone_zip_is_graded_as_a_zip(
+    tmp_path: Path,
+) -> None:
+    source, submission = tmp_path / "source", tmp_path / "submission"
+    (source / "tests").mkdir(parents=True)
+    (source / "tests" / "README.md").write_text("x")
+    shutil.copytree(source / "tests", submission / "tests")
+    (submission / "__init__.py").write_text("")
+    (submission / PLACEHOLDER_NOTEBOOK).write_text("{}")
+    (submission / "hw.zip").write_bytes(b"PK")
+    staging = tmp_path / "engine_submission"
+    moved = otter_plugin.quarantine_submission(submission, staging, source)
+    assert moved == ["hw.zip"]
+    assert sorted(p.name for p in submission.iterdir()) == sorted(
+        ["tests", "__init__.py", PLACEHOLDER_NOTEBOOK]
+    )
+    assert otter_plugin.engine_input(staging) == staging / "hw.zip"
+    (staging / "notes.txt").write_text("hi")
+    assert otter_plugin.engine_input(staging) == staging
+
+
+# ---------------------------------------------------------------------------- equivalence
+
+
+def check_seen(seen: dict[str, Any], label: str) -> None:
+    """otter found only its placeholder, executed an empty notebook, and the folder its
+    kernel starts in held none of the student's files."""
+    assert seen["resolved"] == PLACEHOLDER_NOTEBOOK, label
+    assert seen["executed"].cells == [], label
+    assert set(seen["kernel_cwd"]) <= {"__init__.py", "tests", PLACEHOLDER_NOTEBOOK}, label
+
+
+def test_gradescope_zip_grades_the_solutions_like_autograder_run(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release zip (all functions): the reference solutions get 100/100 both ways."""
+    ag_zip, _ = built
+    upload = tmp_path / "hw.py"
+    shutil.copy(ROOT / "solutions" / "hw.py", upload)
+    direct = autograder_run(upload, tmp_path / "direct.json")
+    via_otter, seen = otter_run_inprocess(ag_zip, upload, tmp_path / "otter", monkeypatch)
+    assert comparable(via_otter) == comparable(direct)
+    check_seen(seen, "solutions")
+    assert direct["score"] == pytest.approx(100.0)
+    assert sum(t["max_score"] for t in direct["tests"]) == pytest.approx(100.0)
+    assert {t["tags"][0] for t in direct["tests"]} >= set(FAST)
+    assert {t["visibility"] for t in direct["tests"]} >= {"visible"}
+    assert len(direct["tests"]) > 50
+
+
+def uploads(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """How Gradescope may deliver a submission -> (the upload, expected outcome)."""
+    solution = (ROOT / "solutions" / "hw.py").read_text(encoding="utf-8")
+    stub = make_stub(solution)
+    tmp.mkdir(parents=True, exist_ok=True)
+    buggy = tmp / "my_homework.py"  # not called hw.py, but the only .py
+    buggy.write_text(solution + BUG)
+    folder = zip_of(
+        tmp / "folder.zip", {"hw_submission/hw.py": stub, "hw_submission/notes.txt": "x"}
+    )
+    missing = zip_of(tmp / "missing.zip", {"README.txt": "I forgot the file"})
+    return {
+        "stubs, inside a folder, in a zip": (folder, "zero"),
+        "buggy relu, under another name": (buggy, "partial"),
+        "no .py file at all": (missing, "explained"),
+    }
+
+
+def test_gradescope_zip_grades_stubs_buggy_and_odd_uploads_like_autograder_run(
+    built_fast: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip built with --functions (to keep this test fast): same results both ways."""
+    ag_zip, _ = built_fast
+    for i, (label, (upload, outcome)) in enumerate(uploads(tmp_path / "uploads").items()):
+        direct = autograder_run(upload, tmp_path / f"direct{i}.json", FAST)
+        via_otter, seen = otter_run_inprocess(ag_zip, upload, tmp_path / f"otter{i}", monkeypatch)
+        assert comparable(via_otter) == comparable(direct), label
+        check_seen(seen, label)
+        possible = sum(t.get("max_score", 0.0) for t in direct["tests"])
+        if outcome == "explained":
+            assert direct["score"] == 0.0, label
+            assert direct["tests"][0]["tags"][0] == "submission", label
+            assert "hw.py" in direct["tests"][0]["output"], label
+            continue
+        assert {t["tags"][0] for t in direct["tests"]} == set(FAST), label
+        assert possible == pytest.approx(FAST_POINTS), label
+        if outcome == "zero":
+            assert direct["score"] == 0.0, label
+        else:
+            failed = {t["tags"][0] for t in direct["tests"] if t["status"] == "failed"}
+            assert failed == {"relu"}, label
+            assert 0 < direct["score"] < possible, label
+
+
+def test_real_otter_run_with_a_hostile_upload(
+    built_fast: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """``otter run`` itself (kernel included) grades like ``autograder run``, and a
+    submitted ``otter.py`` is never imported by otter's kernel."""
+    python = kernel_python()
+    if python is None:
+        pytest.skip(
+            "otter run needs a Jupyter kernel: install otter-grader[grading] (ipykernel) "
+            "or set AUTOGRADER_OTTER_PYTHON; the in-process otter runner tests cover the rest"
+        )
+    ag_zip, _ = built_fast
+    marker = tmp_path / "PWNED"
+    hostile = f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran in otter')\n"
+    solution = (ROOT / "solutions" / "hw.py").read_text(encoding="utf-8")
+    upload = zip_of(tmp_path / "upload.zip", {"hw.py": solution, "otter.py": hostile})
+    via_otter = otter_run_cli(python, ag_zip, upload, tmp_path / "otter")
+    assert not marker.exists(), "otter's kernel imported the student's otter.py"
+    direct = autograder_run(upload, tmp_path / "direct.json", FAST)
+    assert comparable(via_otter) == comparable(direct)
+    assert direct["score"] == pytest.approx(FAST_POINTS)
