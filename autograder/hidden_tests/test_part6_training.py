@@ -141,24 +141,27 @@ def test_train_two_layer_net_defaults(hw, ref):
     _compare_training("train_two_layer_net", got, expected, (X, labels, 3), {})
 
 
-TIMBRE_TRAIN = {"n_hidden": 32, "optimizer": "adam", "lr": 0.01, "epochs": 30,
-                "batch_size": 32, "reg": 1e-4, "seed": 0}
+TIMBRE_TRAIN = {"n_hidden": 64, "optimizer": "adam", "lr": 0.01, "epochs": 30,
+                "batch_size": 32, "reg": 1e-3, "seed": 0}
+#: held-out accuracy the trained net must reach (the solution reaches 0.93 here;
+#: chance is 0.25): the data is noisy and small, so this is a "does it learn" check
+TIMBRE_MIN_ACCURACY = 0.85
 
 
 @pytest.mark.grades("train_two_layer_net", weight=2)
 def test_train_two_layer_net_learns_timbre(hw, ref):
     timbre = load_timbre()
-    X, labels = timbre.make_timbre_dataset(60, seed=21)
+    X, labels = timbre.make_timbre_dataset(200, seed=21)
     X_test, labels_test = timbre.make_timbre_dataset(40, seed=22)
     got = hw.train_two_layer_net(X, labels, **TIMBRE_TRAIN)
     inputs = {"X": X, "labels": labels, **TIMBRE_TRAIN}
     checks.assert_close(isinstance(got, (tuple, list)) and len(got) == 2, True,
                         name="train_two_layer_net returns (params, losses)", inputs=inputs)
     accuracy = float(np.mean(ref.predict(got[0], X_test) == labels_test))
-    checks.assert_close(accuracy >= 0.85, True,
-                        name=f"train_two_layer_net on the timbre data: held-out accuracy "
-                        f"{accuracy:.1%} of the trained params (at least 85% expected)",
-                        inputs=inputs)
+    checks.assert_close(accuracy >= TIMBRE_MIN_ACCURACY, True,
+                        name=f"train_two_layer_net on the timbre data (800 notes, 4 waveforms):"
+                        f" held-out accuracy of the trained params {accuracy:.1%}, at least "
+                        f"{TIMBRE_MIN_ACCURACY:.0%} expected", inputs=inputs)
 
 
 _X, _L = _small_problem(13)
