@@ -110,6 +110,19 @@ def detach():
     os.waitpid(pid, 0)
     return int(os.read(r, 16))
 
+def fork_many(n):
+    pids = []
+    try:
+        for _ in range(n):
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(300)
+                os._exit(0)
+            pids.append(pid)
+    except OSError:
+        pass
+    return pids
+
 def whoami():
     return os.getuid()
 
@@ -365,3 +378,14 @@ def test_isolation_is_reported(worker):
         assert iso["mode"] == "chroot" and iso["grader_files_hidden"] and iso["uid"] != 0
     else:
         assert iso["mode"] == "same-user" and iso["uid"] == os.getuid()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="RLIMIT_NPROC binds a dedicated uid: needs root")
+def test_process_limit_stops_a_fork_bomb_and_close_reaps_it(files):
+    with Worker(files / "hw.py", [], Limits(max_processes=16)) as w:
+        pids = SubmissionProxy(w).fork_many(200)
+        assert 0 < len(pids) < 16
+    deadline = time.monotonic() + 5
+    while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(p) for p in pids)

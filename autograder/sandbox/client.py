@@ -40,6 +40,7 @@ from autograder.sandbox.errors import (
     SubmissionError,
     SubmissionImportError,
     SubmissionMemoryError,
+    SubmissionNotImported,
     SubmissionRaised,
     SubmissionTimeout,
     WorkerCrashed,
@@ -667,7 +668,7 @@ class SubmissionProxy:
             raise AttributeError(name)
         err = self.import_error
         if err is not None:
-            raise err
+            raise SubmissionNotImported(err)
         if name not in self._worker.functions:
             raise MissingFunction(name)
         return _RemoteFunction(self._worker, name)

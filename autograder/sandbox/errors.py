@@ -15,6 +15,7 @@ __all__ = [
     "SubmissionError",
     "SubmissionImportError",
     "SubmissionMemoryError",
+    "SubmissionNotImported",
     "SubmissionRaised",
     "SubmissionTimeout",
     "WorkerCrashed",
@@ -167,3 +168,16 @@ class SubmissionImportError(SubmissionError):
         self.exc_type = exc_type
         self.line = line
         super().__init__(f"hw.py could not be imported: {message}")
+
+
+class SubmissionNotImported(SubmissionImportError, AttributeError):
+    """Raised by ``SubmissionProxy.<name>`` when hw.py could not be imported.
+
+    Same message as the :class:`SubmissionImportError` it copies; also an
+    ``AttributeError``, so ``getattr(hw, name, default)`` keeps working.
+    """
+
+    def __init__(self, original: SubmissionImportError) -> None:
+        SubmissionError.__init__(self, original.message)
+        self.exc_type = original.exc_type
+        self.line = original.line

@@ -302,17 +302,15 @@ _CHROOT_OK: bool | None = None
 
 
 def chroot_permitted(root: Path) -> bool:
-    """Whether this process may chroot (tried once in a forked child)."""
+    """Whether this process may chroot (tried once, in a child process)."""
     global _CHROOT_OK
     if _CHROOT_OK is None:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - child
-            try:
-                os.chroot(root)
-                os._exit(0)
-            except BaseException:
-                os._exit(1)
-        _CHROOT_OK = os.waitpid(pid, 0)[1] == 0
+        probe = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", "import os, sys; os.chroot(sys.argv[1])", str(root)],
+            capture_output=True,
+            check=False,
+        )
+        _CHROOT_OK = probe.returncode == 0
     return _CHROOT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
 
 
@@ -76,30 +77,64 @@ def user_processes(uid: int) -> list[int]:
     return [p for p, (_, u, state) in _proc_table().items() if u == uid and state != "Z"]
 
 
+def _kill_binary() -> str | None:
+    for path in ("/usr/bin/kill", "/bin/kill"):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if st.st_uid == 0 and st.st_mode & 0o001 and not st.st_mode & 0o022:
+            return path
+    return None
+
+
+def _kill_uid_once(uid: int, gid: int) -> None:
+    kill = _kill_binary()
+    if kill is not None:  # subprocess, not os.fork: safe in a multi-threaded grader
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                [kill, "-9", "-1"],
+                user=uid,
+                group=gid,
+                extra_groups=[],
+                env={},
+                cwd="/",
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+                timeout=10,
+            )
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            for _ in range(100):
+                os.kill(-1, signal.SIGKILL)
+        except BaseException:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def kill_uid(uid: int, gid: int) -> None:
-    """Kill every process of ``uid`` (needs root): a child becomes ``uid`` and kill(-1)s."""
+    """Kill every process of ``uid`` (needs root).
+
+    A helper runs as ``uid`` and calls ``kill(-1, SIGKILL)``, which signals every
+    process of that uid but itself: setsid / double-fork escapees included.
+    """
     for _ in range(50):
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - child
-            code = 0
-            try:
-                os.setgroups([])
-                os.setgid(gid)
-                os.setuid(uid)
-                for _ in range(100):
-                    os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                code = 0
-            except BaseException:
-                code = 1
-            os._exit(code)
-        os.waitpid(pid, 0)
+        _kill_uid_once(uid, gid)
         if not user_processes(uid):
             return
         time.sleep(0.01)
 
 
 def count_user_processes(uid: int) -> int:
+    """How many processes (zombies included: they count for RLIMIT_NPROC) ``uid`` has."""
     try:
         return sum(1 for _, (_, u, _) in _proc_table().items() if u == uid)
     except OSError:
