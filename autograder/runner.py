@@ -65,6 +65,7 @@ def pytest_args(test_dirs: Sequence[Path]) -> list[str]:
         "_hypothesis_pytestplugin",
         "--import-mode=importlib",
         "--assert=plain",  # no rewritten asserts: they would quote hidden test source
+        "--tb=native",  # pytest's own long tracebacks cost seconds per failing test
         "--continue-on-collection-errors",
         "--capture=fd",
         "-o",

@@ -74,15 +74,17 @@ def format_summary(
         parts.setdefault(_part_of(ts[0]), []).append(name)
     titles = {p.number: p.title for p in config.parts} if config else {}
     width = max((len(n) for n in functions), default=10) + 2
+    heads = {
+        number: (f"Part {number}" if number is not None else "Other")
+        + (f": {titles[number]}" if number in titles else "")
+        for number in parts
+    }
+    column = max([width + 4, *(len(h) + 1 for h in heads.values())])
 
     for number, names in parts.items():
         p_score = math.fsum(t["score"] for n in names for t in functions[n])
         p_max = math.fsum(t["max_score"] for n in names for t in functions[n])
-        title = titles.get(number, "") if number is not None else "Other"
-        head = f"Part {number}" if number is not None else "Other"
-        if title:
-            head += f": {title}"
-        out.append(f"{head:<{width + 6}} {_fmt(p_score):>6} / {_fmt(p_max)}")
+        out.append(f"{heads[number]:<{column}} {_fmt(p_score):>6} / {_fmt(p_max)}")
         for name in names:
             ts = functions[name]
             n_pass = sum(1 for t in ts if t.get("status") == "passed")
@@ -90,7 +92,7 @@ def format_summary(
             score = math.fsum(t["score"] for t in ts)
             top = math.fsum(t["max_score"] for t in ts)
             out.append(
-                f"  {marks[state]} {name:<{width}} {_fmt(score):>6} / {_fmt(top):<4}"
+                f"  {marks[state]} {name:<{column - 4}} {_fmt(score):>6} / {_fmt(top):<4}"
                 f"  ({n_pass}/{len(ts)} tests)"
             )
             if show_passing:
