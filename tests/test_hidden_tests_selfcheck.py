@@ -112,9 +112,11 @@ def test_solutions_pass_every_hidden_test_and_every_function_is_covered() -> Non
     failed = {n: plugin.longrepr.get(n, o) for n, o in plugin.outcome.items() if o != "passed"}
     assert not failed, "hidden tests fail on the solutions:\n" + "\n\n".join(
         f"{n}:\n{r}" for n, r in failed.items())
-    assert len(plugin.outcome) >= 150
-    covered = set(plugin.function.values())
-    assert covered == set(load_config().functions), covered ^ set(load_config().functions)
+    per_function: dict[str, int] = {}
+    for function in plugin.function.values():
+        per_function[function] = per_function.get(function, 0) + 1
+    assert set(per_function) == set(load_config().functions)
+    assert min(per_function.values()) >= 2, per_function
 
 
 # ----------------------------------------------------------------------------- mutants
