@@ -123,6 +123,16 @@ def fork_many(n):
         pass
     return pids
 
+def connect(port):
+    import socket
+    with socket.socket() as s:
+        s.settimeout(2)
+        try:
+            s.connect(("127.0.0.1", port))
+            return "connected"
+        except OSError as e:
+            return type(e).__name__
+
 def whoami():
     return os.getuid()
 
@@ -356,6 +366,17 @@ def test_jail_hides_the_grader_and_drops_privileges(hw, worker):
         assert out[p] != "written", f"the submission could write {p}"
     assert out[f"{tmp}/ok"] == "written"
     assert out["found"] == [] and out["proc"] is False
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="network isolation needs root (CI and Gradescope)")
+def test_jailed_worker_has_no_network(hw, worker):
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        assert hw.connect(server.getsockname()[1]) != "connected"
+    assert worker.isolation["network"].startswith("none")
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="jail tests need root (CI and Gradescope run as root)")

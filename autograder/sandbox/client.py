@@ -59,6 +59,8 @@ __all__ = [
 
 HERE = Path(__file__).resolve().parent
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+CLONE_NEWNET = 0x40000000
 TOKEN_VAR = "AUTOGRADER_WORKER_TOKEN"
 
 
@@ -270,6 +272,7 @@ class Worker:
             "mode": mode,
             "uid": uid,
             "grader_files_hidden": mode == "chroot",
+            "network": "none (own network namespace)" if uid != os.getuid() else "host",
             "note": self.jail_note,
         }
 
@@ -349,9 +352,11 @@ class Worker:
             (resource.RLIMIT_NOFILE, 256),
         ]
         try:
-            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            libc = ctypes.CDLL(None, use_errno=True)
+            prctl, unshare = libc.prctl, libc.unshare
         except (OSError, AttributeError):
-            prctl = None
+            prctl = unshare = None
+        new_netns = ids is not None and os.geteuid() == 0
 
         def preexec() -> None:  # runs in the child between fork and exec
             os.setsid()
@@ -361,6 +366,8 @@ class Worker:
                 soft, hard = value if isinstance(value, tuple) else (value, value)
                 with contextlib.suppress(ValueError, OSError):
                     resource.setrlimit(res, (soft, hard))
+            if new_netns and unshare is not None:
+                unshare(CLONE_NEWNET)  # best effort: no network (only a down loopback)
             if chroot is not None:
                 os.chroot(chroot)
             os.chdir(cwd)
@@ -368,6 +375,8 @@ class Worker:
                 os.setgroups([])
                 os.setgid(ids[1])
                 os.setuid(ids[0])
+            if prctl is not None:  # die with the grader (must follow setuid, which clears it)
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             os.umask(0o077)
 
         req_r, req_w = os.pipe()

@@ -361,6 +361,10 @@ def build_jail(files: dict[str, Path], python: str | None = None) -> Jail:
     uid = gid = lease.uid
     wid = secrets.token_hex(8)
     private = runtime / "w" / wid
+    for stale in (runtime / "w").iterdir():  # left by a grader that died holding this uid
+        with contextlib.suppress(OSError):
+            if stale.stat().st_gid == gid:
+                shutil.rmtree(stale, ignore_errors=True)
     try:
         private.mkdir(mode=0o750)
         os.chown(private, 0, gid)
