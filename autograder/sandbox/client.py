@@ -231,8 +231,8 @@ class Worker:
         with self._lock:
             if self._closed:
                 raise SandboxError("this Worker is closed")
-            if self.alive:
-                return
+            if self.alive or self.import_error is not None:
+                return  # hw.py cannot be imported: it will not get better by retrying
             if self._started_once:
                 self.stats.restarts += 1
             self._started_once = True
@@ -454,7 +454,8 @@ class Worker:
         tb = "".join(_lines(report.get("traceback")))
         line = report.get("line") if type(report.get("line")) is int else None
         if exc_type in ("SyntaxError", "IndentationError", "TabError"):
-            text = message  # already "File hw.py, line N ... SyntaxError: ..."
+            where = f" (line {line})" if line is not None else ""
+            text = f"{exc_type}{where}:\n{message}"  # message: File "hw.py", line N ...
         else:
             text = f"{exc_type}: {message}" if message else exc_type
         if tb:

@@ -95,6 +95,9 @@ def _import_hw() -> tuple[types.ModuleType | None, dict[str, Any]]:
             "traceback": _student_tb(exc.__traceback__),
             "line": None,
         }
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == HW_PATH]
+        if frames and type(frames[-1].lineno) is int:
+            report["line"] = frames[-1].lineno
         if isinstance(exc, SyntaxError):
             report["line"] = exc.lineno if type(exc.lineno) is int else None
             detail = traceback.format_exception_only(type(exc), exc)
