@@ -1,0 +1,302 @@
+"""The student handout (``student/``) works as a student will use it.
+
+* a copy of ``student/`` with the reference solutions as ``hw.py``: ``pytest`` passes,
+  every one of the 33 functions is graded by a public test and ticked in the checklist;
+* a copy with the generated stub ``hw.py``: the tests fail cleanly (exit code 1, no
+  collection errors) saying "not implemented", and the checklist is printed;
+* ``train.py`` with the solutions: Adam reaches >= 90 % held-out accuracy and the plot
+  is written; with the stub it stops with a "not implemented" message;
+* ``timbre.make_timbre_dataset`` is deterministic per seed, shaped and documented;
+* the shared helpers ``checks`` and ``testfuncs`` behave as the tests rely on.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT = ROOT / "student"
+SOLUTIONS_HW = ROOT / "solutions" / "hw.py"
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _hw_functions() -> list[str]:
+    """The public functions of solutions/hw.py, in order."""
+    tree = ast.parse(SOLUTIONS_HW.read_text(encoding="utf-8"))
+    return [
+        n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+    ]
+
+
+def _handout(tmp_path: Path, hw_source: Path) -> Path:
+    """A copy of student/ in tmp_path with ``hw_source`` as its hw.py."""
+    dest = tmp_path / "student"
+    shutil.copytree(
+        STUDENT,
+        dest,
+        ignore=shutil.ignore_patterns(
+            "__pycache__", "*.pyc", ".pytest_cache", "optimizers.png", ".hypothesis"
+        ),
+    )
+    shutil.copyfile(hw_source, dest / "hw.py")
+    return dest
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _handout(tmp_path_factory.mktemp("solved"), SOLUTIONS_HW)
+
+
+@pytest.fixture(scope="module")
+def stubbed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _handout(tmp_path_factory.mktemp("stubbed"), STUDENT / "hw.py")
+
+
+# ----------------------------------------------------------------------------- public tests
+
+
+def test_handout_has_the_spec_files() -> None:
+    for rel in ("hw.py", "README.md", "timbre.py", "train.py", "requirements.txt", "pytest.ini"):
+        assert (STUDENT / rel).is_file(), f"student/{rel} is missing"
+    for rel in ("conftest.py", "checks.py", "testfuncs.py"):
+        assert (STUDENT / "tests" / rel).is_file(), f"student/tests/{rel} is missing"
+    reqs = (STUDENT / "requirements.txt").read_text(encoding="utf-8")
+    for package in ("numpy", "pytest", "hypothesis", "matplotlib"):
+        assert package in reqs
+
+
+def test_public_tests_pass_on_the_solutions(solved: Path) -> None:
+    proc = _run(["-m", "pytest", "-q"], solved)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert re.search(r"\b\d+ passed\b", out) and "failed" not in out, out[-2000:]
+    functions = _hw_functions()
+    assert len(functions) == 33
+    # the checklist ticks every function: each one has at least one graded public test
+    for name in functions:
+        assert re.search(rf"✓ {name}\s+\d+/\d+ tests passed", out), (
+            f"{name} not ticked:\n{out[-3000:]}"
+        )
+    assert "33 functions pass, 0 fail, 0 not implemented yet" in out
+
+
+def test_public_tests_fail_cleanly_on_the_stub(stubbed: Path) -> None:
+    proc = _run(["-m", "pytest", "-q"], stubbed)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, (
+        f"expected test failures (1), got {proc.returncode}:\n{out[-4000:]}"
+    )
+    assert not re.search(r"\b\d+ errors?\b", out) and "ERROR" not in out, out[-4000:]
+    assert "softmax() is not implemented yet" in out
+    assert "NotImplementedError" not in out.replace("hw.py raises NotImplementedError", "")
+    assert "Traceback" not in out
+    assert "homework checklist" in out
+    assert "0 functions pass, 0 fail, 33 not implemented yet" in out
+    assert re.search(r"· relative_error\s+not implemented yet", out)
+
+
+def test_public_tests_report_a_wrong_function_with_its_inputs(tmp_path: Path) -> None:
+    wrong = tmp_path / "hw_wrong.py"
+    source = SOLUTIONS_HW.read_text(encoding="utf-8")
+    broken = source.replace("return np.sign(y_pred - y) / y.size", "return np.sign(y_pred - y)")
+    assert broken != source
+    wrong.write_text(broken, encoding="utf-8")
+    dest = _handout(tmp_path, wrong)
+    proc = _run(["-m", "pytest", "-q", "-k", "mae"], dest)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out[-3000:]
+    assert "mae_grad: wrong values" in out
+    assert "inputs:" in out and "y_pred = " in out and "expected:" in out
+    assert re.search(r"✗ mae_grad\s+0/2 tests passed", out), out[-3000:]
+    assert re.search(r"✓ mae_loss\s+2/2 tests passed", out), out[-3000:]
+
+
+# ----------------------------------------------------------------------------- train.py
+
+
+def test_train_reaches_90_percent_with_adam_and_plots(solved: Path) -> None:
+    pytest.importorskip("matplotlib")  # a declared dependency of the project
+    proc = _run(["train.py", "--optimizers", "gd", "adam", "--out", "curves.png"], solved)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    match = re.search(r"^adam\s.*?([\d.]+)%\s+[\d.]+s$", proc.stdout, re.M)
+    assert match, out
+    assert float(match.group(1)) >= 90.0, out
+    assert (solved / "curves.png").stat().st_size > 10_000
+
+
+def test_train_says_not_implemented_on_the_stub(stubbed: Path) -> None:
+    proc = _run(["train.py", "--no-plot", "--optimizers", "adam"], stubbed)
+    assert proc.returncode == 1
+    assert "train_two_layer_net() is not implemented yet" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+# ----------------------------------------------------------------------------- timbre.py
+
+
+@pytest.fixture(scope="module")
+def timbre() -> ModuleType:
+    return _load(STUDENT / "timbre.py", "timbre_under_test")
+
+
+def test_timbre_dataset_is_deterministic_per_seed(timbre: ModuleType) -> None:
+    X1, y1 = timbre.make_timbre_dataset(6, seed=3)
+    X2, y2 = timbre.make_timbre_dataset(6, seed=3)
+    X3, _ = timbre.make_timbre_dataset(6, seed=4)
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
+    assert not np.array_equal(X1, X3)
+    assert X1.dtype == np.float64 and X1.shape == (24, timbre.N_BANDS)
+    assert y1.dtype == np.int64 and y1.shape == (24,)
+    assert np.array_equal(np.bincount(y1), [6, 6, 6, 6])
+    assert not np.array_equal(y1, np.sort(y1)), "the examples should be shuffled"
+    assert np.all(np.isfinite(X1)) and X1.min() >= -1.0 and X1.max() <= 1.0
+    assert timbre.CLASS_NAMES == ("sine", "square", "sawtooth", "triangle")
+
+
+def test_timbre_features_show_the_harmonics(timbre: ModuleType) -> None:
+    """A sine has one strong band, a sawtooth many: the features carry the timbre."""
+    rng = np.random.default_rng(0)
+    notes = np.stack([timbre.synthesize_note(label, 220.0, 0.5, 1e-3, rng) for label in range(4)])
+    feats = timbre.band_features(notes)
+    strong = (feats > 0.25).sum(axis=1)  # bands within 30 dB of the loudest one
+    sine, square, saw, triangle = strong
+    assert sine < triangle < square < saw, strong
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+@pytest.fixture(scope="module")
+def checks() -> ModuleType:
+    return _load(STUDENT / "tests" / "checks.py", "checks_under_test")
+
+
+@pytest.fixture(scope="module")
+def testfuncs() -> ModuleType:
+    return _load(STUDENT / "tests" / "testfuncs.py", "testfuncs_under_test")
+
+
+def test_assert_close_accepts_rounding_and_scales_with_magnitude(checks: ModuleType) -> None:
+    checks.assert_close(np.array([1.0, 2.0]) * (1 + 1e-12), np.array([1.0, 2.0]), name="f")
+    checks.assert_close(1e6 + 0.5, 1e6, name="f")  # rtol 1e-6 of 1e6 is 1
+    checks.assert_close(np.array([1e-20, 1e3]), np.array([0.0, 1e3]), name="f")
+    checks.assert_close((np.ones(2), {"a": 1.0}), [np.ones(2), {"a": 1.0}], name="f")
+    checks.assert_close(np.array([0.5, 0.5]), [0.5, 0.5], name="f")
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "message"),
+    [
+        (np.array([1.0, 2.5]), np.array([1.0, 2.0]), "largest absolute error 0.5 at index [1]"),
+        (np.array([np.nan, 1.0]), np.array([0.0, 1.0]), "got nan at index [0]"),
+        (np.ones(3), np.ones(2), "expected shape (2,), got shape (3,)"),
+        (np.ones(1), 1.0, "expected a single number"),
+        (1.0, np.ones(2), "expected a NumPy array of shape (2,)"),
+        (np.ones(2), np.array([1, 1]), "expected an integer array"),
+        ((np.ones(2),), (np.ones(2), np.ones(2)), "expected a tuple of 2 values"),
+        ({"W1": np.ones(2)}, {"W1": np.ones(2), "b1": np.ones(1)}, "missing ['b1']"),
+    ],
+)
+def test_assert_close_reports_what_is_wrong(checks: ModuleType, got, expected, message) -> None:
+    with pytest.raises(AssertionError) as info:
+        checks.assert_close(got, expected, name="myfunc", inputs={"z": np.arange(3.0)})
+    text = str(info.value)
+    assert text.startswith("myfunc: ")
+    assert message in text, text
+    assert "z = [0., 1., 2.]" in text
+
+
+def test_assert_close_can_hide_expected_values(checks: ModuleType) -> None:
+    with pytest.raises(AssertionError) as info:
+        checks.assert_close(np.array([0.25]), np.array([0.125]), name="f", show_expected=False)
+    assert "0.125" not in str(info.value) and "0.25" in str(info.value)
+
+
+def test_inputs_are_summarised(checks: ModuleType) -> None:
+    text = checks.format_value(np.zeros((50, 40)))
+    assert "..." in text and "(shape (50, 40), float64)" in text and len(text) < 1500
+
+
+def test_gradient_check_and_immutability(checks: ModuleType, testfuncs: ModuleType) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2))
+    f = testfuncs.make("sin_dot", w=rng.standard_normal((3, 2)))
+    checks.assert_gradient_matches(f.gradient(x), f, x, name="g")
+    with pytest.raises(AssertionError, match="largest relative error"):
+        checks.assert_gradient_matches(1.01 * f.gradient(x), f, x, name="g")
+    with pytest.raises(AssertionError, match="shape"):
+        checks.assert_gradient_matches(f.gradient(x).ravel(), f, x, name="g")
+    before = checks.snapshot({"W": x})
+    checks.assert_unchanged(before, {"W": x}, name="h", arg="params")
+    x[1, 1] += 1.0
+    with pytest.raises(AssertionError, match=r"modified its input `params` in place"):
+        checks.assert_unchanged(before, {"W": x}, name="h", arg="params")
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "shape"),
+    [
+        ("sum_of_squares", {}, (2, 3)),
+        ("cubic", {"c": -0.5}, (4,)),
+        ("quadratic", {"A": np.arange(16.0).reshape(4, 4) / 10, "b": np.ones(4)}, (2, 2)),
+        ("sin_dot", {"w": np.linspace(-1, 1, 6).reshape(3, 2)}, (3, 2)),
+        ("logsumexp", {}, (5,)),
+        ("softmax_cross_entropy", {"labels": np.array([0, 2])}, (2, 3)),
+    ],
+)
+def test_testfuncs_gradients_are_right(
+    checks: ModuleType, testfuncs: ModuleType, name, params, shape
+) -> None:
+    x = np.random.default_rng(1).standard_normal(shape)
+    f = testfuncs.make(name, **params)
+    assert f.name == name and isinstance(f(x), float)
+    checks.assert_gradient_matches(testfuncs.gradient(name, f.params, x), f, x, name=name)
+
+
+def test_testfuncs_two_layer_net_param(checks: ModuleType, testfuncs: ModuleType) -> None:
+    rng = np.random.default_rng(2)
+    params = {"W1": rng.standard_normal((3, 4)), "b1": rng.standard_normal(4)}
+    params.update(W2=rng.standard_normal((4, 2)), b2=rng.standard_normal(2))
+    X, labels = rng.standard_normal((5, 3)), np.array([0, 1, 1, 0, 1])
+    for which in params:
+        f = testfuncs.make(
+            "two_layer_net_param", X=X, labels=labels, which=which, reg=0.1, **params
+        )
+        checks.assert_gradient_matches(f.gradient(params[which]), f, params[which], name=which)
+
+
+def test_testfuncs_params_are_plain_data(testfuncs: ModuleType) -> None:
+    f = testfuncs.make("sin_dot", w=[1.0, 2.0])
+    assert isinstance(f.params["w"], np.ndarray)
+    with pytest.raises(TypeError):
+        testfuncs.make("sin_dot", w=lambda x: x)
+    with pytest.raises(ValueError, match="unknown test function"):
+        testfuncs.make("no_such_function")
