@@ -191,6 +191,8 @@ def test_encoder_refuses_self_reference_and_huge_values():
         encode(x)
     with pytest.raises(WireError, match="too big"):
         encode(np.zeros(1000), max_bytes=4000)
+    with pytest.raises(WireError, match="NumPy array"):
+        encode([0.5] * (wire.MAX_NODES + 1))
 
 
 # ------------------------------------------------------------------- hostile bytes
@@ -246,6 +248,8 @@ HOSTILE = {
     "deep tagged nesting": message(
         json.dumps({"v": json.loads('{"t":"tuple","v":[' * 80 + "]}" * 80), "b": []}).encode()
     ),
+    "too many objects": message(b'{"v": [' + b"0," * 1_100_000 + b'0], "b": []}'),
+    "too many commas": message(b'{"v": "' + b"," * 2_100_000 + b'", "b": []}'),
     "fn with non-dict params": message({"v": {"t": "fn", "name": "q", "params": [1]}, "b": []}),
 }
 

@@ -37,7 +37,8 @@ import numpy as np
 MAGIC = b"MAW1"
 PREFIX = struct.Struct("<4sIQ")
 MAX_TOTAL_BYTES = 256 * 2**20
-MAX_HEADER_BYTES = 64 * 2**20
+MAX_HEADER_BYTES = 16 * 2**20
+MAX_NODES = 1_000_000  # Python objects per message: bounds the trusted side's decode time
 MAX_DEPTH = 64
 MAX_NDIM = 32
 MAX_BUFFERS = 100_000
@@ -91,6 +92,7 @@ class _Encoder:
         self.total = 0
         self.allow_callables = allow_callables
         self.max_bytes = max_bytes
+        self.nodes = 0
 
     def _buffer(self, data: bytes) -> int:
         self.total += len(data)
@@ -114,6 +116,11 @@ class _Encoder:
     def enc(self, x: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise WireError(f"the data is nested more than {MAX_DEPTH} levels deep")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise WireError(
+                f"the data holds more than {MAX_NODES:,} Python objects (use a NumPy array)"
+            )
         t = type(x)
         if x is None or t is bool or t is str:
             return x
@@ -221,6 +228,7 @@ class _Decoder:
     def __init__(self, buffers: list[memoryview]) -> None:
         self.buffers = buffers
         self.used = [False] * len(buffers)
+        self.nodes = 0
 
     def _take(self, idx: Any) -> memoryview:
         if type(idx) is not int or not 0 <= idx < len(self.buffers):
@@ -252,6 +260,9 @@ class _Decoder:
     def dec(self, x: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise WireError("data nested too deeply")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise WireError("too many objects")
         t = type(x)
         if x is None or t is bool or t is int:
             return x
@@ -322,9 +333,12 @@ def decode(data: bytes | bytearray | memoryview, *, max_bytes: int = MAX_TOTAL_B
     hlen, blen = parse_prefix(bytes(view[: PREFIX.size]), max_bytes)
     if len(view) != PREFIX.size + hlen + blen:
         raise WireError("message length does not match its prefix")
+    raw = bytes(view[PREFIX.size : PREFIX.size + hlen])
+    if raw.count(b",") > 2 * MAX_NODES:  # cheap bound before parsing: too many objects
+        raise WireError("too many objects")
     try:
         header = json.loads(
-            bytes(view[PREFIX.size : PREFIX.size + hlen]).decode("utf-8"),
+            raw.decode("utf-8"),
             parse_int=_parse_int,
             parse_constant=_parse_constant,
             object_pairs_hook=_pairs,
