@@ -366,6 +366,13 @@ def test_quarantine_moves_only_student_files_and_a_lone_zip_is_graded_as_a_zip(
     assert otter_plugin.engine_input(staging) == staging / "hw.zip"
     (staging / "notes.txt").write_text("hi")
     assert otter_plugin.engine_input(staging) == staging
+    # anything that appears in the submission folder afterwards is removed
+    (submission / "otter.py").write_text("planted")
+    (submission / "pkg").mkdir()
+    assert otter_plugin.purge_submission(submission, source) == ["otter.py", "pkg"]
+    assert sorted(p.name for p in submission.iterdir()) == sorted(
+        ["tests", "__init__.py", PLACEHOLDER_NOTEBOOK]
+    )
 
 
 # ---------------------------------------------------------------------------- equivalence

@@ -142,6 +142,25 @@ def quarantine_submission(submission_dir: Path, staging_dir: Path, source_dir: P
     return moved
 
 
+def purge_submission(submission_dir: Path, source_dir: Path) -> list[str]:
+    """Delete whatever is in ``submission_dir`` besides otter's own files; return the names.
+
+    Run after grading: whatever happened before (a failed move, a file planted during
+    grading by code running without the jail), otter's kernel starts in a folder holding
+    nothing from the student.
+    """
+    removed = []
+    for entry in sorted(submission_dir.iterdir()):
+        if _is_otter_artifact(entry, source_dir):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry.name)
+    return removed
+
+
 def engine_input(staging_dir: Path) -> Path:
     """What to hand the engine: the folder, or the zip when the student's upload is one zip.
 
@@ -247,6 +266,9 @@ class EnginePlugin(AbstractOtterPlugin):
         results_dir.mkdir(parents=True, exist_ok=True)
         with open(results_dir / "results.json", "w", encoding="utf-8") as fh:
             json.dump(self.results, fh, indent=2)
+        leftovers = purge_submission(ag_dir / "submission", ag_dir / "source")
+        if leftovers:
+            print(f"removed from the submission folder before otter's kernel: {leftovers}")
 
     def before_execution(self, submission: Any) -> nbformat.NotebookNode:
         """Give otter's kernel an empty notebook: it never executes the submission."""
