@@ -176,6 +176,23 @@ class _BudgetedProxy:
         return "<hw (submission, sandboxed)>"
 
 
+class _Reference:
+    """The ``ref`` the tests see: the solutions module, with a repr that names no path
+    (Hypothesis prints fixture arguments in falsifying examples)."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def __dir__(self) -> list[str]:
+        return dir(self._module)
+
+    def __repr__(self) -> str:
+        return "<reference solution>"
+
+
 class GradingPlugin:
     """A pytest plugin that grades one submission and builds its :class:`GradeResult`.
 
@@ -262,9 +279,9 @@ class GradingPlugin:
         return _BudgetedProxy(proxy, self)
 
     @pytest.fixture(scope="session")
-    def ref(self) -> ModuleType:
+    def ref(self) -> Any:
         """The reference solution (``solutions/hw.py``), in this trusted process."""
-        return load_reference(self.reference)
+        return _Reference(load_reference(self.reference))
 
     def _ensure_proxy(self) -> Any:
         if self.proxy is None and self._proxy_failed is None and self.submission is not None:
