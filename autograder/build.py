@@ -97,7 +97,9 @@ def tree_files(folder: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS)
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if not _excluded(path.relative_to(folder)) and path.is_file():
+            if path.is_symlink() or not path.is_file():
+                continue  # a link could pull in files from outside the folder
+            if not _excluded(path.relative_to(folder)):
                 files.append(path)
     return files
 
@@ -160,7 +162,11 @@ def check_sources(
             "student/hw.py is out of date with solutions/hw.py: run `autograder stubs`, "
             "check the diff, commit, then build again"
         )
+    secrets = {(root / "solutions" / "hw.py").read_bytes()}
+    secrets |= {p.read_bytes() for p in (root / "autograder" / "hidden_tests").glob("*.py")}
     for path, arc in handout_members(root):
+        if path.read_bytes() in secrets and path.stat().st_size > 0:
+            raise BuildError(f"{arc} is a copy of an instructor file: not a handout")
         if path.suffix == ".py":
             text = path.read_text(encoding="utf-8", errors="replace")
             leaked = [m for m in SOLUTION_MARKERS if m in text]

@@ -344,6 +344,22 @@ def test_build_refuses_an_invalid_config_with_a_clear_message(
     assert not out.exists() or not list(out.iterdir())
 
 
+def test_build_ships_the_given_config_and_refuses_leaks(tmp_path: Path) -> None:
+    good = tmp_path / "release.toml"
+    text = paths.ASSIGNMENT_TOML.read_text()
+    assert 'hidden_tests = "after_published"' in text
+    good.write_text(text.replace('hidden_tests = "after_published"', 'hidden_tests = "visible"'))
+    ag_zip, _ = build_mod.build(tmp_path / "dist", config_path=good)
+    with zipfile.ZipFile(ag_zip) as zf:
+        assert zf.read("autograder/assignment.toml") == good.read_bytes()
+    # a copy of the solutions dropped into the student folder stops the build
+    root = copy_project(tmp_path / "project")
+    shutil.copy(root / "solutions" / "hw.py", root / "student" / "reference.py")
+    with pytest.raises(build_mod.BuildError, match=r"student/reference\.py"):
+        build_mod.build(tmp_path / "dist2", root=root)
+    assert not (tmp_path / "dist2").exists()
+
+
 # ---------------------------------------------------------------------------- the plugin
 
 
