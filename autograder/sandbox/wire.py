@@ -393,27 +393,31 @@ def _wait(fd: int, deadline: float | None, write: bool = False) -> None:
         raise PipeTimeout
 
 
-def _read_exact(fd: int, n: int, deadline: float | None) -> bytearray:
-    out = bytearray()
-    while len(out) < n:
+def _read_into(fd: int, view: memoryview, deadline: float | None) -> None:
+    pos = 0
+    while pos < len(view):
         _wait(fd, deadline)
-        chunk = os.read(fd, min(n - len(out), 1 << 20))
-        if not chunk:
+        n = os.readv(fd, [view[pos : pos + (1 << 20)]])
+        if not n:
             raise PipeClosed
-        out += chunk
-    return out
+        pos += n
 
 
-def read_message(fd: int, timeout: float | None = None, *, max_bytes: int = MAX_TOTAL_BYTES) -> Any:
+def read_message(
+    fd: int, timeout: float | None = None, *, max_bytes: int = MAX_TOTAL_BYTES
+) -> Any:
     """Read and decode one message from ``fd`` (blocking, or until ``timeout`` seconds).
 
     The size is validated from the prefix before anything big is read.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
-    prefix = _read_exact(fd, PREFIX.size, deadline)
+    prefix = bytearray(PREFIX.size)
+    _read_into(fd, memoryview(prefix), deadline)
     hlen, blen = parse_prefix(bytes(prefix), max_bytes)
-    rest = _read_exact(fd, hlen + blen, deadline)
-    return decode(bytes(prefix) + bytes(rest), max_bytes=max_bytes)
+    message = bytearray(PREFIX.size + hlen + blen)
+    message[: PREFIX.size] = prefix
+    _read_into(fd, memoryview(message)[PREFIX.size :], deadline)
+    return decode(message, max_bytes=max_bytes)
 
 
 def write_message(fd: int, data: bytes, timeout: float | None = None) -> None:
