@@ -14,17 +14,21 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 INT_DTYPES = (np.int64, np.int32)
+#: seeds of the NumPy generators that fill the arrays (and of data made in the tests)
+seeds = st.integers(0, 2**32 - 1)
 
-
-def reals(lo: float = -10.0, hi: float = 10.0, specials: tuple[float, ...] = ()) -> Any:
-    """Finite floats in [lo, hi], often exactly 0 or one of ``specials`` (to make ties)."""
-    pool = sorted(set(_clip_pool(lo, hi, specials)))
-    base = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-    return st.one_of(base, st.sampled_from(pool)) if pool else base
+#: how far from the centre of [lo, hi] the ordinary values go (a fraction of the half-width)
+SPREADS = (1.0, 0.1, 1e-3)
+#: fraction of the entries replaced by special values (0, +-1, the caller's specials)
+SPECIAL_FRACTIONS = (0.0, 0.3, 0.7)
 
 
 def _clip_pool(lo: float, hi: float, specials: tuple[float, ...]) -> list[float]:
-    return [v for v in (0.0, 1.0, -1.0, *specials) if lo <= v <= hi]
+    return sorted({v for v in (0.0, 1.0, -1.0, *specials) if lo <= v <= hi})
+
+
+def _shape(draw: Any, shape: Any) -> tuple[int, ...]:
+    return tuple(draw(shape)) if isinstance(shape, st.SearchStrategy) else tuple(shape)
 
 
 def shapes(min_dims: int = 1, max_dims: int = 3, max_side: int = 5) -> Any:
@@ -32,16 +36,37 @@ def shapes(min_dims: int = 1, max_dims: int = 3, max_side: int = 5) -> Any:
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
 
 
-def float_arrays(shape: Any, lo: float = -10.0, hi: float = 10.0,
-                 specials: tuple[float, ...] = ()) -> Any:
-    """float64 arrays of ``shape`` (a tuple or a strategy) with values from :func:`reals`."""
-    return hnp.arrays(np.float64, shape, elements=reals(lo, hi, specials))
+@st.composite
+def float_arrays(draw: Any, shape: Any, lo: float = -10.0, hi: float = 10.0,
+                 specials: tuple[float, ...] = ()) -> np.ndarray:
+    """float64 arrays of ``shape`` (a tuple or a strategy) with values in [lo, hi].
+
+    Hypothesis draws the shape, a seed and the mix (spread of the values, fraction of
+    special values: 0, +-1 and ``specials`` within [lo, hi], exact ties); NumPy fills the
+    entries. This keeps generation fast enough to run many examples through the sandbox.
+    """
+    shp = _shape(draw, shape)
+    rng = np.random.default_rng(draw(seeds))
+    spread = draw(st.sampled_from(SPREADS))
+    centre, half = (lo + hi) / 2.0, (hi - lo) / 2.0
+    a = np.clip(centre + half * spread * rng.uniform(-1.0, 1.0, size=shp), lo, hi)
+    pool = _clip_pool(lo, hi, specials)
+    fraction = draw(st.sampled_from(SPECIAL_FRACTIONS))
+    if pool and fraction > 0:
+        mask = rng.random(shp) < fraction
+        a[mask] = rng.choice(pool, size=int(mask.sum()))
+    if a.size > 1 and draw(st.booleans()):  # exact ties with the first entry
+        a[rng.random(shp) < 0.3] = a.flat[0]
+    return a.astype(np.float64)
 
 
-def int_arrays(shape: Any, lo: int = -5, hi: int = 5) -> Any:
+@st.composite
+def int_arrays(draw: Any, shape: Any, lo: int = -5, hi: int = 5) -> np.ndarray:
     """Integer arrays (int64 or int32) of ``shape``; the API treats them as float64."""
-    return st.sampled_from(INT_DTYPES).flatmap(
-        lambda dt: hnp.arrays(dt, shape, elements=st.integers(lo, hi)))
+    shp = _shape(draw, shape)
+    dtype = draw(st.sampled_from(INT_DTYPES))
+    rng = np.random.default_rng(draw(seeds))
+    return rng.integers(lo, hi + 1, size=shp).astype(dtype)
 
 
 def numeric_arrays(shape: Any, lo: float = -10.0, hi: float = 10.0,
@@ -71,10 +96,13 @@ def batch_dims(draw: Any, max_n: int = 6, max_c: int = 5, min_c: int = 1) -> tup
     return n, c
 
 
-def labels(n: int, c: int) -> Any:
-    """Integer labels (N,) in [0, C); small N leaves classes unused."""
-    return st.sampled_from(INT_DTYPES).flatmap(
-        lambda dt: hnp.arrays(dt, (n,), elements=st.integers(0, c - 1)))
+@st.composite
+def labels(draw: Any, n: int, c: int) -> np.ndarray:
+    """Integer labels (N,) in [0, C), int64 or int32; often few distinct (unused classes)."""
+    dtype = draw(st.sampled_from(INT_DTYPES))
+    rng = np.random.default_rng(draw(seeds))
+    high = draw(st.sampled_from([c, max(1, c // 2), 1]))
+    return rng.integers(0, high, size=n).astype(dtype) + (c - high if draw(st.booleans()) else 0)
 
 
 @st.composite
@@ -112,10 +140,7 @@ def bce_inputs(draw: Any, away_from_clamp: bool = False) -> tuple[np.ndarray, np
         p = draw(float_arrays(shape, 0.05, 0.95, (0.5,)))
     else:
         p = draw(float_arrays(shape, 0.0, 1.0, P_SPECIALS))
-    y = draw(st.one_of(
-        st.sampled_from(INT_DTYPES).flatmap(
-            lambda dt: hnp.arrays(dt, shape, elements=st.integers(0, 1))),
-        float_arrays(shape, 0.0, 1.0, (0.0, 1.0, 0.5))))
+    y = draw(st.one_of(int_arrays(shape, 0, 1), float_arrays(shape, 0.0, 1.0, (0.0, 1.0, 0.5))))
     return p, y
 
 
@@ -152,5 +177,3 @@ def net_params(d: int, h: int, c: int, scale: float = 1.0) -> Any:
         "b2": float_arrays((c,), -scale, scale),
     })
 
-
-seeds = st.integers(0, 2**32 - 1)
