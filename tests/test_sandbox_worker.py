@@ -133,6 +133,11 @@ def connect(port):
         except OSError as e:
             return type(e).__name__
 
+def exit_later():
+    import threading
+    threading.Thread(target=lambda: (time.sleep(0.2), os._exit(1))).start()
+    return 1
+
 def whoami():
     return os.getuid()
 
@@ -274,6 +279,14 @@ def test_a_dead_worker_is_reported_and_restarted(hw, fn, pattern):
     with pytest.raises(exc, match=pattern):
         getattr(hw, fn)()
     assert hw.pure(5) == 10
+
+
+def test_a_worker_that_died_between_calls_is_restarted(hw):
+    before = hw.stats.restarts
+    assert hw.exit_later() == 1
+    time.sleep(0.6)
+    assert hw.pure(4) == 8
+    assert hw.stats.restarts == before + 1
 
 
 def test_output_is_captured_and_capped(files):

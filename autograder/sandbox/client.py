@@ -206,7 +206,7 @@ class Worker:
         self._rep_r = -1
         self._private: Path | None = None
         self._jail: Any = None
-        self._uid_lease: Any = None
+        self._isolation: dict[str, Any] | None = None
         self._token = secrets.token_hex(16)
         self._started_once = False
         self._closed = False
@@ -215,7 +215,11 @@ class Worker:
     # -- lifecycle ------------------------------------------------------------------
 
     def __enter__(self) -> Worker:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -233,6 +237,8 @@ class Worker:
                 raise SandboxError("this Worker is closed")
             if self.alive or self.import_error is not None:
                 return  # hw.py cannot be imported: it will not get better by retrying
+            if self._proc is not None:
+                self._kill()  # died between calls: clean up what it left
             if self._started_once:
                 self.stats.restarts += 1
             self._started_once = True
@@ -248,9 +254,6 @@ class Worker:
             if self._jail is not None:
                 self._jail.cleanup()
                 self._jail = None
-            if self._uid_lease is not None:
-                self._uid_lease.release()
-                self._uid_lease = None
             if self._private is not None:
                 shutil.rmtree(self._private, ignore_errors=True)
                 self._private = None
@@ -263,6 +266,8 @@ class Worker:
         permitted: dedicated uid, the grader's world-readable files are visible),
         ``"same-user"`` (not root, or ``jail=False``: no file isolation at all).
         """
+        if self._isolation is not None:
+            return dict(self._isolation)
         if self._jail is not None:
             mode = "chroot" if self._jail.chrooted else "uid"
             uid: int | None = self._jail.uid
@@ -325,13 +330,13 @@ class Worker:
         }
         if self._jail is not None:
             env.update(self._jail.extra_env)
+        self._isolation = None
+        self._isolation = self.isolation
         return python, home, worker, paths, env
 
     def _uid_gid(self) -> tuple[int, int] | None:
         if self._jail is not None:
             return self._jail.uid, self._jail.gid
-        if self._uid_lease is not None:
-            return self._uid_lease.uid, self._uid_lease.uid
         return None
 
     def _spawn(self) -> None:

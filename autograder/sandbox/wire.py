@@ -403,9 +403,7 @@ def _read_into(fd: int, view: memoryview, deadline: float | None) -> None:
         pos += n
 
 
-def read_message(
-    fd: int, timeout: float | None = None, *, max_bytes: int = MAX_TOTAL_BYTES
-) -> Any:
+def read_message(fd: int, timeout: float | None = None, *, max_bytes: int = MAX_TOTAL_BYTES) -> Any:
     """Read and decode one message from ``fd`` (blocking, or until ``timeout`` seconds).
 
     The size is validated from the prefix before anything big is read.
