@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "assert_args_unchanged",
     "assert_close",
     "assert_gradient_matches",
     "assert_unchanged",
@@ -48,7 +49,7 @@ def _is_scalar(x: Any) -> bool:
     return isinstance(x, (bool, int, float, np.number, np.bool_))
 
 
-def format_value(x: Any, *, indent: int = 0) -> str:
+def format_value(x: Any, *, indent: int = 0, precision: int = PRINT_PRECISION) -> str:
     """A compact, readable representation of a value for failure messages.
 
     Arrays are printed with 4 decimals; arrays with more than 20 entries are
@@ -60,7 +61,7 @@ def format_value(x: Any, *, indent: int = 0) -> str:
         if x.dtype.kind in "biuf":
             body = np.array2string(
                 x,
-                precision=PRINT_PRECISION,
+                precision=precision,
                 threshold=PRINT_THRESHOLD,
                 edgeitems=3,
                 separator=", ",
@@ -267,8 +268,13 @@ def _compare_arrays(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
     if got.ndim == 0:
         lines = ["wrong value"]
     if show:
-        lines.append(f"  expected: {format_value(exp if exp.ndim else exp[()], indent=12)}")
-        lines.append(f"  got:      {format_value(got if got.ndim else got[()], indent=12)}")
+        exp_text = format_value(exp if exp.ndim else exp[()], indent=12)
+        got_text = format_value(got if got.ndim else got[()], indent=12)
+        if exp_text == got_text:  # the difference is below 4 decimals: show more
+            exp_text = format_value(exp if exp.ndim else exp[()], indent=12, precision=10)
+            got_text = format_value(got if got.ndim else got[()], indent=12, precision=10)
+        lines.append(f"  expected: {exp_text}")
+        lines.append(f"  got:      {got_text}")
         at = "" if got.ndim == 0 else f" at index {_index(i_abs, got.shape)}"
         lines.append(
             f"  largest absolute error {abs_err.flat[i_abs]:.3g}{at} "
@@ -491,6 +497,21 @@ def _same(before: Any, after: Any) -> str | None:
                 return f"[{i}]: {sub}"
         return None
     return None if before == after else f"{before!r} -> {after!r}"
+
+
+def assert_args_unchanged(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, name: str
+) -> None:
+    """:func:`assert_unchanged` for several named arguments at once.
+
+    Args:
+        before: ``snapshot({"z": z, "upstream": g})`` taken before the call.
+        after: the same dict of the arguments after the call, ``{"z": z, "upstream": g}``.
+        name: the function under test.
+    """
+    __tracebackhide__ = True
+    for arg, value in before.items():
+        assert_unchanged(value, after[arg], name=name, arg=arg)
 
 
 def assert_unchanged(before: Any, after: Any, *, name: str, arg: str) -> None:

@@ -5,7 +5,13 @@ Run only these tests with ``pytest tests/test_part1_softmax.py`` (or ``-k softma
 
 import numpy as np
 import pytest
-from checks import assert_close, assert_gradient_matches, assert_unchanged, snapshot
+from checks import (
+    assert_args_unchanged,
+    assert_close,
+    assert_gradient_matches,
+    assert_unchanged,
+    snapshot,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -114,9 +120,10 @@ def test_softmax_backward_matches_numerical_gradient(hw, axis):
     def loss(zz):
         return float(np.sum(w * local_softmax(zz, axis=axis)))
 
-    before = snapshot((z, w))
+    args = {"z": z, "upstream": w}
+    before = snapshot(args)
     got = hw.softmax_backward(z, w, axis=axis)
     assert_gradient_matches(
         got, loss, z, name="softmax_backward", inputs={"z": z, "upstream": w, "axis": axis}
     )
-    assert_unchanged(before, (z, w), name="softmax_backward", arg="z / upstream")
+    assert_args_unchanged(before, args, name="softmax_backward")

@@ -2,7 +2,13 @@
 
 import numpy as np
 import pytest
-from checks import assert_close, assert_gradient_matches, assert_unchanged, snapshot
+from checks import (
+    assert_args_unchanged,
+    assert_close,
+    assert_gradient_matches,
+    assert_unchanged,
+    snapshot,
+)
 
 LN3 = np.log(3.0)
 
@@ -99,7 +105,8 @@ def test_relu_backward_matches_numerical_gradient(hw):
     x = rng.standard_normal((3, 4))
     x[np.abs(x) < 0.1] = 0.5  # stay away from the kink at 0
     w = rng.standard_normal((3, 4))
-    before = snapshot((x, w))
+    args = {"x": x, "upstream": w}
+    before = snapshot(args)
     got = hw.relu_backward(x, w)
     assert_gradient_matches(
         got,
@@ -108,7 +115,7 @@ def test_relu_backward_matches_numerical_gradient(hw):
         name="relu_backward",
         inputs={"x": x, "upstream": w},
     )
-    assert_unchanged(before, (x, w), name="relu_backward", arg="x / upstream")
+    assert_args_unchanged(before, args, name="relu_backward")
 
 
 # ----------------------------------------------------------------------------- linear layer
@@ -130,11 +137,12 @@ def test_linear_forward_known_values(hw):
 @pytest.mark.grades("linear_forward")
 def test_linear_forward_shape_and_bias_broadcast(hw):
     x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    before = snapshot((x, W1, B1))
+    args = {"x": x, "W": W1, "b": B1}
+    before = snapshot(args)
     got = hw.linear_forward(x, W1, B1)
     expected = np.array([[0.5, 0.0, 0.0], [1.5, 0.0, -1.0], [2.5, 1.0, 0.0], [3.5, 1.0, -1.0]])
     assert_close(got, expected, name="linear_forward", inputs={"x": x, "W": W1, "b": B1})
-    assert_unchanged(before, (x, W1, B1), name="linear_forward", arg="x / W / b")
+    assert_args_unchanged(before, args, name="linear_forward")
 
 
 @pytest.mark.grades("linear_backward")
@@ -157,7 +165,8 @@ def test_linear_backward_matches_numerical_gradient(hw):
     rng = np.random.default_rng(9)
     x, W, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2)
     g = rng.standard_normal((4, 2))  # L = sum(g * (x W + b)), so dL/dout = g
-    before = snapshot((x, W, g))
+    args = {"x": x, "W": W, "upstream": g}
+    before = snapshot(args)
     got = hw.linear_backward(x, W, g)
     assert isinstance(got, (tuple, list)) and len(got) == 3, (
         f"linear_backward: expected a tuple (dx, dW, db), got {type(got).__name__}"
@@ -185,4 +194,4 @@ def test_linear_backward_matches_numerical_gradient(hw):
         name="linear_backward (db)",
         inputs=inputs,
     )
-    assert_unchanged(before, (x, W, g), name="linear_backward", arg="x / W / upstream")
+    assert_args_unchanged(before, args, name="linear_backward")

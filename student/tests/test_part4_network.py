@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 import testfuncs
-from checks import assert_close, assert_gradient_matches, assert_unchanged, snapshot
+from checks import (
+    assert_args_unchanged,
+    assert_close,
+    assert_gradient_matches,
+    snapshot,
+)
 
 # The first twelve numbers of np.random.default_rng(0).standard_normal(...)
 FIRST_NORMALS_SEED0 = np.array(
@@ -97,10 +102,11 @@ def test_init_default_scale_is_0_01(hw):
 @pytest.mark.grades("two_layer_net_forward")
 def test_forward_known_values(hw):
     params = small_net()
-    before = snapshot((params, X))
+    args = {"params": params, "X": X}
+    before = snapshot(args)
     got = hw.two_layer_net_forward(params, X)
     assert_close(got, LOGITS, name="two_layer_net_forward", inputs={"params": params, "X": X})
-    assert_unchanged(before, (params, X), name="two_layer_net_forward", arg="params / X")
+    assert_args_unchanged(before, args, name="two_layer_net_forward")
 
 
 @pytest.mark.grades("two_layer_net_forward")
@@ -170,11 +176,10 @@ def test_loss_gradients_match_numerical_gradients(hw, reg):
     }
     X = rng.standard_normal((n, d))
     labels = np.array([0, 1, 2, 2, 1, 0])
-    before = snapshot((params, X, labels))
+    args = {"params": params, "X": X, "labels": labels}
+    before = snapshot(args)
     _, grads = call_loss(hw, params, X, labels, reg)
-    assert_unchanged(
-        before, (params, X, labels), name="two_layer_net_loss", arg="params / X / labels"
-    )
+    assert_args_unchanged(before, args, name="two_layer_net_loss")
     assert sorted(grads) == ["W1", "W2", "b1", "b2"], (
         f"two_layer_net_loss: grads must have the keys W1, b1, W2, b2, got {sorted(grads)}"
     )
