@@ -9,6 +9,7 @@ import ast
 from dataclasses import dataclass
 
 from markupsafe import Markup
+from pygments import format as _pyg_format
 from pygments import highlight as _pyg_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -42,6 +43,68 @@ def highlight(code: str, first_line: int = 1, mark: set[int] | None = None) -> M
     return Markup(_pyg_highlight(code, PythonLexer(), fmt))
 
 
+def highlight_lines(source: str, first: int, last: int, mark: set[int] | None = None) -> Markup:
+    """Lines ``first..last`` (1-based, inclusive) of ``source``, highlighted in context.
+
+    The whole source is tokenised, so a window starting inside a docstring is still
+    coloured right.
+    """
+    kept: list[tuple[object, str]] = []
+    line = 1
+    for ttype, value in PythonLexer().get_tokens(source):
+        for i, piece in enumerate(value.split("\n")):
+            if i:
+                if first <= line <= last:
+                    kept.append((ttype, "\n"))
+                line += 1
+            if piece and first <= line <= last:
+                kept.append((ttype, piece))
+        if line > last:
+            break
+    fmt = HtmlFormatter(
+        cssclass=CSS_CLASS,
+        linenos="inline",
+        linenostart=first,
+        hl_lines=sorted(n - first + 1 for n in (mark or set())),
+        wrapcode=True,
+    )
+    return Markup(_pyg_format(kept, fmt))
+
+
+def _docstring_span(node: ast.AST) -> tuple[int, int] | None:
+    body = getattr(node, "body", None) or []
+    if (
+        len(body) > 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        return body[0].lineno, body[0].end_lineno or body[0].lineno
+    return None
+
+
+def function_spans(source: str) -> dict[str, tuple[int, int, tuple[int, int] | None]]:
+    """``{name: (first line, last line, docstring lines or None)}`` of every function.
+
+    Top-level definitions win over nested ones of the same name; decorators are
+    included. Raises SyntaxError when the source does not parse.
+    """
+    tree = ast.parse(source)
+    out: dict[str, tuple[int, int, tuple[int, int] | None]] = {}
+    top = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    nested = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n not in top
+    ]
+    for node in top + nested:
+        if node.name in out:
+            continue
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        out[node.name] = (start, node.end_lineno or node.lineno, _docstring_span(node))
+    return out
+
+
 def function_sources(source: str) -> dict[str, tuple[int, str]]:
     """``{name: (first line, text)}`` of every function defined in ``source``.
 
@@ -66,12 +129,18 @@ def function_sources(source: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-def failing_code(source: str | None, functions: list[str], context: int = 4) -> list[CodeBlock]:
-    """Highlighted code of each failing function (or of the syntax error)."""
+def failing_code(
+    source: str | None, functions: list[str], context: int = 4
+) -> tuple[CodeBlock | None, dict[str, CodeBlock]]:
+    """Highlighted code of each failing function.
+
+    Returns ``(file_block, blocks)``: ``file_block`` is set when the source cannot be
+    read or does not parse (then it shows the lines around the syntax error and
+    ``blocks`` is empty); ``blocks`` maps each function to its code, or to a note when
+    hw.py defines no such function.
+    """
     if source is None:
-        return (
-            [CodeBlock("hw.py", None, "the submitted hw.py could not be read")] if functions else []
-        )
+        return CodeBlock("hw.py", None, "the submitted hw.py could not be read"), {}
     try:
         defs = function_sources(source)
     except (SyntaxError, ValueError) as exc:
@@ -79,14 +148,24 @@ def failing_code(source: str | None, functions: list[str], context: int = 4) -> 
         lines = source.splitlines()
         start = max(1, lineno - context)
         end = min(len(lines), lineno + context)
-        snippet = "\n".join(lines[start - 1 : end])
         msg = f"hw.py does not parse: {getattr(exc, 'msg', exc)} (line {lineno})"
-        return [CodeBlock(f"syntax error, line {lineno}", highlight(snippet, start, {lineno}), msg)]
-    blocks = []
+        html = highlight_lines(source, start, end, {lineno})
+        return CodeBlock(f"syntax error, line {lineno}", html, msg), {}
+    spans = function_spans(source)
+    blocks = {}
     for fn in functions:
         if fn in defs:
-            start, text = defs[fn]
-            blocks.append(CodeBlock(fn, highlight(text, start)))
+            start, end, doc = spans[fn]
+            if doc is None or doc[1] - doc[0] < 3:
+                html = highlight_lines(source, start, end)
+            else:  # the handout's docstring is long and unchanged: fold it
+                fold = Markup('<div class="elided">docstring, lines {} to {}, not shown</div>')
+                html = (
+                    highlight_lines(source, start, doc[0] - 1)
+                    + fold.format(doc[0], doc[1])
+                    + highlight_lines(source, doc[1] + 1, end)
+                )
+            blocks[fn] = CodeBlock(fn, html)
         else:
-            blocks.append(CodeBlock(fn, None, f"hw.py defines no function named {fn}"))
-    return blocks
+            blocks[fn] = CodeBlock(fn, None, f"hw.py defines no function named {fn}")
+    return None, blocks

@@ -7,14 +7,17 @@ folder can be zipped and mailed to the course staff.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
-from autograder.reports.code import failing_code, pygments_css
+from autograder.reports.code import CodeBlock, failing_code, pygments_css
 from autograder.reports.gradescsv import fmt_points
 from autograder.reports.model import (
+    SUBMISSION_TAG,
     ClassSummary,
     GradedSubmission,
     first_line,
@@ -41,7 +44,7 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["pts"] = fmt_points
+    env.filters["pts"] = lambda x: fmt_points(round(float(x), 2))
     env.filters["pct"] = lambda x: f"{100 * x:.0f}%"
     env.filters["first_line"] = first_line
     env.filters["urlpart"] = lambda s: quote(str(s))
@@ -66,24 +69,56 @@ def render_class_report(summary: ClassSummary, title: str = "Grading report") ->
             s=summary,
             max_total=max_total,
             histogram=score_histogram(summary.totals, max_total) if summary.subs else None,
-            css=(TEMPLATES / "style.css").read_text(encoding="utf-8"),
+            css=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
             generated=_stamp(),
         )
     )
 
 
+@dataclass
+class FailingFunction:
+    """A failing function on a submission's page: its failures (same message once) and code."""
+
+    name: str
+    points: float
+    max_points: float
+    failures: list[tuple[str, list[dict]]]  # (message, the tests that failed with it)
+    code: CodeBlock | None
+
+
+def failing_sections(sub: GradedSubmission) -> tuple[CodeBlock | None, list[FailingFunction]]:
+    """The whole-file code block (syntax error) and one section per failing function.
+
+    Whole-submission entries (hw.py not found or not importable) come first.
+    """
+    names = sub.failing_functions()
+    file_block, blocks = failing_code(sub.source, names)
+    scores = sub.function_scores()
+    out = []
+    for fn in [SUBMISSION_TAG, *names]:
+        groups: dict[str, list[dict]] = {}
+        for t in sub.failed_tests():
+            if test_function(t) == fn:
+                groups.setdefault(str(t.get("output") or "(no message)"), []).append(t)
+        if groups:
+            got, mx = scores.get(fn, (0.0, 0.0))
+            out.append(FailingFunction(fn, got, mx, list(groups.items()), blocks.get(fn)))
+    return file_block, out
+
+
 def render_submission_report(sub: GradedSubmission, title: str = "Grading report") -> str:
-    """One submission's page: every test with status, points, message; failing code."""
-    fn_scores = sub.function_scores()
-    return (
-        _env()
-        .get_template("submission.html.j2")
-        .render(
-            title=title,
-            sub=sub,
-            fn_scores=fn_scores,
-            code_blocks=failing_code(sub.source, sub.failing_functions()),
-            css=(TEMPLATES / "style.css").read_text(encoding="utf-8") + "\n" + pygments_css(),
-            generated=_stamp(),
-        )
+    """One submission's page: failing functions with messages and code, then every test."""
+    file_block, failing = failing_sections(sub)
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8") + "\n" + pygments_css()
+    template = _env().get_template("submission.html.j2")
+    return template.render(
+        title=title,
+        sub=sub,
+        fn_scores=sub.function_scores(),
+        file_block=file_block,
+        failing=failing,
+        # When hw.py cannot be imported every function fails the same way: fold them.
+        fold_failing=file_block is not None or len(failing) > 12,
+        css=Markup(css),
+        generated=_stamp(),
     )

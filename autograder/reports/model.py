@@ -27,6 +27,10 @@ PROBLEM_KINDS = {
     "forbidden": "tried something forbidden",
     "bad_return": "returned something that is not plain data",
     "bad_input": "could not be graded",
+    "submission": "hw.py not found",
+    "engine": "the autograder itself failed",
+    "collection": "the autograder could not load its tests",
+    "time_budget": "ran out of the time budget",
 }
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -71,9 +75,31 @@ def first_line(text: str, limit: int = 200) -> str:
     return ""
 
 
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))\b.*$", re.M)
+
+
+def problem_detail(text: str) -> str:
+    """First line of a problem's message, plus the exception line when it is further down."""
+    head = first_line(text)
+    exc = _EXCEPTION_LINE.search(text or "")
+    if exc and exc.group(0).strip() not in head:
+        return f"{head} … {first_line(exc.group(0))}"
+    return head
+
+
 def normalize_message(text: str) -> str:
     """A failure message's first line with numbers replaced by ``#``, for grouping."""
     return _NUMBER.sub("#", first_line(text, 400))[:160]
+
+
+@dataclass
+class Problem:
+    """One kind of problem in one submission: the tests and functions it hit."""
+
+    label: str
+    detail: str
+    tests: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -139,15 +165,24 @@ class GradedSubmission:
             seen.setdefault(test_function(t), None)
         return [f for f in seen if f != SUBMISSION_TAG]
 
-    def problems(self) -> list[tuple[str, str, str]]:
-        """``(label, test name, first line of message)`` of every problem-kind failure."""
-        out = []
+    def problems(self) -> list[Problem]:
+        """Problem-kind failures (timeouts, crashes, ...), one entry per kind of problem."""
+        out: dict[str, Problem] = {}
         for t in self.failed_tests():
             kind = _kind(t)
+            if kind is None and "engine-error" in (t.get("tags") or []):
+                kind = "engine"
             label = problem_label(kind) if kind else None
-            if label:
-                out.append((label, str(t.get("name", "")), first_line(str(t.get("output", "")))))
-        return out
+            if not label:
+                continue
+            p = out.get(label)
+            if p is None:
+                p = out[label] = Problem(label, problem_detail(str(t.get("output", ""))))
+            p.tests.append(str(t.get("name", "")))
+            fn = test_function(t)
+            if fn != SUBMISSION_TAG and fn not in p.functions:
+                p.functions.append(fn)
+        return list(out.values())
 
 
 def passed(test: dict) -> bool:
@@ -193,12 +228,12 @@ class TestStats:
 
 @dataclass
 class FailureGroup:
-    """One frequent failure message (numbers masked) and where it occurs."""
+    """One frequent failure message (numbers and function name masked) and where it occurs."""
 
-    function: str
     message: str
     example: str
     count: int
+    functions: list[str] = field(default_factory=list)
     submissions: list[str] = field(default_factory=list)
 
 
@@ -211,7 +246,7 @@ class ClassSummary:
     functions: list[FunctionStats]
     tests: list[TestStats]
     failures: list[FailureGroup]
-    problems: list[tuple[GradedSubmission, str, str, str]]
+    problems: list[tuple[GradedSubmission, Problem]]
     totals: list[float]
 
     @property
@@ -283,22 +318,31 @@ def summarize(
                 )
             ts.n += 1
             ts.passed += passed(t)
-    groups: dict[tuple[str, str], FailureGroup] = {}
-    seen_in: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    # Frequent failures: ordinary wrong answers (problems are listed on their own), grouped
+    # by message with numbers and the function's name masked, so that "softmax() is not
+    # implemented" and "relu() is not implemented" are one line.
+    groups: dict[str, FailureGroup] = {}
+    seen_in: defaultdict[str, set[str]] = defaultdict(set)
     for s in subs:
         for t in s.failed_tests():
+            kind = _kind(t)
+            if (kind and problem_label(kind)) or "engine-error" in (t.get("tags") or []):
+                continue
             fn = test_function(t)
             msg = str(t.get("output", "")) or "(no message)"
-            key = (fn, normalize_message(msg))
+            line = first_line(msg, 400)
+            key = normalize_message(line.replace(fn, "\x00")).replace("\x00", "‹function›")
             g = groups.get(key)
             if g is None:
-                g = groups[key] = FailureGroup(fn, key[1], first_line(msg, 300), 0)
+                g = groups[key] = FailureGroup(key, first_line(msg, 300), 0)
             g.count += 1
+            if fn not in g.functions:
+                g.functions.append(fn)
             if s.id not in seen_in[key]:
                 seen_in[key].add(s.id)
                 g.submissions.append(s.id)
-    failures = sorted(groups.values(), key=lambda g: (-len(g.submissions), -g.count, g.function))
-    problems = [(s, *p) for s in subs for p in s.problems()]
+    failures = sorted(groups.values(), key=lambda g: (-len(g.submissions), -g.count, g.message))
+    problems = [(s, p) for s in subs for p in s.problems()]
     return ClassSummary(
         subs=subs,
         skipped=skipped,
