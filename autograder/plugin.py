@@ -53,6 +53,7 @@ from autograder.results import (
     TestResult,
     trim,
 )
+from autograder.sandbox.errors import SubmissionError
 
 MARKER = "grades"
 MARKER_HELP = (
@@ -71,6 +72,12 @@ _ref_counter = itertools.count()
 
 class TimeBudgetExhausted(Exception):
     """Raised by ``hw`` calls once the grade's total time budget is spent."""
+
+
+class TimeoutNotRetried(SubmissionError):
+    """A call not made because the function already timed out (see ``_BudgetedProxy``)."""
+
+    kind = "timeout"
 
 
 def load_reference(path: Path = paths.SOLUTIONS_HW) -> ModuleType:
@@ -148,11 +155,28 @@ class _Item:
 
 
 class _BudgetedProxy:
-    """The ``hw`` the tests see: the proxy, whose hw.py calls stop once the budget is spent."""
+    """The ``hw`` the tests see: the proxy, with two guards on the time budget.
+
+    * once the grade's budget is spent, hw.py calls raise :class:`TimeBudgetExhausted`;
+    * a function that timed out is not called again in the same test (Hypothesis would
+      otherwise wait out the timeout for every shrinking step), and after
+      ``MAX_TIMEOUTS`` timeouts not at all: its later calls fail at once with the
+      timeout's message, so one endless loop cannot eat the other functions' time.
+    """
+
+    MAX_TIMEOUTS = 2
 
     def __init__(self, proxy: Any, plugin: GradingPlugin) -> None:
         self._proxy = proxy
         self._plugin = plugin
+        self._timeouts: dict[str, list[BaseException]] = {}
+        self._current_test: str | None = None
+        self._test_timeouts: dict[str, BaseException] = {}
+
+    def _enter_test(self, nodeid: str) -> None:
+        if nodeid != self._current_test:
+            self._current_test = nodeid
+            self._test_timeouts = {}
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._proxy, name)
@@ -166,7 +190,22 @@ class _BudgetedProxy:
                     f"stopped: time budget exhausted "
                     f"({plugin.config.limits.time_budget:g} s for the whole grade)"
                 )
-            return attr(*args, **kwargs)
+            earlier = self._test_timeouts.get(name)
+            if earlier is not None:
+                raise TimeoutNotRetried(f"{earlier} (not called again in this test)")
+            strikes = self._timeouts.get(name, [])
+            if len(strikes) >= self.MAX_TIMEOUTS:
+                raise TimeoutNotRetried(
+                    f"{name}() was not called: it already timed out {len(strikes)} times "
+                    f"(first: {strikes[0]})"
+                )
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if getattr(exc, "kind", None) == "timeout":
+                    self._test_timeouts[name] = exc
+                    self._timeouts.setdefault(name, []).append(exc)
+                raise
 
         call.__name__ = call.__qualname__ = name
         call.__doc__ = getattr(attr, "__doc__", None)
@@ -235,6 +274,7 @@ class GradingPlugin:
         self.items: dict[str, _Item] = {}
         self.proxy: Any = None
         self._proxy_failed: str | None = None
+        self._hw: _BudgetedProxy | None = None
         self._previous_profile: str | None = None
         self._result: GradeResult | None = None
 
@@ -276,7 +316,8 @@ class GradingPlugin:
         proxy = self._ensure_proxy()
         if proxy is None:
             raise RuntimeError(self._proxy_failed or "the submission is not available")
-        return _BudgetedProxy(proxy, self)
+        self._hw = _BudgetedProxy(proxy, self)
+        return self._hw
 
     @pytest.fixture(scope="session")
     def ref(self) -> Any:
@@ -437,6 +478,8 @@ class GradingPlugin:
             info.not_run = f"not run: {self._proxy_failed}"
             info.kind = "engine"
             pytest.skip(info.not_run)
+        if self._hw is not None:
+            self._hw._enter_test(item.nodeid)
         show = self.config.show_expected_values or not info.hidden
         os.environ[SHOW_EXPECTED_ENV] = "1" if show else "0"
         checks = sys.modules.get("checks")
@@ -462,7 +505,8 @@ class GradingPlugin:
         if report.failed and excinfo is not None:
             info.messages.append(self._failure_message(excinfo, info, call.when))
             if info.kind is None:
-                info.kind = getattr(excinfo.value, "kind", None) or _kind_of(excinfo.value)
+                inner = _unwrap(excinfo.value)
+                info.kind = getattr(inner, "kind", None) or _kind_of(inner)
         elif report.skipped and info.not_run is None:
             reason = _skip_reason(report)
             info.not_run = f"not run (skipped: {reason})"
@@ -479,7 +523,7 @@ class GradingPlugin:
             return ""
 
     def _failure_message(self, excinfo: pytest.ExceptionInfo, info: _Item, when: str) -> str:
-        exc = excinfo.value
+        exc = _unwrap(excinfo.value)
         if _is_submission_error(exc) or isinstance(exc, TimeBudgetExhausted):
             message = str(exc)
         elif isinstance(exc, AssertionError) or type(exc).__name__ == "Failed":
@@ -639,6 +683,18 @@ def _display_name(item: pytest.Item, function: str, hidden: bool) -> str:
     elif callspec is not None:
         label = item.name
     return f"{function}: {label} ({'hidden' if hidden else 'public'})"
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """The meaningful exception inside an exception group (e.g. Hypothesis' FlakyFailure,
+    raised when a replay fails differently): its first SubmissionError, else its first."""
+    for _ in range(10):
+        inner = getattr(exc, "exceptions", None)
+        if not inner or not isinstance(inner, (list, tuple)):
+            return exc
+        found = [e for e in inner if _is_submission_error(e)]
+        exc = found[0] if found else inner[0]
+    return exc
 
 
 def _is_submission_error(exc: BaseException) -> bool:

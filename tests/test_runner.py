@@ -22,7 +22,11 @@ from autograder import paths
 from autograder.config import AssignmentConfig, load_config, parse_config
 from autograder.results import is_engine_failure
 from autograder.runner import grade_submission, run_grading
-from autograder.sandbox.errors import NotImplementedBySubmission, SubmissionImportError
+from autograder.sandbox.errors import (
+    NotImplementedBySubmission,
+    SubmissionImportError,
+    SubmissionTimeout,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -279,6 +283,38 @@ def test_time_budget_stops_the_remaining_tests(tree: dict[str, Path]) -> None:
     assert tests["test_alpha_wrong_on_purpose"]["output"] == "not run: time budget exhausted"
     assert tests["test_beta_skipped"]["output"] == "not run: time budget exhausted"
     assert "time budget" in run.results["output"]
+
+
+class LoopingProxy(FakeProxy):
+    """beta() never returns: the sandbox reports a timeout for every call."""
+
+    def beta(self, x: int) -> int:
+        self.calls.append("beta")
+        raise SubmissionTimeout("beta", 1.0, f"beta({x})")
+
+
+def test_a_function_that_times_out_is_not_called_again_and_again(tree: dict[str, Path]) -> None:
+    (tree["public"] / "test_more_beta.py").write_text(
+        "import pytest\n"
+        + "".join(
+            f"@pytest.mark.grades('beta')\ndef test_beta_{i}(hw):\n    hw.beta({i})\n"
+            for i in range(3)
+        )
+    )
+    run, proxy = grade_fake(tree, LoopingProxy())
+    check_schema(run.results)
+    tests = by_test(run.results)
+    # one timeout in the Hypothesis test (not retried while shrinking), one in test_beta_0,
+    # then beta is not called any more
+    assert proxy.calls.count("beta") == 2
+    prop = tests["test_beta_property"]
+    assert prop["output"].startswith("timed out after 1 s while calling beta(")
+    assert prop["extra_data"]["kind"] == "timeout"
+    assert tests["test_beta_0"]["output"].startswith("timed out after 1 s")
+    for name in ("test_beta_1", "test_beta_2"):
+        assert "beta() was not called: it already timed out 2 times" in tests[name]["output"]
+        assert tests[name]["extra_data"]["kind"] == "timeout"
+    assert tests["test_alpha_doubles"]["status"] == "passed"
 
 
 def test_missing_marker_fails_the_grade_loudly(tree: dict[str, Path]) -> None:
