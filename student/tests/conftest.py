@@ -234,6 +234,8 @@ class StudentRun:
         except (UnicodeEncodeError, LookupError):
             symbols = {"✓": "+", "✗": "x", "·": "."}
         tr.write_sep("=", "homework checklist (public tests)")
+        if self.import_error:
+            tr.write_line(self.import_error, red=True, bold=True)
         known = {f for _, _, _, fs in PARTS for f in fs}
         parts = list(PARTS)
         others = tuple(sorted(set(self.outcomes) - known))
