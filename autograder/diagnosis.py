@@ -33,7 +33,7 @@ from autograder.mistakes import Mistake, by_function
 #: inputs with more array entries than this are not diagnosed (keeps failures fast)
 MAX_ELEMENTS = 20_000
 #: wall-clock budget of one diagnose() call, in seconds
-TIME_BUDGET = 3.0
+TIME_BUDGET = 1.5
 #: train_two_layer_net is only diagnosed when X.size * epochs * n_hidden is at most this
 MAX_TRAIN_WORK = 2_000_000
 
