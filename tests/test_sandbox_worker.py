@@ -64,6 +64,12 @@ def object_array():
 class MyFloat(float):
     pass
 
+def lone_surrogate():
+    return "ok" + chr(0xD800)
+
+def raises_surrogate():
+    raise ValueError("bad" + chr(0xD800))
+
 def float_subclass():
     return MyFloat(1.0)
 
@@ -242,6 +248,8 @@ def test_student_errors(hw):
     msg = str(e.value)
     assert "IndexError" in msg and "_helper" in msg and 'File "hw.py"' in msg
     assert "worker.py" not in msg and "sandbox" not in msg
+    with pytest.raises(SubmissionRaised, match="ValueError"):
+        hw.raises_surrogate()
     with pytest.raises(MissingFunction):
         hw.no_such_function(1)
     assert not hasattr(hw, "no_such_function")
@@ -249,7 +257,9 @@ def test_student_errors(hw):
         hw._helper  # noqa: B018 - private names are not exposed
 
 
-@pytest.mark.parametrize("fn", ["object_array", "float_subclass", "ndarray_subclass"])
+@pytest.mark.parametrize(
+    "fn", ["object_array", "float_subclass", "ndarray_subclass", "lone_surrogate"]
+)
 def test_non_plain_return_values_are_refused(hw, fn):
     with pytest.raises(BadReturnValue):
         getattr(hw, fn)()

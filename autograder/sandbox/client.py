@@ -15,6 +15,7 @@ user with the same limits but no jail (documented limitation).
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import os
 import resource
@@ -398,8 +399,8 @@ class Worker:
                 env=env,
                 preexec_fn=preexec,
             )
-        except OSError as e:
-            for fd in (req_r, req_w, rep_r, rep_w, out_r, out_w):
+        except (OSError, subprocess.SubprocessError) as e:
+            for fd in (req_w, rep_r, out_r):  # the child's ends are closed below
                 os.close(fd)
             raise SandboxError(f"could not start the worker: {e}") from e
         finally:
@@ -513,7 +514,7 @@ class Worker:
         with self._lock:
             self.start()
             if self.import_error is not None:
-                raise self.import_error
+                raise copy.copy(self.import_error)  # a fresh instance: no growing traceback
             self.stats.calls += 1
             timeout = self.limits.call_timeout_s
             t0 = time.monotonic()
@@ -574,7 +575,7 @@ class Worker:
         if kind == "bad_return":
             raise BadReturnValue(function, message)
         if kind == "import":
-            raise self.import_error or SubmissionImportError(message)
+            raise SubmissionImportError(message)
         if kind == "bad_request":
             raise SandboxError(f"the worker rejected the call to {function}(): {message}")
         raise BadReturnValue(function, f"unexpected reply ({kind!r}: {message})")

@@ -34,6 +34,17 @@ class SubmissionError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple:
+        # Picklable and copyable (copy.copy) despite the subclasses' own __init__ signatures.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> SubmissionError:
+    obj = cls.__new__(cls, *args)
+    obj.args = args
+    obj.__dict__.update(state)
+    return obj
+
 
 class NotImplementedBySubmission(SubmissionError):
     """The function still raises the stub's ``NotImplementedError``."""

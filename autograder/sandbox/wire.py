@@ -86,6 +86,14 @@ def is_named_function(obj: Any) -> bool:
 # --------------------------------------------------------------------------- encoding
 
 
+def _check_str(s: str) -> str:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WireError("a string contains lone surrogates") from None
+    return s
+
+
 class _Encoder:
     def __init__(self, allow_callables: bool, max_bytes: int) -> None:
         self.buffers: list[bytes] = []
@@ -122,8 +130,10 @@ class _Encoder:
                 f"the data holds more than {MAX_NODES:,} Python objects (use a NumPy array)"
             )
         t = type(x)
-        if x is None or t is bool or t is str:
+        if x is None or t is bool:
             return x
+        if t is str:
+            return _check_str(x)
         if t is int:
             if x.bit_length() > 1300:
                 raise WireError("an integer is too large")
@@ -141,7 +151,7 @@ class _Encoder:
             for k, v in x.items():
                 if type(k) is not str:
                     raise WireError(f"a dict has a key of type {type(k).__name__} (only str)")
-                out[k] = self.enc(v, depth + 1)
+                out[_check_str(k)] = self.enc(v, depth + 1)
             return {"t": "dict", "v": out}
         if t is np.ndarray:
             code = self._array_dtype(x, "an array")
@@ -214,14 +224,6 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise WireError(f"duplicate key {k!r}")
         out[k] = v
     return out
-
-
-def _check_str(s: str) -> str:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        raise WireError("a string contains lone surrogates") from None
-    return s
 
 
 class _Decoder:

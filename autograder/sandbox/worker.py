@@ -52,7 +52,8 @@ def _exc_message(exc: BaseException) -> str:
         msg = str(exc)
     except Exception:  # a hostile __str__
         msg = "<unprintable message>"
-    return msg.replace(HW_PATH, "hw.py")[:4000]
+    msg = msg.replace(HW_PATH, "hw.py")[:4000]
+    return msg.encode("utf-8", "replace").decode("utf-8")
 
 
 def _exc_type(exc: BaseException) -> str:
