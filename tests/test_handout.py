@@ -143,13 +143,26 @@ def test_public_tests_report_a_wrong_function_with_its_inputs(tmp_path: Path) ->
 
 def test_train_reaches_90_percent_with_adam_and_plots(solved: Path) -> None:
     pytest.importorskip("matplotlib")  # a declared dependency of the project
-    proc = _run(["train.py", "--optimizers", "gd", "adam", "--out", "curves.png"], solved)
+    proc = _run(["train.py", "--optimizers", "adam", "--out", "curves.png"], solved)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     match = re.search(r"^adam\s.*?([\d.]+)%\s+[\d.]+s$", proc.stdout, re.M)
     assert match, out
     assert float(match.group(1)) >= 90.0, out
     assert (solved / "curves.png").stat().st_size > 10_000
+
+
+def test_train_without_matplotlib_says_so(solved: Path) -> None:
+    script = (
+        "import runpy, sys; sys.modules['matplotlib'] = None; "
+        "sys.argv = ['train.py', '--optimizers', 'gd', '--epochs', '1', '--out', 'none.png']; "
+        "runpy.run_path('train.py', run_name='__main__')"
+    )
+    proc = _run(["-c", script], solved)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "matplotlib is not installed" in proc.stdout
+    assert re.search(r"^gd\s", proc.stdout, re.M)
+    assert not (solved / "none.png").exists()
 
 
 def test_train_says_not_implemented_on_the_stub(stubbed: Path) -> None:
