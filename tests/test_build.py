@@ -82,13 +82,15 @@ def comparable(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def autograder_run(
-    submission: Path, out: Path, functions: list[str] | None = None
+    submission: Path, out: Path, functions: list[str] | None = None, config: Path | None = None
 ) -> dict[str, Any]:
     """``autograder run SUBMISSION --results OUT`` from this checkout; the results dict."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "autograder", "run", str(submission), "--results", str(out)]
     if functions:
         cmd += ["--functions", ",".join(functions)]
+    if config is not None:
+        cmd += ["--config", str(config)]
     proc = subprocess.run(
         cmd,
         cwd=ROOT,
@@ -207,11 +209,25 @@ def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     return build_mod.build(out, root=project)
 
 
+def fast_config(project: Path) -> Path:
+    """A valid configuration whose hidden-test visibility differs from the project's: a zip
+    built with it can only give the same results as ``autograder run --config`` if the
+    zip grades with its own copy of the engine and configuration."""
+    return project / "fast.toml"
+
+
 @pytest.fixture(scope="module")
 def built_fast(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A zip that grades only FAST (``autograder build --functions``)."""
+    """A zip that grades only FAST (``--functions``), with :func:`fast_config`."""
+    text = (project / "autograder" / "assignment.toml").read_text()
+    current = load_config(project / "autograder" / "assignment.toml").hidden_visibility
+    other = "after_due_date" if current != "after_due_date" else "after_published"
+    assert f'hidden_tests = "{current}"' in text
+    fast_config(project).write_text(
+        text.replace(f'hidden_tests = "{current}"', f'hidden_tests = "{other}"')
+    )
     out = tmp_path_factory.mktemp("dist-fast")
-    return build_mod.build(out, root=project, functions=FAST)
+    return build_mod.build(out, root=project, config_path=fast_config(project), functions=FAST)
 
 
 # ---------------------------------------------------------------------------- the zips
@@ -439,12 +455,18 @@ def uploads(tmp: Path) -> dict[str, tuple[Path, str]]:
 
 
 def test_gradescope_zip_grades_stubs_buggy_and_odd_uploads_like_autograder_run(
-    built_fast: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    built_fast: tuple[Path, Path],
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A zip built with --functions (to keep this test fast): same results both ways."""
+    """A zip built with --functions (to keep this test fast) and its own configuration:
+    same results both ways."""
     ag_zip, _ = built_fast
+    config = fast_config(project)
+    hidden_visibility = load_config(config).hidden_visibility
     for i, (label, (upload, outcome)) in enumerate(uploads(tmp_path / "uploads").items()):
-        direct = autograder_run(upload, tmp_path / f"direct{i}.json", FAST)
+        direct = autograder_run(upload, tmp_path / f"direct{i}.json", FAST, config)
         via_otter, seen = otter_run_inprocess(ag_zip, upload, tmp_path / f"otter{i}", monkeypatch)
         assert comparable(via_otter) == comparable(direct), label
         check_seen(seen, label)
@@ -455,6 +477,9 @@ def test_gradescope_zip_grades_stubs_buggy_and_odd_uploads_like_autograder_run(
             assert "hw.py" in direct["tests"][0]["output"], label
             continue
         assert {t["tags"][0] for t in direct["tests"]} == set(FAST), label
+        assert {t["visibility"] for t in direct["tests"] if "hidden" in t["tags"]} == {
+            hidden_visibility
+        }, label
         assert possible == pytest.approx(FAST_POINTS), label
         if outcome == "zero":
             assert direct["score"] == 0.0, label
@@ -465,7 +490,7 @@ def test_gradescope_zip_grades_stubs_buggy_and_odd_uploads_like_autograder_run(
 
 
 def test_real_otter_run_with_a_hostile_upload(
-    built_fast: tuple[Path, Path], tmp_path: Path
+    built_fast: tuple[Path, Path], project: Path, tmp_path: Path
 ) -> None:
     """``otter run`` itself (kernel included) grades like ``autograder run``, and a
     submitted ``otter.py`` is never imported by otter's kernel."""
@@ -482,6 +507,6 @@ def test_real_otter_run_with_a_hostile_upload(
     upload = zip_of(tmp_path / "upload.zip", {"hw.py": solution, "otter.py": hostile})
     via_otter = otter_run_cli(python, ag_zip, upload, tmp_path / "otter")
     assert not marker.exists(), "otter's kernel imported the student's otter.py"
-    direct = autograder_run(upload, tmp_path / "direct.json", FAST)
+    direct = autograder_run(upload, tmp_path / "direct.json", FAST, fast_config(project))
     assert comparable(via_otter) == comparable(direct)
     assert direct["score"] == pytest.approx(FAST_POINTS)
