@@ -144,6 +144,17 @@ def exit_later():
     threading.Thread(target=lambda: (time.sleep(0.2), os._exit(1))).start()
     return 1
 
+def fill_tmp(count, size):
+    written = 0
+    try:
+        for i in range(count):
+            with open(os.path.join(os.environ["TMPDIR"], f"f{i}"), "wb") as f:
+                f.write(b"x" * size)
+            written += 1
+    except OSError as e:
+        return written, e.errno
+    return written, None
+
 def whoami():
     return os.getuid()
 
@@ -435,3 +446,13 @@ def test_process_limit_stops_a_fork_bomb_and_close_reaps_it(files):
     while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(_gone(p) for p in pids)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="a tmpfs quota needs root (CI and Gradescope)")
+def test_jailed_tmp_is_a_small_tmpfs(files):
+    import errno
+
+    with Worker(files / "hw.py", [], Limits(tmp_mb=8)) as w:
+        assert w.isolation["tmp"].startswith("tmpfs")
+        written, err = SubmissionProxy(w).fill_tmp(20, 2**20)
+        assert written <= 8 and err == errno.ENOSPC

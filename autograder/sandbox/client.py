@@ -62,6 +62,8 @@ HERE = Path(__file__).resolve().parent
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 TOKEN_VAR = "AUTOGRADER_WORKER_TOKEN"
 
 
@@ -79,6 +81,7 @@ class Limits:
     max_processes: int = 64
     max_file_mb: int = 16
     max_output_kb: int = 64
+    tmp_mb: int = 64  # as root: the worker's tmp is a tmpfs of this size (best effort)
     import_timeout_s: float = 30.0
     max_message_mb: int = 256
 
@@ -160,6 +163,20 @@ def _short_repr(function: str, args: tuple, kwargs: dict) -> str:
 
     parts = [r(a) for a in args] + [f"{k}={r(v)}" for k, v in kwargs.items()]
     return f"{function}({', '.join(parts)})"
+
+
+def _tmp_kind(pid: int, tmp: set[str]) -> str:
+    """Describe the worker's tmp: a size-limited tmpfs in its own mount namespace, or not."""
+    try:
+        with open(f"/proc/{pid}/mountinfo") as f:
+            for line in f:
+                fields = line.split()
+                if fields[4] in tmp and " - tmpfs " in line:
+                    size = [o for o in line.rsplit(" ", 1)[-1].split(",") if o.startswith("size=")]
+                    return f"tmpfs ({size[0] if size else 'no size'})"
+    except (OSError, IndexError):
+        pass
+    return "directory on the host file system (no quota)"
 
 
 def _str(x: Any, default: str = "") -> str:
@@ -359,10 +376,12 @@ class Worker:
         ]
         try:
             libc = ctypes.CDLL(None, use_errno=True)
-            prctl, unshare = libc.prctl, libc.unshare
+            prctl, unshare, mount = libc.prctl, libc.unshare, libc.mount
         except (OSError, AttributeError):
-            prctl = unshare = None
-        new_netns = ids is not None and os.geteuid() == 0
+            prctl = unshare = mount = None
+        new_ns = ids is not None and os.geteuid() == 0 and unshare is not None
+        tmp_host = str(self._jail.private / "tmp").encode() if self._jail is not None else b""
+        tmp_opts = f"size={lim.tmp_mb}m,mode=0700,uid={ids[0]},gid={ids[1]}" if ids else ""
 
         def preexec() -> None:  # runs in the child between fork and exec
             os.setsid()
@@ -372,8 +391,13 @@ class Worker:
                 soft, hard = value if isinstance(value, tuple) else (value, value)
                 with contextlib.suppress(ValueError, OSError):
                     resource.setrlimit(res, (soft, hard))
-            if new_netns and unshare is not None:
-                unshare(CLONE_NEWNET)  # best effort: no network (only a down loopback)
+            if new_ns:  # best effort: no network, and a size-limited tmpfs as its tmp
+                if unshare(CLONE_NEWNET | CLONE_NEWNS) == 0:
+                    if mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0:
+                        flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+                        mount(b"tmpfs", tmp_host, b"tmpfs", flags, tmp_opts.encode())
+                else:
+                    unshare(CLONE_NEWNET)
             if chroot is not None:
                 os.chroot(chroot)
             os.chdir(cwd)
@@ -411,6 +435,10 @@ class Worker:
         self._req_w, self._rep_r = req_w, rep_r
         self.output.attach(out_r)
         self.stats.starts += 1
+        if self._isolation is not None and self._jail is not None:
+            self._isolation["tmp"] = _tmp_kind(
+                self._proc.pid, {str(self._jail.private / "tmp"), self._jail.inside_tmp}
+            )
         self._read_import_report()
         self.stats.start_seconds.append(time.monotonic() - t0)
 
