@@ -61,6 +61,7 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNET = 0x40000000
 CLONE_NEWNS = 0x00020000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
@@ -407,6 +408,7 @@ class Worker:
                 os.setuid(ids[0])
             if prctl is not None:  # die with the grader (must follow setuid, which clears it)
                 prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binaries, ever
             os.umask(0o077)
 
         req_r, req_w = os.pipe()
