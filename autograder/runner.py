@@ -44,14 +44,19 @@ class GradeRun:
     engine_error: str | None = None
 
 
-def pytest_args(test_dirs: Sequence[Path]) -> list[str]:
+#: The pytest config file of a grading run (written to a temporary folder): pinning it
+#: means no pytest.ini / pyproject.toml / setup.cfg of the user's is ever read.
+GRADING_INI = "[pytest]\n# written by autograder.runner for one grading run\n"
+
+
+def pytest_args(test_dirs: Sequence[Path], inifile: Path) -> list[str]:
     """The pinned pytest command line of a grading run (without the plugin)."""
     return [
         "-q",
         "--rootdir",
         str(paths.ROOT),
         "-c",
-        str(paths.ASSIGNMENT_TOML),  # pin the config file: the user's pytest.ini is ignored
+        str(inifile),
         "--noconftest",
         "-p",
         "no:cacheprovider",
@@ -148,7 +153,9 @@ def run_grading(
                 contextlib.redirect_stdout(log),
                 contextlib.redirect_stderr(log),
             ):
-                code = pytest.main(pytest_args(dirs), plugins=[plugin])
+                inifile = Path(tmp) / "pytest.ini"
+                inifile.write_text(GRADING_INI, encoding="utf-8")
+                code = pytest.main(pytest_args(dirs, inifile), plugins=[plugin])
         if plugin.engine_errors:
             message = "The grading tests are misconfigured:\n" + "\n".join(plugin.engine_errors)
             return GradeRun(
