@@ -313,3 +313,26 @@ def test_testfuncs_params_are_plain_data(testfuncs: ModuleType) -> None:
         testfuncs.make("sin_dot", w=lambda x: x)
     with pytest.raises(ValueError, match="unknown test function"):
         testfuncs.make("no_such_function")
+
+
+# ----------------------------------------------------------------------------- consistency
+
+
+def test_checklist_parts_and_readme_points_match_the_grading_config() -> None:
+    from autograder.config import load_config
+
+    config = load_config()
+    conftest = _load(STUDENT / "tests" / "conftest.py", "student_conftest_under_test")
+    assert [(n, fs) for n, _, _, fs in conftest.PARTS] == [
+        (p.number, p.functions) for p in config.parts
+    ]
+    assert [(t, pts) for _, t, pts, _ in conftest.PARTS] == [
+        (p.title, p.total) for p in config.parts
+    ]
+    readme = (STUDENT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)\(.*?\)` \| (\d+) \|", readme, re.M))
+    assert set(rows) == set(config.functions)
+    for function in config.functions:
+        assert float(rows[function]) == config.points(function), function
+    for part in config.parts:
+        assert f"### Part {part.number}: " in readme and f"({part.total:g} points" in readme
