@@ -161,8 +161,9 @@ def run_grading(
             return GradeRun(
                 failure_results(message, time.monotonic() - start), log.getvalue(), message
             )
-        if int(code) in (2, 3, 4) and not plugin.items:  # interrupted, internal, usage error
-            message = f"pytest could not run the grading tests (exit code {int(code)})"
+        if int(code) in (2, 3, 4):  # interrupted, internal error, usage error
+            what = {2: "was interrupted", 3: "hit an internal error", 4: "was misused"}
+            message = f"pytest {what[int(code)]} while running the grading tests"
             return GradeRun(
                 failure_results(message, time.monotonic() - start), log.getvalue(), message
             )

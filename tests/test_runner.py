@@ -336,6 +336,15 @@ def test_unknown_function_in_marker_fails_loudly(tree: dict[str, Path]) -> None:
     assert run.engine_error and "'alpah'" in run.engine_error
 
 
+def test_an_interrupted_session_is_an_engine_failure(tree: dict[str, Path]) -> None:
+    (tree["public"] / "test_exit.py").write_text(
+        "import pytest\n@pytest.mark.grades('beta')\ndef test_stop(hw):\n    pytest.exit('bye')\n"
+    )
+    run, _ = grade_fake(tree)
+    assert run.engine_error and "interrupted" in run.engine_error
+    assert is_engine_failure(run.results)
+
+
 def test_collection_error_becomes_an_entry(tree: dict[str, Path]) -> None:
     (tree["hidden"] / "test_broken.py").write_text("import no_such_module_here\n")
     run, _ = grade_fake(tree)
