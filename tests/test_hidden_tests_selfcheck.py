@@ -39,8 +39,11 @@ class _Plugin:
     """Fixtures ``hw``/``ref``, the ``grades`` marker, a small Hypothesis profile; records
     the outcome of every test with the function it grades."""
 
-    def __init__(self, hw: ModuleType, ref: ModuleType, only: str | None = None) -> None:
+    def __init__(self, hw: ModuleType, ref: ModuleType, only: str | None = None,
+                 max_examples: int = 8) -> None:
         self._hw, self._ref, self._only = hw, ref, only
+        self._max_examples = max_examples
+        self.exclude: tuple[str, ...] = ()
         self.function: dict[str, str] = {}
         self.outcome: dict[str, str] = {}
         self.longrepr: dict[str, str] = {}
@@ -50,7 +53,7 @@ class _Plugin:
         config.addinivalue_line("markers", "grades(function, weight=1): graded function")
         self._previous = getattr(settings, "_current_profile", None) or "default"
         settings.register_profile(
-            "hidden-selfcheck", max_examples=8, derandomize=True, database=None,
+            "hidden-selfcheck", max_examples=self._max_examples, derandomize=True, database=None,
             deadline=None, suppress_health_check=list(HealthCheck),
             phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: fast fails
         settings.load_profile("hidden-selfcheck")
@@ -72,7 +75,8 @@ class _Plugin:
         for item in items:
             mark = item.get_closest_marker("grades")
             function = mark.args[0] if mark else "<no grades marker>"
-            if self._only is None or function == self._only:
+            wanted = self._only is None or function == self._only
+            if wanted and not any(word in item.nodeid for word in self.exclude):
                 self.function[item.nodeid] = function
                 keep.append(item)
             else:
@@ -91,8 +95,10 @@ class _Plugin:
         return {self.function[n] for n, o in self.outcome.items() if o != "passed"}
 
 
-def _run(hw: ModuleType, *files: str, only: str | None = None) -> _Plugin:
-    plugin = _Plugin(hw, _solutions(), only)
+def _run(hw: ModuleType, *files: str, only: str | None = None, max_examples: int = 8,
+         exclude: tuple[str, ...] = ()) -> _Plugin:
+    plugin = _Plugin(hw, _solutions(), only, max_examples)
+    plugin.exclude = exclude
     targets = [str(paths.HIDDEN_TESTS / f) for f in files] or [str(paths.HIDDEN_TESTS)]
     args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull,
             "--rootdir", str(paths.ROOT), "-W", "ignore::RuntimeWarning", *targets]
@@ -117,6 +123,24 @@ def test_solutions_pass_every_hidden_test_and_every_function_is_covered() -> Non
         per_function[function] = per_function.get(function, 0) + 1
     assert set(per_function) == set(load_config().functions)
     assert min(per_function.values()) >= 2, per_function
+
+
+VARIANTS = paths.ROOT / "tests" / "variants"
+
+
+@pytest.mark.parametrize("variant", sorted(p.name for p in VARIANTS.glob("hw_*.py")))
+def test_correct_variants_pass_every_hidden_test(variant: str) -> None:
+    """Correct hw.py written another way (loops, einsum, in-place on copies...) get full marks."""
+    spec = importlib.util.spec_from_file_location(f"_selfcheck_{variant[:-3]}", VARIANTS / variant)
+    assert spec is not None and spec.loader is not None
+    hw = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hw)
+    plugin = _run(hw, max_examples=2, exclude=("timbre",))  # timbre: slow, and the
+    # training agreement tests already compare every step with the solution
+    failed = {n: plugin.longrepr.get(n, o) for n, o in plugin.outcome.items() if o != "passed"}
+    assert not failed, f"hidden tests fail on the correct variant {variant}:\n" + "\n\n".join(
+        f"{n}:\n{r}" for n, r in failed.items())
+    assert len(plugin.outcome) > 100
 
 
 # ----------------------------------------------------------------------------- mutants

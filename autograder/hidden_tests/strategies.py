@@ -90,7 +90,7 @@ def logit_arrays(shape: Any, extreme: bool = True) -> Any:
 @st.composite
 def batch_dims(draw: Any, max_n: int = 6, max_c: int = 5, min_c: int = 1) -> tuple[int, int]:
     """(N, C) with N = 1 and C = 1 or 2 often."""
-    n = draw(st.one_of(st.just(1), st.integers(1, max_n)))
+    n = draw(st.sampled_from([1, 2, 3, max_n]) if draw(st.booleans()) else st.integers(1, max_n))
     c = draw(st.one_of(st.sampled_from([v for v in (1, 2) if v >= min_c] or [min_c]),
                        st.integers(min_c, max_c)))
     return n, c
@@ -98,11 +98,16 @@ def batch_dims(draw: Any, max_n: int = 6, max_c: int = 5, min_c: int = 1) -> tup
 
 @st.composite
 def labels(draw: Any, n: int, c: int) -> np.ndarray:
-    """Integer labels (N,) in [0, C), int64 or int32; often few distinct (unused classes)."""
+    """Integer labels (N,) in [0, C), int64 or int32; classes may go unused.
+
+    Mostly spread over all classes (so that indexing mistakes show), sometimes confined
+    to the first or last few classes.
+    """
     dtype = draw(st.sampled_from(INT_DTYPES))
     rng = np.random.default_rng(draw(seeds))
-    high = draw(st.sampled_from([c, max(1, c // 2), 1]))
-    return rng.integers(0, high, size=n).astype(dtype) + (c - high if draw(st.booleans()) else 0)
+    high = draw(st.sampled_from([c, c, c, max(1, c // 2)]))
+    offset = (c - high) if draw(st.booleans()) else 0
+    return (rng.integers(0, high, size=n) + offset).astype(dtype)
 
 
 @st.composite
@@ -124,9 +129,15 @@ def probs_and_labels(draw: Any, away_from_clamp: bool = False) -> tuple[np.ndarr
     lo = 0.05 if away_from_clamp else 0.0
     specials = () if away_from_clamp else (0.0, 1e-300, 1e-13, 1.0)
     w = draw(float_arrays((n, c), lo, 1.0, specials))
+    y = draw(labels(n, c))
+    clamp = "none" if away_from_clamp or c == 1 else draw(st.sampled_from(["none", "0", "tiny"]))
+    if clamp != "none":  # the probability of the true class is 0 or below exp(-100)
+        rows = np.arange(n)[np.random.default_rng(draw(seeds)).random(n) < 0.6]
+        w[rows, y[rows]] = 0.0 if clamp == "0" else 1e-300
+        w[rows, (y[rows] + 1) % c] += 1.0
     w[w.sum(axis=1) == 0, 0] = 1.0
     probs = w / w.sum(axis=1, keepdims=True)
-    return probs, draw(labels(n, c))
+    return probs, y
 
 
 P_SPECIALS = (0.0, 1.0, 1e-300, 1e-20, 1e-13, 0.5, 1.0 - 1e-13, 1.0 - 2.0**-53)
