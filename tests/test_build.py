@@ -418,20 +418,31 @@ def check_seen(seen: dict[str, Any], label: str) -> None:
     assert set(seen["kernel_cwd"]) <= {"__init__.py", "tests", PLACEHOLDER_NOTEBOOK}, label
 
 
-def test_gradescope_zip_grades_the_solutions_like_autograder_run(
-    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("which", ["solutions", "stubs"])
+def test_release_zip_grades_solutions_and_stubs_like_autograder_run(
+    which: str, built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The release zip (all functions): the reference solutions get 100/100 both ways."""
+    """The release zip (all functions): solutions 100/100 uploaded as hw.py, stubs 0/100
+    uploaded as a zip of a folder; the same results both ways."""
     ag_zip, _ = built
-    upload = tmp_path / "hw.py"
-    shutil.copy(ROOT / "solutions" / "hw.py", upload)
+    solution = (ROOT / "solutions" / "hw.py").read_text(encoding="utf-8")
+    if which == "solutions":
+        upload = tmp_path / "hw.py"
+        upload.write_text(solution)
+    else:
+        upload = zip_of(
+            tmp_path / "folder.zip",
+            {"hw_submission/hw.py": make_stub(solution), "hw_submission/notes.txt": "x"},
+        )
     direct = autograder_run(upload, tmp_path / "direct.json")
     via_otter, seen = otter_run_inprocess(ag_zip, upload, tmp_path / "otter", monkeypatch)
     assert comparable(via_otter) == comparable(direct)
-    check_seen(seen, "solutions")
-    assert direct["score"] == pytest.approx(100.0)
+    check_seen(seen, which)
+    assert direct["score"] == pytest.approx(100.0 if which == "solutions" else 0.0)
     assert sum(t["max_score"] for t in direct["tests"]) == pytest.approx(100.0)
-    assert {t["tags"][0] for t in direct["tests"]} >= set(FAST)
+    assert {t["status"] for t in direct["tests"]} == (
+        {"passed"} if which == "solutions" else {"failed"}
+    )
     assert {t["visibility"] for t in direct["tests"]} >= {"visible"}
     assert len(direct["tests"]) > 50
 
@@ -443,12 +454,10 @@ def uploads(tmp: Path) -> dict[str, tuple[Path, str]]:
     tmp.mkdir(parents=True, exist_ok=True)
     buggy = tmp / "my_homework.py"  # not called hw.py, but the only .py
     buggy.write_text(solution + BUG)
-    folder = zip_of(
-        tmp / "folder.zip", {"hw_submission/hw.py": stub, "hw_submission/notes.txt": "x"}
-    )
+    in_folder = zip_of(tmp / "folder.zip", {"hw/hw.py": stub, "hw/train.py": "# not graded"})
     missing = zip_of(tmp / "missing.zip", {"README.txt": "I forgot the file"})
     return {
-        "stubs, inside a folder, in a zip": (folder, "zero"),
+        "stubs beside another .py, inside a folder, in a zip": (in_folder, "zero"),
         "buggy relu, under another name": (buggy, "partial"),
         "no .py file at all": (missing, "explained"),
     }
