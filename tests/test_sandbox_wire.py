@@ -232,6 +232,13 @@ HOSTILE = {
     "float dim": message(nd(s=(2.0,)), [b"\0" * 16]),
     "bool dim": message({"v": {"t": "nd", "d": "<f8", "s": [True], "b": 0}, "b": [8]}, [b"\0" * 8]),
     "too many dims": message(nd(s=(1,) * 40), [b"\0" * 16]),
+    "empty with a huge axis": message(
+        {"v": {"t": "nd", "d": "<f8", "s": [0, 10**30], "b": 0}, "b": [0]}
+    ),
+    "empty with huge axes": message(
+        {"v": {"t": "nd", "d": "<f8", "s": [2**31, 2**31, 0], "b": 0}, "b": [0]}
+    ),
+    "1 TB of buffers claimed": message({"v": None, "b": [2**40]}, blen=2**40),
     "bad buffer index": message(nd(b=3), [b"\0" * 16]),
     "buffer used twice": message({"v": [nd()["v"], nd()["v"]], "b": [16]}, [b"\0" * 16]),
     "unused buffer": message({"v": 1, "b": [16]}, [b"\0" * 16]),

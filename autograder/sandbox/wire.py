@@ -41,6 +41,7 @@ MAX_HEADER_BYTES = 16 * 2**20
 MAX_NODES = 1_000_000  # Python objects per message: bounds the trusted side's decode time
 MAX_DEPTH = 64
 MAX_NDIM = 32
+MAX_DIM = 2**32  # per axis (an empty array may still claim a huge other axis)
 MAX_BUFFERS = 100_000
 MAX_INT_DIGITS = 400
 
@@ -257,7 +258,10 @@ class _Decoder:
             raise WireError("array buffer size does not match its shape")
         if dt.kind == "b" and len(buf) and np.frombuffer(buf, dtype=np.uint8).max() > 1:
             raise WireError("bool array holds bytes other than 0/1")
-        return np.frombuffer(buf, dtype=dt, count=count).reshape(shape).copy()
+        try:
+            return np.frombuffer(buf, dtype=dt, count=count).reshape(shape).copy()
+        except (ValueError, TypeError, OverflowError, MemoryError) as e:
+            raise WireError(f"array cannot be rebuilt ({type(e).__name__})") from None
 
     def dec(self, x: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -301,7 +305,7 @@ class _Decoder:
             if (
                 type(shape) is not list
                 or len(shape) > MAX_NDIM
-                or any(type(n) is not int or n < 0 for n in shape)
+                or any(type(n) is not int or not 0 <= n <= MAX_DIM for n in shape)
             ):
                 raise WireError("bad array shape")
             return self._array(x["d"], shape, x["b"])
@@ -363,8 +367,12 @@ def decode(data: bytes | bytearray | memoryview, *, max_bytes: int = MAX_TOTAL_B
     dec = _Decoder(buffers)
     try:
         value = dec.dec(header["v"], 0)
+    except WireError:
+        raise
     except RecursionError:
         raise WireError("data nested too deeply") from None
+    except Exception as e:  # defence in depth: nothing but WireError leaves the decoder
+        raise WireError(f"invalid data ({type(e).__name__})") from None
     if not all(dec.used):
         raise WireError("unused buffers")
     return value
