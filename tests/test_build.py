@@ -519,3 +519,32 @@ def test_real_otter_run_with_a_hostile_upload(
     direct = autograder_run(upload, tmp_path / "direct.json", FAST, fast_config(project))
     assert comparable(via_otter) == comparable(direct)
     assert direct["score"] == pytest.approx(FAST_POINTS)
+
+
+def test_grades_survive_when_otter_fails_after_the_engine(
+    built_fast: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If otter's kernel cannot run, the results.json the plugin wrote stays in place."""
+    from otter.run.run_autograder import main as run_autograder
+    from otter.run.run_autograder.runners import python_runner
+
+    ag_zip, _ = built_fast
+    ag_dir = tmp_path / "autograder"
+    for sub in ("source", "submission", "results"):
+        (ag_dir / sub).mkdir(parents=True)
+    (ag_dir / "submission_metadata.json").write_text("{}")
+    with zipfile.ZipFile(ag_zip) as zf:
+        zf.extractall(ag_dir / "source")
+    (ag_dir / "submission" / "notes.txt").write_text("no homework here")
+
+    def no_kernel(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("No such kernel named python3")
+
+    monkeypatch.setattr(python_runner, "grade_notebook", no_kernel)
+    with pytest.raises(RuntimeError, match="No such kernel"):
+        run_autograder(str(ag_dir), otter_run=True, logo=False)
+    written = json.loads((ag_dir / "results" / "results.json").read_text())
+    assert written == json.loads((ag_dir / "results" / "engine_results.json").read_text())
+    assert written["score"] == 0.0
+    assert written["tests"][0]["tags"][0] == "submission"
+    assert "hw.py" in written["tests"][0]["output"]
