@@ -32,6 +32,7 @@ import importlib.util
 import itertools
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -538,6 +539,8 @@ class GradingPlugin:
                 where = _public_location(excinfo)
                 if where:
                     message += f"\n{where}"
+        if info.hidden and not self.config.show_expected_values:
+            message = redact_expected(message)
         if when != "call":
             message = f"error in test {when}: {message}"
         notes = [str(n) for n in getattr(exc, "__notes__", []) or []]
@@ -666,6 +669,35 @@ class GradingPlugin:
 
 # ---------------------------------------------------------------------------------------------
 # helpers
+
+
+_EXPECTED_LABEL = re.compile(r"^(\s*)expected\s*:")
+_EXPECTED_INLINE = re.compile(r",\s*expected [^\s),]+")
+_EXPECTED_FINITE = re.compile(r"a finite value \([^)]*\) was expected")
+
+
+def redact_expected(message: str) -> str:
+    """``message`` without expected values, in the formats of ``checks.assert_close``.
+
+    A safety net for hidden tests when ``show_expected_values = false``: the ``checks``
+    helpers already omit them when ``checks.SHOW_EXPECTED`` is False.
+    """
+    out: list[str] = []
+    label_indent: int | None = None
+    for line in message.splitlines():
+        if label_indent is not None:
+            indent = len(line) - len(line.lstrip())
+            if line.strip() and indent > label_indent + len("expected:"):
+                continue  # continuation of a multi-line expected array
+            label_indent = None
+        match = _EXPECTED_LABEL.match(line)
+        if match:
+            out.append(f"{match.group(1)}expected: (not shown for this test)")
+            label_indent = len(match.group(1))
+            continue
+        line = _EXPECTED_FINITE.sub("a finite value was expected", line)
+        out.append(_EXPECTED_INLINE.sub("", line))
+    return "\n".join(out)
 
 
 def _strip_prefix(text: str) -> str:

@@ -442,3 +442,33 @@ def test_packaged_toml_is_what_the_runner_uses() -> None:
     with open(paths.ASSIGNMENT_TOML, "rb") as fh:
         raw = tomllib.load(fh)
     assert load_config().title == raw["assignment"]["title"]
+
+
+@pytest.mark.parametrize(
+    ("expected", "got", "secret"),
+    [
+        ([[0.123456, 7.5], [3.25, 9.75]], [[0.0, 0.0], [0.0, 0.0]], "7.5"),
+        ([1.5, 2.5], [float("nan"), 2.5], "1.5"),
+        ([float("inf"), 2.5], [1.0, 2.5], "inf"),
+        (3.75, 1.0, "3.75  (float64)"),
+    ],
+)
+def test_redaction_removes_expected_values_from_checks_messages(
+    expected: Any, got: Any, secret: str
+) -> None:
+    import numpy as np
+
+    from autograder.plugin import redact_expected
+
+    sys.path.insert(0, str(paths.STUDENT_TESTS))
+    try:
+        import checks
+    finally:
+        sys.path.remove(str(paths.STUDENT_TESTS))
+    with pytest.raises(AssertionError) as info:
+        checks.assert_close(np.asarray(got), np.asarray(expected), name="f", inputs={"x": 42.0})
+    message = str(info.value)
+    assert secret in message
+    redacted = redact_expected(message)
+    assert secret not in redacted
+    assert "42" in redacted and redacted.startswith("f: ")  # the rest is kept
