@@ -306,3 +306,37 @@ def test_pipe_read_write_and_timeout():
         os.close(r)
         if w >= 0:
             os.close(w)
+
+
+_ints = st.one_of(st.integers(-3, 20), st.sampled_from([2**31, 2**32 + 1, 2**62, 10**30]))
+_json_leaf = st.one_of(st.none(), st.booleans(), _ints, st.floats(), st.text(max_size=5))
+_node = st.recursive(
+    _json_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.fixed_dictionaries(
+            {
+                "t": st.sampled_from(["nd", "ns", "tuple", "dict", "float", "fn", "x"]),
+                "d": st.sampled_from(["<f8", "|b1", "|u1", "<i4", "|O", "<c16", "S3"]),
+                "s": st.one_of(st.lists(_ints, max_size=4), inner),
+                "b": st.one_of(_ints, inner),
+                "v": inner,
+                "name": inner,
+                "params": inner,
+            }
+        ).flatmap(
+            lambda d: st.sets(st.sampled_from(sorted(d))).map(
+                lambda keys, d=d: {k: d[k] for k in keys | {"t"}}
+            )
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=200)
+@given(_node, st.lists(st.binary(max_size=24), max_size=3))
+def test_decoder_only_raises_wire_error_on_structured_garbage(tree, buffers):
+    data = message({"v": tree, "b": [len(b) for b in buffers]}, buffers)
+    with contextlib.suppress(WireError):
+        decode(data)
