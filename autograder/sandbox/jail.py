@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import pwd
@@ -115,6 +116,7 @@ _STDLIB_SKIP = {
     "lib2to3",
     "pydoc_data",
 }
+_BLAS_FAMILY = re.compile(r"lib(mkl|iomp|gomp|tbb|openblas|blas|cblas|lapack)[^/]*\.so[.\d]*$")
 _LDD_LINE = re.compile(r"(?:=>\s*)?(/\S+)\s+\(0x")
 
 
@@ -193,8 +195,13 @@ class _TreeBuilder:
                 if os.path.isfile(src):
                     self.add(src)
 
-    def add_shared_libraries(self) -> None:
-        """Add every library the copied ELF files need (``ldd``), and the loader."""
+    def add_shared_libraries(self, prefixes: tuple[str, ...] = ()) -> None:
+        """Add every library the copied ELF files need (``ldd``), and the loader.
+
+        BLAS builds that ``dlopen()`` their kernels (MKL in conda environments) are not
+        seen by ``ldd``: every BLAS/OpenMP library beside a needed library that lives
+        under one of ``prefixes`` (the Python installation) is added too.
+        """
         seen: set[str] = set()
         todo = list(self.elves)
         while todo:
@@ -209,6 +216,11 @@ class _TreeBuilder:
                 seen.add(lib)
                 before = len(self.elves)
                 self.add(lib)
+                lib_dir = os.path.dirname(os.path.realpath(lib))
+                if prefixes and lib_dir.startswith(prefixes):
+                    for name in sorted(os.listdir(lib_dir)):
+                        if _BLAS_FAMILY.match(name):
+                            self.add(os.path.join(lib_dir, name))
                 todo.extend(self.elves[before:])
         for extra in ("libgcc_s.so.1",):  # dlopen()ed by glibc for thread cancellation
             for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"):
@@ -234,7 +246,7 @@ def _runtime_key(python: str) -> str:
             np.__version__,
             str(numpy_dir),
             str(os.stat(os.path.realpath(python)).st_mtime_ns),
-            "v2",
+            "v3",
         ]
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -286,9 +298,13 @@ def runtime_root(python: str | None = None) -> Path:
         libs = numpy_pkg.parent / "numpy.libs"
         if libs.is_dir():
             tb.add_tree(str(libs.resolve()))
-        tb.add_shared_libraries()
+        prefixes = tuple(
+            os.path.realpath(p) + "/" for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}
+        )
+        tb.add_shared_libraries(prefixes)
         (tmp / "w").mkdir(mode=0o711)
         os.chmod(tmp / "w", 0o711)
+        _self_test(tmp, python)
         (tmp / ".complete").write_text(python + "\n")
         if root.exists():
             shutil.rmtree(root)
@@ -296,6 +312,39 @@ def runtime_root(python: str | None = None) -> Path:
         return root
     finally:
         os.close(lock_fd)
+
+
+_SELF_TEST = (
+    "import sys; sys.path.insert(0, sys.argv[1]); import numpy as np; "
+    "a = np.random.default_rng(0).standard_normal((60, 60)); "
+    "assert abs(np.linalg.inv(a) @ a - np.eye(60)).max() < 1e-6; print('ok')"
+)
+
+
+def _self_test(root: Path, python: str) -> None:
+    """Run NumPy (BLAS, LAPACK) inside the new runtime, chrooted when possible.
+
+    A broken copy must fail here, once, with a clear message, rather than make every
+    submission look broken.
+    """
+    numpy_dir = str(Path(np.__file__).resolve().parents[1])
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    if chroot_permitted(root):
+        cmd = [python, "-I", "-S", "-c", _SELF_TEST, numpy_dir]
+        pre = functools.partial(os.chroot, str(root))
+    else:
+        libdir = sysconfig.get_config_var("LIBDIR") or ""
+        env["LD_LIBRARY_PATH"] = str(root) + os.path.realpath(libdir)
+        cmd = [str(root) + python, "-I", "-S", "-c", _SELF_TEST, str(root) + numpy_dir]
+        pre = None
+    probe = subprocess.run(
+        cmd, env=env, cwd="/", preexec_fn=pre, capture_output=True, text=True, timeout=120
+    )
+    if probe.returncode != 0 or probe.stdout.strip() != "ok":
+        raise RuntimeError(
+            f"the sandbox runtime copy in {root} does not work "
+            f"(exit {probe.returncode}):\n{probe.stderr[-3000:]}"
+        )
 
 
 _CHROOT_OK: bool | None = None
