@@ -436,7 +436,11 @@ class GradingPlugin:
             return
         from hypothesis import settings
 
-        current = getattr(fn, "_hypothesis_internal_use_settings", None)
+        # The test's own settings, as written (saved once: modules stay imported between
+        # grading runs in one process, and this method replaces the attribute).
+        if not hasattr(fn, "_autograder_own_settings"):
+            fn._autograder_own_settings = getattr(fn, "_hypothesis_internal_use_settings", None)
+        current = fn._autograder_own_settings
         count = self.config.max_examples(function)
         explicit = getattr(fn, "_hypothesis_internal_settings_applied", False)
         if explicit and current is not None:

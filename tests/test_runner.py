@@ -241,6 +241,31 @@ def test_hypothesis_example_counts_come_from_the_config(tree: dict[str, Path]) -
     assert proxy.calls.count("alpha") == 4  # max_examples_per_function.beta = 4
 
 
+class RecordingProxy(FakeProxy):
+    def alpha(self, x: int) -> int:
+        self.calls.append(f"alpha:{x // 10**7}")
+        return 2 * x
+
+
+def test_a_tests_own_settings_can_only_lower_the_example_count(tree: dict[str, Path]) -> None:
+    (tree["public"] / "test_fake_public.py").write_text(
+        "import pytest\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "@pytest.mark.grades('alpha')\n@given(st.integers(0, 10**6))\n"
+        "def test_a(hw, x):\n    hw.alpha(x)\n"
+        "@pytest.mark.grades('alpha')\n@settings(max_examples=2)\n@given(st.integers(0, 10**6))\n"
+        "def test_b(hw, x):\n    hw.alpha(x + 10**7)\n"
+        "@pytest.mark.grades('alpha')\n@settings(max_examples=50)\n@given(st.integers(0, 10**6))\n"
+        "def test_c(hw, x):\n    hw.alpha(x + 2 * 10**7)\n"
+    )
+    (tree["hidden"] / "test_fake_hidden.py").unlink()
+    for _ in range(2):  # the second run (modules already imported) counts the same
+        run, proxy = grade_fake(tree, RecordingProxy(), functions=["alpha"])
+        assert run.engine_error is None, run.log
+        counts = {k: proxy.calls.count(f"alpha:{k}") for k in range(3)}
+        assert counts == {0: 9, 1: 2, 2: 9}  # config default 9; own 2 kept; own 50 capped
+
+
 def test_functions_filter_omits_the_other_tests(tree: dict[str, Path]) -> None:
     run, _ = grade_fake(tree, functions=["alpha"])
     check_schema(run.results, total=60.0)
