@@ -196,7 +196,8 @@ def _lines(x: Any) -> list[str]:
 class Worker:
     """One sandboxed worker process running one submission.
 
-    ``jail``: ``None`` = automatic (chroot jail + dedicated uid when running as root),
+    ``jail``: ``None`` = automatic (chroot jail + dedicated uid when running as root,
+    unless the environment sets ``AUTOGRADER_NO_JAIL=1``: debugging only),
     ``False`` = never: the worker runs as the grader's own user, with the same limits
     (the only mode for a non-root grader; as root, only for debugging).
     """
@@ -214,7 +215,9 @@ class Worker:
         self.support_files = [Path(p) for p in (support_files or [])]
         self.limits = limits or Limits()
         self.python = python or sys.executable
-        self.use_jail = (os.geteuid() == 0) if jail is None else jail
+        if jail is None:
+            jail = os.geteuid() == 0 and os.environ.get("AUTOGRADER_NO_JAIL", "") in ("", "0")
+        self.use_jail = jail
         self.stats = WorkerStats()
         self.output = OutputCapture(self.limits.max_output_kb * 1024)
         self.import_error: SubmissionImportError | None = None
@@ -316,7 +319,10 @@ class Worker:
         if self.use_jail and self._jail is None:
             from autograder.sandbox import jail as jailmod
 
-            self._jail = jailmod.build_jail(files, python=self.python)
+            try:
+                self._jail = jailmod.build_jail(files, python=self.python)
+            except Exception as e:
+                raise SandboxError(f"could not build the sandbox jail: {e}") from e
             self.jail_note = self._jail.note
         if self._jail is not None:
             j = self._jail
