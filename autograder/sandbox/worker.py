@@ -226,7 +226,16 @@ def main() -> None:
         if hw is None:
             _send({"error": "import", "message": "hw.py could not be imported"})
             continue
-        _send(_call(hw, request))
+        try:
+            reply = _call(hw, request)
+        except BaseException as exc:  # e.g. a module __getattr__ that raises
+            reply = {
+                "error": "raised",
+                "exc_type": _exc_type(exc),
+                "message": _exc_message(exc),
+                "traceback": _student_tb(exc.__traceback__),
+            }
+        _send(reply)
     _flush()
     os._exit(0)
 
