@@ -456,3 +456,14 @@ def test_jailed_tmp_is_a_small_tmpfs(files):
         assert w.isolation["tmp"].startswith("tmpfs")
         written, err = SubmissionProxy(w).fill_tmp(20, 2**20)
         assert written <= 8 and err == errno.ENOSPC
+
+
+def test_a_symlinked_submission_is_refused(files, tmp_path):
+    link = tmp_path / "hw.py"
+    link.symlink_to(ROOT / "solutions" / "hw.py")
+    with Worker(link, [], Limits()) as w:
+        hw = SubmissionProxy(w)
+        assert "symbolic link" in str(hw.import_error)
+        with pytest.raises(SubmissionImportError):
+            hw.softmax(np.zeros(3))
+        assert w.stats.starts == 0

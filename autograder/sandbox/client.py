@@ -261,6 +261,13 @@ class Worker:
                 return  # hw.py cannot be imported: it will not get better by retrying
             if self._proc is not None:
                 self._kill()  # died between calls: clean up what it left
+            if self.submission_file.is_symlink():  # could point at the solutions
+                self.import_error = SubmissionImportError(
+                    "hw.py is a symbolic link, not a file: submit the file itself", "Refused"
+                )
+                return
+            if not self.submission_file.is_file():
+                raise SandboxError(f"no submission file {self.submission_file}")
             if self._started_once:
                 self.stats.restarts += 1
             self._started_once = True
