@@ -394,6 +394,11 @@ class Worker:
         except (OSError, AttributeError):
             prctl = unshare = mount = None
         new_ns = ids is not None and os.geteuid() == 0 and unshare is not None
+        if ids is not None and prctl is not None:
+            # Orphans of the submission (setsid + double fork) are reparented to this
+            # process instead of a container init that may never reap them; kill_uid()
+            # reaps the ones of the sandbox uid.
+            prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         tmp_host = str(self._jail.private / "tmp").encode() if self._jail is not None else b""
         tmp_opts = f"size={lim.tmp_mb}m,mode=0700,uid={ids[0]},gid={ids[1]}" if ids else ""
 

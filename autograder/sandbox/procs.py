@@ -129,8 +129,26 @@ def kill_uid(uid: int, gid: int) -> None:
     for _ in range(50):
         _kill_uid_once(uid, gid)
         if not user_processes(uid):
-            return
+            break
         time.sleep(0.01)
+    reap_zombies(uid)
+
+
+def reap_zombies(uid: int) -> None:
+    """Reap the zombies of ``uid`` that were reparented to this (subreaper) process.
+
+    Only processes of the sandbox's uid are reaped, never another component's children.
+    Zombies count against RLIMIT_NPROC, and a container's init may not reap them.
+    """
+    me = os.getpid()
+    for _ in range(5):
+        zombies = [p for p, (ppid, u, state) in _proc_table().items() if ppid == me and u == uid]
+        for pid in zombies:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, os.WNOHANG)
+        if not zombies:
+            return
+        time.sleep(0.005)
 
 
 def count_user_processes(uid: int) -> int:
