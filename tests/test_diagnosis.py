@@ -9,7 +9,7 @@ import pytest
 
 from autograder import diagnosis
 from autograder.diagnosis import close_enough, diagnose, mistake_function, reference_module
-from autograder.mistakes import MISTAKES, by_function
+from autograder.mistakes import MISTAKES, Mistake, by_function, part4, part6
 from autograder.mistakes.probes import PROBES
 
 DIAGNOSABLE = [m for m in MISTAKES if m.diagnosable]
@@ -152,3 +152,19 @@ def test_indistinguishable_mistake_is_not_claimed():
     z = np.array([[0.5, -0.5, 1.0]])
     got = _call(reference_module().softmax, (z,), {})
     assert diagnose("softmax", (z,), {}, got) == []
+
+
+@pytest.mark.parametrize(
+    ("function", "template"),
+    [("two_layer_net_loss", part4._loss()), ("train_two_layer_net", part6._train())],
+)
+def test_unchanged_templates_equal_the_reference(function, template):
+    """The templates the loss / training mistakes are cut from are the reference itself."""
+    fake = Mistake(id="template", function=function, explanation=".", source=template)
+    for probe in PROBES[function]:
+        for optimizer in ("gd", "momentum", "adagrad", "rmsprop", "adam"):
+            args, kwargs = probe()
+            if function == "train_two_layer_net":
+                kwargs["optimizer"] = optimizer
+            expected = _call(getattr(reference_module(), function), args, kwargs)
+            assert close_enough(_call(mistake_function(fake), args, kwargs), expected)

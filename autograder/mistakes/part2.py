@@ -87,6 +87,19 @@ MISTAKES = [
         """,
     ),
     mistake(
+        "mse_grad_inplace",
+        "mse_grad",
+        "mse_grad computes y_pred -= y IN PLACE, which modifies the caller's array; "
+        "compute y_pred - y into a new array.",
+        """
+        def mse_grad(y_pred, y):
+            d = np.asarray(y_pred, dtype=np.float64)
+            d -= np.asarray(y, dtype=np.float64)
+            return 2.0 * d / d.size
+        """,
+        diagnosable=False,
+    ),
+    mistake(
         "mse_grad_wrong_sign",
         "mse_grad",
         "mse_grad has the wrong sign: the gradient with respect to y_pred is "

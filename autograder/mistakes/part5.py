@@ -20,6 +20,19 @@ MISTAKES = [
         _WHY,
     ),
     mistake(
+        "gd_step_inplace",
+        "gd_step",
+        "gd_step updates param IN PLACE (param -= lr * grad): the optimizer steps must be "
+        "pure, return a new array and leave the caller's param unchanged.",
+        """
+        def gd_step(param, grad, lr):
+            param = np.asarray(param, dtype=np.float64)
+            param -= lr * np.asarray(grad, dtype=np.float64)
+            return param
+        """,
+        diagnosable=False,
+    ),
+    mistake(
         "momentum_negative_lr_convention",
         "momentum_step",
         "momentum_step uses the v = momentum * v - lr * g, param + v convention; this "
@@ -201,5 +214,25 @@ MISTAKES = [
         """,
         TRAIN,
         _WHY,
+    ),
+    mistake(
+        "adam_step_inplace_moments",
+        "adam_step",
+        "adam_step updates m and v IN PLACE (m *= beta1, ...), which modifies the "
+        "caller's arrays; compute new arrays and return them.",
+        """
+        def adam_step(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+            g = np.asarray(grad, dtype=np.float64)
+            m = np.asarray(m, dtype=np.float64)
+            v = np.asarray(v, dtype=np.float64)
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * g**2
+            m_hat = m / (1.0 - beta1**t)
+            v_hat = v / (1.0 - beta2**t)
+            return np.asarray(param, dtype=np.float64) - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+        """,
+        diagnosable=False,
     ),
 ]

@@ -21,7 +21,7 @@ def train_two_layer_net(
     elif optimizer in ("momentum", "adagrad", "rmsprop"):
         state = {{k: (np.zeros_like(p),) for k, p in params.items()}}
     elif optimizer == "adam":
-        state = {{k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}}
+        {adam_state}
     else:
         raise ValueError(f"unknown optimizer {{optimizer!r}}")
     losses, t = [], {t0}
@@ -42,17 +42,19 @@ def train_two_layer_net(
                 elif optimizer == "rmsprop":
                     params[k], *state[k] = rmsprop_step(params[k], grads[k], *state[k], lr)
                 else:
-                    params[k], *state[k] = adam_step(params[k], grads[k], *state[k], t, lr)
+                    {adam_update}
             epoch_losses.append(loss)
         {record}
     return params, losses
 """
 _OK = {
+    "adam_state": "state = {k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}",
     "t0": "0",
     "epoch_start": "pass",
     "batch_seed": "seed + epoch",
     "t_step": "t += 1",
     "t_param": "pass",
+    "adam_update": "params[k], *state[k] = adam_step(params[k], grads[k], *state[k], t, lr)",
     "record": "losses.extend(epoch_losses)",
 }
 
@@ -171,5 +173,15 @@ MISTAKES = [
         "train_two_layer_net records one (mean) loss per epoch; losses must hold the "
         "batch loss of EVERY step.",
         _train(record="losses.append(float(np.mean(epoch_losses)))"),
+    ),
+    mistake(
+        "train_adam_m_v_same_dict",
+        "train_two_layer_net",
+        "train_two_layer_net keeps Adam's m and v in ONE shared dict (m = v = {...}), so "
+        "storing v overwrites m; every parameter needs its own m AND its own v.",
+        _train(
+            adam_state="m = v = {k: np.zeros_like(p) for k, p in params.items()}",
+            adam_update="params[k], m[k], v[k] = adam_step(params[k], grads[k], m[k], v[k], t, lr)",
+        ),
     ),
 ]
