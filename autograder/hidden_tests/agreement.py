@@ -38,9 +38,11 @@ __all__ = [
     "call_both",
     "checks",
     "compare",
+    "describe",
     "explain",
     "immutability_case",
     "load_timbre",
+    "require",
     "run_immutability",
     "testfuncs",
 ]
@@ -239,11 +241,27 @@ def load_timbre() -> ModuleType:
 
 
 def immutability_case(function: str, *args: Any, **kwargs: Any) -> Any:
-    """A ``pytest.param`` (graded for ``function``) of one call whose inputs must not change."""
-    return pytest.param(function, args, kwargs, marks=pytest.mark.grades(function),
+    """A ``pytest.param`` (graded for ``function``, weight 0.5) of one call whose inputs must
+    not change."""
+    return pytest.param(function, args, kwargs, marks=pytest.mark.grades(function, weight=0.5),
                         id=f"{function}-{'-'.join(type(a).__name__ for a in args)}")
 
 
 def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwargs: dict) -> None:
     """Body of the parametrised immutability tests: fresh copies, call, compare."""
     assert_immutable(hw, ref, function, *fresh(args), **fresh(kwargs))
+
+
+def describe(value: Any) -> str:
+    """A short description of a returned value for messages: type, length or shape."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} ({value.dtype})"
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return f"a {type(value).__name__} ({value!r})"[:200]
+
+
+def require(condition: Any, message: str, inputs: dict) -> None:
+    """Fail with ``message`` (it names the function and what was expected) and the inputs."""
+    if not bool(condition):
+        raise AssertionError(f"{message}{_brief(inputs)}")

@@ -13,6 +13,7 @@ from autograder.hidden_tests.agreement import (
     assert_gradient,
     checks,
     immutability_case,
+    require,
     run_immutability,
 )
 
@@ -172,8 +173,8 @@ def test_softmax_cross_entropy_loss_stable_for_extreme_logits(hw, ref):
     logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [-1e4, 1e4, 1e4], [710.0, 0, -745]])
     labels = np.array([1, 0, 2, 2])
     got = agree(hw, ref, "softmax_cross_entropy_loss", logits, labels, names=SCE)
-    checks.assert_close(np.isfinite(got), True, name="softmax_cross_entropy_loss (finite)",
-                        inputs={"logits": logits, "labels": labels})
+    require(np.isfinite(got), f"softmax_cross_entropy_loss returned {got} for extreme logits",
+            {"logits": logits, "labels": labels})
 
 
 @pytest.mark.grades("softmax_cross_entropy_grad", weight=3)

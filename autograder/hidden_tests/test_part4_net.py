@@ -11,8 +11,9 @@ from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
     agree,
     assert_gradient,
-    checks,
+    describe,
     immutability_case,
+    require,
     run_immutability,
 )
 
@@ -56,7 +57,7 @@ def test_init_two_layer_net_exact_random_stream(hw, ref, n_in, n_hidden, n_out, 
           names=("n_in", "n_hidden", "n_out"))
 
 
-@pytest.mark.grades("init_two_layer_net", weight=1)
+@pytest.mark.grades("init_two_layer_net", weight=0.5)
 @pytest.mark.parametrize("dims", [(4, 3, 2), (1, 1, 1), (5, 8, 4)])
 def test_init_two_layer_net_defaults_seed_0_scale_001(hw, ref, dims):
     agree(hw, ref, "init_two_layer_net", *dims, names=("n_in", "n_hidden", "n_out"))
@@ -92,17 +93,18 @@ def test_two_layer_net_loss_returns_loss_and_grads(hw):
     params, X, labels = smooth_net_case(0, 5, 4, 3, 2)
     got = hw.two_layer_net_loss(params, X, labels, reg=0.1)
     inputs = {"params": params, "X": X, "labels": labels, "reg": 0.1}
-    checks.assert_close(isinstance(got, (tuple, list)) and len(got) == 2, True,
-                        name="two_layer_net_loss returns (loss, grads)", inputs=inputs)
+    require(isinstance(got, (tuple, list)) and len(got) == 2,
+            f"two_layer_net_loss must return (loss, grads), got {describe(got)}", inputs)
     loss, grads = got
-    checks.assert_close(isinstance(loss, float) and not isinstance(loss, np.ndarray), True,
-                        name="two_layer_net_loss: the loss is a Python float", inputs=inputs)
-    checks.assert_close(isinstance(grads, dict) and sorted(grads) == sorted(KEYS), True,
-                        name="two_layer_net_loss: grads is a dict with keys W1, b1, W2, b2",
-                        inputs=inputs)
+    require(isinstance(loss, float) and not isinstance(loss, np.ndarray),
+            f"two_layer_net_loss: the loss must be a Python float, got {describe(loss)}", inputs)
+    require(isinstance(grads, dict) and sorted(grads) == sorted(KEYS),
+            "two_layer_net_loss: grads must be a dict with the keys W1, b1, W2, b2, got "
+            f"{sorted(grads) if isinstance(grads, dict) else describe(grads)}", inputs)
     for k in KEYS:
-        checks.assert_close(np.shape(grads[k]), params[k].shape,
-                            name=f"two_layer_net_loss: shape of grads[{k!r}]", inputs=inputs)
+        require(np.shape(grads[k]) == params[k].shape,
+                f"two_layer_net_loss: grads[{k!r}] must have the shape of params[{k!r}], "
+                f"{params[k].shape}, got {describe(grads[k])}", inputs)
 
 
 @pytest.mark.grades("two_layer_net_loss", weight=4)
@@ -111,12 +113,12 @@ def test_two_layer_net_loss_matches_numerical_gradient(hw, ref, seed, dims, reg)
     params, X, labels = smooth_net_case(seed, *dims)
     inputs = {"params": params, "X": X, "labels": labels, "reg": reg}
     got = hw.two_layer_net_loss(params, X, labels, reg=reg)
-    checks.assert_close(isinstance(got, (tuple, list)) and len(got) == 2, True,
-                        name="two_layer_net_loss returns (loss, grads)", inputs=inputs)
+    require(isinstance(got, (tuple, list)) and len(got) == 2,
+            f"two_layer_net_loss must return (loss, grads), got {describe(got)}", inputs)
     grads = got[1]
-    checks.assert_close(isinstance(grads, dict) and sorted(grads) == sorted(KEYS), True,
-                        name="two_layer_net_loss: grads is a dict with keys W1, b1, W2, b2",
-                        inputs=inputs)
+    require(isinstance(grads, dict) and sorted(grads) == sorted(KEYS),
+            "two_layer_net_loss: grads must be a dict with the keys W1, b1, W2, b2, got "
+            f"{sorted(grads) if isinstance(grads, dict) else describe(grads)}", inputs)
     for k in KEYS:
         def f(v, k=k):
             return ref.two_layer_net_loss({**params, k: v}, X, labels, reg=reg)[0]

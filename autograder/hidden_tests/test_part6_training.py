@@ -12,8 +12,10 @@ from autograder.hidden_tests.agreement import (
     call_both,
     checks,
     compare,
+    describe,
     immutability_case,
     load_timbre,
+    require,
     run_immutability,
 )
 
@@ -38,14 +40,14 @@ def test_steps_per_epoch_exact(hw, ref, case):
             rtol=0.0, atol=0.0)
 
 
-@pytest.mark.grades("steps_per_epoch", weight=1)
+@pytest.mark.grades("steps_per_epoch", weight=0.25)
 @pytest.mark.parametrize("n,b", [(10, 3), (12, 4), (1, 1), (5, 32)])
 def test_steps_per_epoch_returns_a_python_int(hw, n, b):
     got = hw.steps_per_epoch(n, b)
-    checks.assert_close(isinstance(got, int) and not isinstance(got, bool), True,
-                        name=f"steps_per_epoch must return an int (got {type(got).__name__}"
-                        f" {got!r}; use int(...) or integer arithmetic)",
-                        inputs={"n_samples": n, "batch_size": b})
+    require(isinstance(got, int) and not isinstance(got, bool),
+            f"steps_per_epoch must return an int, got {describe(got)}; use int(...) or "
+            "integer arithmetic",
+            {"n_samples": n, "batch_size": b})
 
 
 # ----------------------------------------------------------------------------- minibatches
@@ -66,8 +68,9 @@ def test_minibatch_indices_partition_the_samples(hw, case, seed):
     got = hw.minibatch_indices(n, b, seed)
     inputs = {"n_samples": n, "batch_size": b, "seed": seed}
     name = "minibatch_indices"
-    checks.assert_close(isinstance(got, (list, tuple)), True,
-                        name=f"{name} returns a list of index arrays", inputs=inputs)
+    require(isinstance(got, (list, tuple)),
+            f"{name} must return a list of index arrays, got {describe(got)}",
+            inputs)
     checks.assert_close(len(got), -(-n // b), rtol=0.0, atol=0.0,
                         name=f"{name}: number of batches (ceil(n_samples / batch_size))",
                         inputs=inputs)
@@ -81,7 +84,7 @@ def test_minibatch_indices_partition_the_samples(hw, case, seed):
                         name=f"{name}: every sample exactly once per epoch", inputs=inputs)
 
 
-@pytest.mark.grades("minibatch_indices", weight=1)
+@pytest.mark.grades("minibatch_indices", weight=0.5)
 @pytest.mark.parametrize("n,b,seed", [(7, 1, 0), (7, 7, 1), (10, 3, 2), (10, 4, 3), (3, 10, 4)])
 def test_minibatch_indices_sgd_batch_and_last_short_batch(hw, ref, n, b, seed):
     got, expected = call_both(hw, ref, "minibatch_indices", n, b, seed)
@@ -104,14 +107,16 @@ def _small_problem(seed: int):
 
 def _compare_training(function: str, got, expected, args, kwargs) -> None:
     inputs = {"X": args[0], "labels": args[1], "n_hidden": args[2], **kwargs}
-    checks.assert_close(isinstance(got, (tuple, list)) and len(got) == 2, True,
-                        name=f"{function} returns (params, losses)", inputs=inputs)
+    require(isinstance(got, (tuple, list)) and len(got) == 2,
+            f"{function} must return (params, losses), got {describe(got)}",
+            inputs)
     params, losses = got
     exp_params, exp_losses = expected
-    checks.assert_close(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) ==
-                        len(exp_losses), True,
-                        name=f"{function}: losses has one batch loss per step "
-                        f"({len(exp_losses)} = epochs * steps_per_epoch)", inputs=inputs)
+    require(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) ==
+                        len(exp_losses),
+            f"{function}: losses must hold the batch loss of every step, "
+            f"{len(exp_losses)} (epochs * steps_per_epoch), got {describe(losses)}",
+            inputs)
     compare(function, np.asarray(losses, dtype=np.float64), np.asarray(exp_losses),
             args=args, kwargs=kwargs, names=("X", "labels", "n_hidden"), what="losses")
     compare(function, params, exp_params, args=args, kwargs=kwargs,
@@ -155,13 +160,15 @@ def test_train_two_layer_net_learns_timbre(hw, ref):
     X_test, labels_test = timbre.make_timbre_dataset(40, seed=22)
     got = hw.train_two_layer_net(X, labels, **TIMBRE_TRAIN)
     inputs = {"X": X, "labels": labels, **TIMBRE_TRAIN}
-    checks.assert_close(isinstance(got, (tuple, list)) and len(got) == 2, True,
-                        name="train_two_layer_net returns (params, losses)", inputs=inputs)
+    require(isinstance(got, (tuple, list)) and len(got) == 2,
+            f"train_two_layer_net must return (params, losses), got {describe(got)}",
+            inputs)
     accuracy = float(np.mean(ref.predict(got[0], X_test) == labels_test))
-    checks.assert_close(accuracy >= TIMBRE_MIN_ACCURACY, True,
-                        name=f"train_two_layer_net on the timbre data (800 notes, 4 waveforms):"
-                        f" held-out accuracy of the trained params {accuracy:.1%}, at least "
-                        f"{TIMBRE_MIN_ACCURACY:.0%} expected", inputs=inputs)
+    require(accuracy >= TIMBRE_MIN_ACCURACY,
+            f"train_two_layer_net on the timbre data (800 notes, 4 waveforms): the "
+            f"trained params reach {accuracy:.1%} held-out accuracy, at least "
+            f"{TIMBRE_MIN_ACCURACY:.0%} expected",
+            inputs)
 
 
 _X, _L = _small_problem(13)

@@ -11,7 +11,9 @@ from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
     agree,
     checks,
+    describe,
     immutability_case,
+    require,
     run_immutability,
     testfuncs,
 )
@@ -47,8 +49,9 @@ def test_numerical_gradient_matches_analytic_gradients(hw, case):
     f, x = case
     got = hw.numerical_gradient(f, x.copy())
     inputs = {"f": f, "x": x}
-    checks.assert_close(isinstance(got, np.ndarray) and got.dtype == np.float64, True,
-                        name="numerical_gradient returns a float64 array", inputs=inputs)
+    require(isinstance(got, np.ndarray) and got.dtype == np.float64,
+            f"numerical_gradient must return a float64 array, got {describe(got)}",
+            inputs)
     checks.assert_close(got, f.gradient(x), rtol=1e-5, atol=1e-7,
                         name="numerical_gradient vs the exact gradient", inputs=inputs)
 
@@ -84,7 +87,7 @@ def test_relative_error_agrees_with_solution(hw, ref, case):
     agree(hw, ref, "relative_error", *case, names=("a", "b"))
 
 
-@pytest.mark.grades("relative_error", weight=1)
+@pytest.mark.grades("relative_error", weight=0.5)
 @pytest.mark.parametrize("a,b", [
     ([0.0, 0.0], [0.0, 0.0]),
     ([1e-9], [0.0]),
