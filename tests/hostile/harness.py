@@ -150,13 +150,17 @@ def secret_lines(min_length: int = 24) -> frozenset[str]:
     """Distinctive lines of ``solutions/hw.py`` and the hidden tests.
 
     A line is distinctive when it has ``min_length`` characters or more (stripped) and
-    appears in no public file (the stubs, the public tests, the handout). Docstrings of
+    appears in no public file (the stubs, the public tests, the handout), not even as a
+    part of a line. Docstrings of
     the hidden tests are left out: their first lines are the test names results.json shows.
     """
     public: set[str] = set()
+    corpus = []
     for p in [paths.STUDENT_HW, *paths.STUDENT_TESTS.glob("*.py"), *paths.STUDENT_DIR.glob("*")]:
         if p.is_file() and p.suffix in (".py", ".md", ".txt"):
             public.update(_stripped(p))
+            corpus.append(p.read_text(encoding="utf-8"))
+    public_text = "\n".join(corpus)
     secret: set[str] = set()
     for ln in _stripped(paths.SOLUTIONS_HW):
         if len(ln) >= min_length and ln not in public:
@@ -168,7 +172,7 @@ def secret_lines(min_length: int = 24) -> frozenset[str]:
             ln = raw.strip()
             if i not in skip and len(ln) >= min_length and ln not in public:
                 secret.add(ln)
-    return frozenset(secret)
+    return frozenset(ln for ln in secret if ln not in public_text)
 
 
 def leaked(text: str, allowed: str = "") -> list[str]:
@@ -234,11 +238,14 @@ class WorkerRecord:
 
 
 @contextlib.contextmanager
-def recording_workers(import_timeout: float = IMPORT_TIMEOUT) -> Iterator[list[WorkerRecord]]:
+def recording_workers(
+    import_timeout: float = IMPORT_TIMEOUT, jail: bool | None = None
+) -> Iterator[list[WorkerRecord]]:
     """Record the workers started in this process; lower the sandbox's import timeout.
 
     Patches ``autograder.sandbox.Worker`` / ``Limits`` (what the grading plugin uses) and
-    restores them afterwards.
+    restores them afterwards. ``jail=False`` turns the jail off (to prove that the checks
+    notice a sandbox that does not isolate; only for payloads that merely read).
     """
     import autograder.sandbox as sandbox
 
@@ -246,6 +253,11 @@ def recording_workers(import_timeout: float = IMPORT_TIMEOUT) -> Iterator[list[W
     real_worker, real_limits = sandbox.Worker, sandbox.Limits
 
     class Recording(real_worker):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # as root the jail is what is under test: AUTOGRADER_NO_JAIL must not turn it off
+            kwargs["jail"] = jail if jail is not None else os.geteuid() == 0
+            super().__init__(*args, **kwargs)
+
         def _spawn(self) -> None:
             super()._spawn()
             jail = getattr(self, "_jail", None)
@@ -387,6 +399,16 @@ def expected_total(config: AssignmentConfig, functions: tuple[str, ...] | None) 
 # ----------------------------------------------------------------------------- one grade
 
 
+def clean_env() -> dict[str, str]:
+    """This environment minus what would change how a child grader runs (pytest's
+    variables, ``AUTOGRADER_NO_JAIL``: the jail is what these tests are about)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST") and k != "AUTOGRADER_NO_JAIL"
+    }
+
+
 @dataclass
 class Outcome:
     """A graded hostile submission and the verdict."""
@@ -424,8 +446,13 @@ def run_payload(
     *,
     cli: bool | None = None,
     config: AssignmentConfig | None = None,
+    jail: bool | None = None,
 ) -> Outcome:
-    """Grade ``payload`` in ``base`` (a fresh folder) and assess it (see :func:`assess`)."""
+    """Grade ``payload`` in ``base`` (a fresh folder) and assess it (see :func:`assess`).
+
+    ``cli``: through ``python -m autograder run`` (default: ``payload.cli``); ``jail``:
+    see :func:`recording_workers` (in-process grades only).
+    """
     cli = payload.cli if cli is None else cli
     config = config or small_config()
     base.mkdir(parents=True, exist_ok=True)
@@ -451,7 +478,7 @@ def run_payload(
         if cli:
             results, stdout, stderr, code = _grade_cli(hw, results_path, payload, base, config)
         else:
-            with recording_workers() as records, captured_fds(base) as fds:
+            with recording_workers(jail=jail) as records, captured_fds(base) as fds:
                 from autograder.runner import grade_submission
 
                 results = grade_submission(hw, results_path, config, _functions(payload))
@@ -484,7 +511,7 @@ def _grade_cli(
            "--config", str(toml)]
     if payload.functions is not None:
         cmd += ["--functions", ",".join(payload.functions)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env = clean_env()
     proc = subprocess.run(
         cmd,
         cwd=base / "cwd",

@@ -899,6 +899,37 @@ PAYLOADS: tuple[Payload, ...] = (
 
 BY_NAME: dict[str, Payload] = {p.name: p for p in PAYLOADS}
 
+#: Reads the solutions by their real path and prints + raises them. Read-only, so it may
+#: also run WITHOUT the jail, to prove that the checks notice a sandbox that leaks.
+LEAK_PROBE = Payload(
+    "leak_probe",
+    "read solutions/hw.py and hidden tests by their host paths",
+    '''
+def relu(x):
+    texts = []
+    for path in ("$root/solutions/hw.py", "$root/autograder/hidden_tests/test_part3_layers.py"):
+        try:
+            with open(path) as f:
+                texts.append(f.read())
+        except OSError as e:
+            texts.append("cannot read %s: %s" % (path, e))
+    print("\\n".join(texts))
+    raise RuntimeError("\\n".join(texts)[-3000:])
+''',
+    expect=r"cannot read",
+    every=True,
+)
+
+#: Reports what the sandboxed process looks like: its name (set by the prologue), uid, cwd.
+WHOAMI = '''
+def whoami():
+    import ctypes
+    import os
+    buf = ctypes.create_string_buffer(32)
+    ctypes.CDLL(None).prctl(16, buf, 0, 0, 0)  # PR_GET_NAME
+    return [buf.value.decode(), os.getuid(), os.getgid(), os.getcwd(), os.path.exists("/proc")]
+'''
+
 
 def render(payload: Payload, ctx: Context, stub: Path = STUB) -> str:
     """The complete hw.py of ``payload``: the stubs, the prologue, the payload."""
