@@ -117,7 +117,13 @@ def _compare_training(function: str, got, expected, args, kwargs) -> None:
             f"{function}: losses must hold the batch loss of every step, "
             f"{len(exp_losses)} (epochs * steps_per_epoch), got {describe(losses)}",
             inputs)
-    compare(function, np.asarray(losses, dtype=np.float64), np.asarray(exp_losses),
+    try:
+        got_losses = np.asarray(losses, dtype=np.float64)
+    except (TypeError, ValueError):
+        got_losses = None
+    require(got_losses is not None and got_losses.shape == (len(exp_losses),),
+            f"{function}: losses must be a list of numbers (one float per step)", inputs)
+    compare(function, got_losses, np.asarray(exp_losses),
             args=args, kwargs=kwargs, names=("X", "labels", "n_hidden"), what="losses")
     compare(function, params, exp_params, args=args, kwargs=kwargs,
             names=("X", "labels", "n_hidden"), what="params")
