@@ -25,6 +25,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Sequence
@@ -47,6 +48,11 @@ NOT_GRADING_CODE = ("autograder/batch.py", "autograder/gradescope_export.py", "a
 #: Cap on the grader log kept per submission.
 LOG_CAP = 200_000
 CACHE_VERSION = 1
+
+#: Graders running now (so an interrupted batch can stop them: they run in their own
+#: sessions and do not get the terminal's Ctrl-C).
+_LIVE: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -370,12 +376,17 @@ def run_grader(
             env=env,
             start_new_session=True,
         )
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             msg = f"grading timed out after {timeout:g} s (wall-clock limit per submission); killed"
             return synthetic_results(msg, "timeout"), "timeout", msg
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
     with open(log_path, "rb") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
@@ -479,6 +490,16 @@ def _grade_or_reuse(
     return results, status, message, seconds, False
 
 
+def assignment_title() -> str:
+    """The assignment's title from ``assignment.toml`` (a generic title if unreadable)."""
+    try:
+        from autograder.config import load_config
+
+        return f"Grading report: {load_config().title}"
+    except Exception:  # the report must not fail on a config problem
+        return "Grading report"
+
+
 def grade(
     submissions: Path,
     out_dir: Path,
@@ -561,7 +582,8 @@ def grade(
         if force:
             for _, sub_dir, _ in todo:
                 (sub_dir / "cache.json").unlink(missing_ok=True)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             futures = [pool.submit(work, item) for item in todo]
             for fut in as_completed(futures):
                 sub, (results, status, message, seconds, cached) = fut.result()
@@ -572,9 +594,24 @@ def grade(
                     f"{sub.id}: {status}{' (cached)' if cached else ''}", refresh=False
                 )
                 bar.update(1)
+        except BaseException:
+            # Ctrl-C or a bug: stop the graders still running, drop the queued ones.
+            pool.shutdown(wait=False, cancel_futures=True)
+            with _LIVE_LOCK:
+                live = list(_LIVE)
+            for proc in live:
+                _kill_group(proc)
+            raise
+        pool.shutdown(wait=True)
 
     summary.graded = [records[s.id] for s in subs]
-    write_reports(out_dir, summary.graded, summary.skipped, per_test_columns=per_test_columns)
+    write_reports(
+        out_dir,
+        summary.graded,
+        summary.skipped,
+        per_test_columns=per_test_columns,
+        title=assignment_title(),
+    )
     summary.seconds = time.monotonic() - t0
     return summary
 

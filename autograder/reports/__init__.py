@@ -19,6 +19,7 @@ def write_reports(
     skipped: list[SkippedInput],
     *,
     per_test_columns: bool = False,
+    title: str = "Grading report",
 ) -> None:
     """Write ``grades.csv``, ``report.html`` and each ``submissions/<id>/report.html``."""
     from autograder.reports.gradescsv import write_grades_csv
@@ -27,9 +28,9 @@ def write_reports(
     out_dir = Path(out_dir)
     write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns)
     (out_dir / "report.html").write_text(
-        render_class_report(summarize(subs, skipped)), encoding="utf-8"
+        render_class_report(summarize(subs, skipped), title), encoding="utf-8"
     )
     for s in subs:
         d = out_dir / "submissions" / s.id
         d.mkdir(parents=True, exist_ok=True)
-        (d / "report.html").write_text(render_submission_report(s), encoding="utf-8")
+        (d / "report.html").write_text(render_submission_report(s, title), encoding="utf-8")
