@@ -175,10 +175,13 @@ def _from_export(
     return out
 
 
-def discover(submissions: Path, work_dir: Path) -> tuple[list[Submission], list[SkippedInput]]:
+def discover(
+    submissions: Path, work_dir: Path, exclude: Path | None = None
+) -> tuple[list[Submission], list[SkippedInput]]:
     """Find the submissions in ``submissions`` (folder, export folder or export zip).
 
-    Zips of whole classes are extracted under ``work_dir``. Returns the submissions
+    Zips of whole classes are extracted under ``work_dir``; ``exclude`` (the output
+    folder, when it lies inside the submissions folder) is skipped. Returns the submissions
     (each with a ``problem`` when it cannot be graded) and the inputs that are not
     submissions at all (stray files), each with a reason.
     Raises ValueError when ``submissions`` itself is unusable.
@@ -223,7 +226,7 @@ def discover(submissions: Path, work_dir: Path) -> tuple[list[Submission], list[
     found: list[Submission] = []
     skipped: list[SkippedInput] = []
     for child in sorted(submissions.iterdir()):
-        if _ignored(child):
+        if _ignored(child) or (exclude is not None and child.resolve() == exclude.resolve()):
             continue
         if child.is_dir() or child.suffix == ".py" or child.suffix.lower() == ".zip":
             stem = child.name if child.is_dir() else child.stem
@@ -527,7 +530,7 @@ def grade(
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = list(grader_cmd) if grader_cmd else [sys.executable, "-m", "autograder", "run"]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    subs, skipped = discover(Path(submissions), out_dir / ".inputs")
+    subs, skipped = discover(Path(submissions), out_dir / ".inputs", exclude=out_dir)
     ag_key = autograder_hash(
         autograder_root or ROOT,
         extra=[json.dumps(cmd[1:] if grader_cmd is None else cmd), f"timeout={timeout}"],

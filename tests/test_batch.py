@@ -194,7 +194,10 @@ def test_examples_alice_and_bob_stay_copies_of_solution_and_stub() -> None:
 
 
 def test_discover_reports_every_kind_of_input(class_folder: Path, tmp_path: Path) -> None:
-    subs, skipped = batch.discover(class_folder, tmp_path / "work")
+    (class_folder / "grading-report").mkdir()  # an earlier --out inside the folder
+    subs, skipped = batch.discover(
+        class_folder, tmp_path / "work", exclude=class_folder / "grading-report"
+    )
     by_id = {s.id: s for s in subs}
     assert set(by_id) == {
         "buggy",
