@@ -39,6 +39,9 @@ __all__ = [
 #: arrays with more entries than this are printed in summarised form
 PRINT_THRESHOLD = 20
 PRINT_PRECISION = 4
+#: whether failure messages show expected values (the grader turns it off for hidden
+#: tests when the instructor chooses so; students' own runs always show them)
+SHOW_EXPECTED = True
 
 
 # --------------------------------------------------------------------------- formatting
@@ -292,8 +295,10 @@ def _compare_arrays(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
         at = "" if got.ndim == 0 else f" (first at index {_index(first, got.shape)})"
         lines.append(f"  got:      {format_value(got if got.ndim else got[()], indent=12)}")
         lines.append(f"  the result differs from the expected one{at}")
+    # the scale is max |expected|: printing it would reveal a hidden expected value
+    scale_text = f"{scale:.3g}" if show else "max(1, max |expected|)"
     lines.append(
-        f"  tolerance: |got - expected| <= {opts['atol']:.0e} * {scale:.3g} "
+        f"  tolerance: |got - expected| <= {opts['atol']:.0e} * {scale_text} "
         f"+ {opts['rtol']:.0e} * |expected|"
     )
     raise _Mismatch(where, "\n".join(lines))
@@ -307,7 +312,7 @@ def assert_close(
     inputs: Mapping[str, Any] | None = None,
     rtol: float = 1e-6,
     atol: float = 1e-9,
-    show_expected: bool = True,
+    show_expected: bool | None = None,
 ) -> None:
     """Assert that ``got`` equals ``expected`` up to a scaled tolerance.
 
@@ -326,12 +331,16 @@ def assert_close(
         name: the function under test (e.g. ``"softmax"``), named in the message.
         inputs: the arguments it was called with, shown compactly in the message.
         rtol, atol: relative and (scaled) absolute tolerance.
-        show_expected: False hides the expected values from the message.
+        show_expected: False hides the expected values from the message; None (the
+            default) follows the module setting ``SHOW_EXPECTED``, which the grader
+            sets per test.
 
     Raises:
         AssertionError: with a message for the student.
     """
     __tracebackhide__ = True  # pytest: show the failing test, not this helper
+    if show_expected is None:
+        show_expected = SHOW_EXPECTED
     opts = {"rtol": rtol, "atol": atol, "show_expected": show_expected}
     try:
         _compare(got, expected, "result", opts)
