@@ -371,6 +371,7 @@ def test_syntax_error_is_an_import_error_with_line(files):
         ("import numpy as np\nx = 1 / 0\ndef softmax(z): return z\n", "ZeroDivisionError"),
         ("import sys\nsys.exit(1)\n", "SystemExit"),
         ("import os\nos._exit(0)\n", "died while importing"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "SIGKILL"),
         ("while True:\n    pass\n", "took more than"),
         ("import scipy_not_there\n", "ModuleNotFoundError"),
     ],

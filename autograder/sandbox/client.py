@@ -526,7 +526,7 @@ class Worker:
             if ids is not None and os.geteuid() == 0:
                 with contextlib.suppress(OSError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                kill_uid(*ids)
+                kill_uid(*ids, keep=(proc.pid,))
             else:
                 kill_tree(proc.pid, self._token.encode())
                 with contextlib.suppress(OSError):

@@ -120,21 +120,23 @@ def _kill_uid_once(uid: int, gid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def kill_uid(uid: int, gid: int) -> None:
+def kill_uid(uid: int, gid: int, keep: tuple[int, ...] = ()) -> None:
     """Kill every process of ``uid`` (needs root).
 
     A helper runs as ``uid`` and calls ``kill(-1, SIGKILL)``, which signals every
-    process of that uid but itself: setsid / double-fork escapees included.
+    process of that uid but itself: setsid / double-fork escapees included. Zombies
+    reparented to this process are reaped, except ``keep`` (children whose exit status
+    their owner still wants, e.g. a ``Popen``).
     """
     for _ in range(50):
         _kill_uid_once(uid, gid)
         if not user_processes(uid):
             break
         time.sleep(0.01)
-    reap_zombies(uid)
+    reap_zombies(uid, keep)
 
 
-def reap_zombies(uid: int) -> None:
+def reap_zombies(uid: int, keep: tuple[int, ...] = ()) -> None:
     """Reap the zombies of ``uid`` that were reparented to this (subreaper) process.
 
     Only processes of the sandbox's uid are reaped, never another component's children.
@@ -142,7 +144,11 @@ def reap_zombies(uid: int) -> None:
     """
     me = os.getpid()
     for _ in range(5):
-        zombies = [p for p, (ppid, u, state) in _proc_table().items() if ppid == me and u == uid]
+        zombies = [
+            p
+            for p, (ppid, u, _) in _proc_table().items()
+            if ppid == me and u == uid and p not in keep
+        ]
         for pid in zombies:
             with contextlib.suppress(ChildProcessError, OSError):
                 os.waitpid(pid, os.WNOHANG)
