@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from autograder.mistakes import MISTAKES
+from autograder.mistakes import MISTAKES, by_function
 from autograder.mistakes.mutation import callers_of, grade_mutants
 
 #: mistakes the hidden tests cannot catch yet, and why (reported to the hidden-tests owner)
@@ -98,3 +98,10 @@ def test_feedback_names_the_diagnosis(reports, mistake):
     assert r["diagnosed"], (
         f"no failing test names {mistake.id}; diagnoses seen: {r['any_diagnosis']}"
     )
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.id)
+def test_feedback_only_names_mistakes_of_the_failing_function(reports, mistake):
+    own = {m.explanation for m in by_function(mistake.function)}
+    for sentence in reports[mistake.id]["any_diagnosis"]:
+        assert any(sentence.startswith(e) for e in own), sentence
