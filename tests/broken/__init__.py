@@ -1,0 +1,1 @@
+"""Broken (not hostile) submissions: what students really upload (see ``cases.py``)."""
