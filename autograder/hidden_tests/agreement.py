@@ -12,22 +12,20 @@ import importlib.util
 import inspect
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-STUDENT_DIR = ROOT / "student"
-if str(STUDENT_DIR / "tests") not in sys.path:  # the plugin normally puts it first already
-    sys.path.append(str(STUDENT_DIR / "tests"))
+from autograder import paths
+from autograder.diagnosis import diagnose
 
-import checks  # noqa: E402
-import testfuncs  # noqa: E402
+if str(paths.STUDENT_TESTS) not in sys.path:  # the runner normally puts it first already
+    sys.path.append(str(paths.STUDENT_TESTS))
 
-from autograder.diagnosis import diagnose  # noqa: E402
+import checks  # student/tests/checks.py
+import testfuncs  # student/tests/testfuncs.py
 
 __all__ = [
     "agree",
@@ -233,7 +231,7 @@ def assert_gradient(function: str, analytic: Any, f: Callable[[np.ndarray], floa
 
 def load_timbre() -> ModuleType:
     """Import the provided ``student/timbre.py`` (trusted copy) by path."""
-    spec = importlib.util.spec_from_file_location("timbre", STUDENT_DIR / "timbre.py")
+    spec = importlib.util.spec_from_file_location("timbre", paths.STUDENT_DIR / "timbre.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
