@@ -56,6 +56,8 @@ LIMITS = {
     "output_cap_kb": 64,
 }
 MAX_EXAMPLES = 4
+#: Characters that drive a terminal (ESC, BEL, CSI): never from hw.py onto the console.
+CONTROL = ("\x1b", "\x07", "\x9b")
 IMPORT_TIMEOUT = 4.0
 
 
@@ -590,6 +592,9 @@ def assess(
         if odd:
             p.append(f"{len(odd)}/{len(graded)} tests say something else than "
                      f"{payload.expect!r}, e.g. {odd[0]['output'][:200]!r}")
+    control = [c for c in CONTROL if c in outcome.stdout + outcome.stderr]
+    if control:
+        p.append(f"terminal control characters {control} from hw.py reach the CLI's output")
     size = len(outcome.file_text)
     outcome.notes.append(f"results.json {size // 1024} KB")
     if size > 2 * 2**20:

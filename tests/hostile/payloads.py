@@ -823,6 +823,24 @@ def relu(x):
     return _h7_garbage(x, 9.0)
 '''
 
+_HUGE_RETURN = '''
+def relu(x):
+    import numpy as np
+    return np.zeros(150 * 2**20, dtype=np.bool_)  # 150 MB reply: the grader must cope
+'''
+
+_TERMINAL = '''
+_H7_ESC = ("\\x1b[2J\\x1b[H"  # clear the screen
+           "\\x1b]0;$marker pwned\\x07"  # window title
+           "\\x1b]52;c;ZWNobyBwd25lZA==\\x07"  # OSC 52: write the clipboard
+           "\\x1b[8m")  # hidden text from here on
+
+
+def relu(x):
+    print(_H7_ESC + "all tests passed")
+    raise RuntimeError(_H7_ESC + "score: 100/100\\rall tests passed")
+'''
+
 PAYLOADS: tuple[Payload, ...] = (
     # -- at import: the import fails or never ends, so the whole assignment is graded
     Payload("import_os_exit", "os._exit(0) at import", _OS_EXIT_IMPORT, None,
@@ -895,6 +913,9 @@ PAYLOADS: tuple[Payload, ...] = (
             every=True),
     Payload("input_tamper", "zero the input array in place, return zeros", _INPUT_TAMPER,
             expect=r"relu"),
+    Payload("huge_return", "a 150 MB array as the answer", _HUGE_RETURN, expect=r"relu"),
+    Payload("terminal_escapes", "ANSI/OSC escapes (clear, title, clipboard) in messages",
+            _TERMINAL, cli=True, expect=r"RuntimeError", every=True),
 )
 
 BY_NAME: dict[str, Payload] = {p.name: p for p in PAYLOADS}
