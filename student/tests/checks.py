@@ -33,6 +33,7 @@ __all__ = [
     "format_inputs",
     "format_value",
     "reference_numerical_gradient",
+    "restore_tolerance",
     "snapshot",
 ]
 
@@ -468,8 +469,18 @@ def snapshot(args: Any) -> Any:
     return copy.deepcopy(args)
 
 
-def _same(before: Any, after: Any) -> str | None:
-    """None if equal (exactly, nan == nan), else a description of the first change."""
+def restore_tolerance(x: np.ndarray, h: float) -> np.ndarray:
+    """How far a perturb-and-restore may leave ``x`` off: ``1e-12 * (|x| + h)`` per entry.
+
+    ``x[i] += h; ...; x[i] -= 2 * h; ...; x[i] += h`` is a correct way to write a
+    numerical gradient (SPEC: perturbing x in place and restoring it is allowed), but the
+    arithmetic leaves rounding-level differences; forgetting to restore changes x by h.
+    """
+    return 1e-12 * (np.abs(np.asarray(x, dtype=np.float64)) + abs(h))
+
+
+def _same(before: Any, after: Any, atol: Any = 0.0) -> str | None:
+    """None if equal (within ``atol`` per entry, nan == nan), else the first change."""
     if isinstance(before, np.ndarray):
         if not isinstance(after, np.ndarray):
             return f"it was replaced by {_type_name(after)}"
@@ -478,7 +489,9 @@ def _same(before: Any, after: Any) -> str | None:
         if before.dtype != after.dtype:
             return f"its dtype changed from {before.dtype} to {after.dtype}"
         if before.dtype.kind in "fc":
-            changed = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+            with np.errstate(invalid="ignore", over="ignore"):
+                near = np.abs(after - before) <= atol
+            changed = ~((before == after) | (np.isnan(before) & np.isnan(after)) | near)
         else:
             changed = before != after
         if changed.any():
@@ -523,7 +536,7 @@ def assert_args_unchanged(
         assert_unchanged(value, after[arg], name=name, arg=arg)
 
 
-def assert_unchanged(before: Any, after: Any, *, name: str, arg: str) -> None:
+def assert_unchanged(before: Any, after: Any, *, name: str, arg: str, atol: Any = 0.0) -> None:
     """Assert that the argument ``arg`` of ``name`` was not modified in place.
 
     Args:
@@ -531,9 +544,11 @@ def assert_unchanged(before: Any, after: Any, *, name: str, arg: str) -> None:
         after: the argument after the call.
         name: the function under test.
         arg: the argument's name, e.g. ``"z"``.
+        atol: allowed absolute change per entry of a float array (default 0: exactly
+            unchanged); see :func:`restore_tolerance`.
     """
     __tracebackhide__ = True
-    change = _same(before, after)
+    change = _same(before, after, atol)
     if change:
         raise AssertionError(
             f"{name}: modified its input `{arg}` in place ({change}). "
