@@ -123,6 +123,17 @@ def foreign_files(root: Path = ROOT) -> list[str]:
     return found
 
 
+def marked_in_state_dir(marker: str) -> list[str]:
+    """Paths under the sandbox's state dir (runtime copies, private dirs) named with
+    ``marker``: what a submission planted there would outlive its grade."""
+    from autograder.sandbox.jail import STATE_DIR
+
+    found = []
+    for dirpath, dirnames, filenames in os.walk(STATE_DIR):
+        found += [os.path.join(dirpath, n) for n in dirnames + filenames if marker in n]
+    return found
+
+
 def digest_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """Paths added, removed or changed between two :func:`tree_digest` results."""
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
@@ -571,6 +582,9 @@ def assess(
     foreign = foreign_files()
     if foreign:
         p.append(f"files owned by a sandbox uid in the project: {foreign[:5]}")
+    planted = marked_in_state_dir(ctx.marker)
+    if planted:
+        p.append(f"files of the submission persist in the sandbox's state dir: {planted[:3]}")
     trapped = sorted(x.name for x in ctx.trap.iterdir())
     if trapped:
         p.append(f"the submission wrote into the test's folder: {trapped}")

@@ -841,6 +841,73 @@ def relu(x):
     raise RuntimeError(_H7_ESC + "score: 100/100\\rall tests passed")
 '''
 
+_FLAKY = '''
+_h7_calls = 0
+
+
+def relu(x):
+    global _h7_calls
+    import numpy as np
+    _h7_calls += 1
+    right = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+    wrong = _h7_garbage(x, 13.0)  # the input is overwritten either way
+    return right if _h7_calls % 2 else wrong  # right, wrong, right...: Hypothesis sees flaky
+'''
+
+_DEEP = '''
+def relu(x):
+    import numpy as np
+    if np.size(x) % 2:
+        deep = []
+        for _ in range(100000):  # nested 100000 lists deep
+            deep = [deep]
+        return deep
+    return {str(i): [i] * 10 for i in range(200000)}  # 2 million objects
+'''
+
+_SABOTAGE = '''
+import sys as _h7_sys
+
+_h7_os.dup2(int(_h7_sys.argv[2]), 1)  # stdout now writes into the grader's reply pipe
+
+
+def relu(x):
+    print("MAW1 this is not a message" * 10, flush=True)
+    return _h7_garbage(x, 4.0)
+'''
+
+_POISON = '''
+def relu(x):
+    import os
+    import sys
+
+    import numpy as np
+    mine = os.environ.get("TMPDIR", "/nonexistent")
+    done, seen = [], 0
+    tops = ["/", "/w", os.path.dirname(os.getcwd()), sys.prefix, os.path.dirname(os.__file__),
+            os.path.dirname(np.__file__), "/usr", "/lib", "/etc", "/tmp", "/var/tmp", "/dev/shm"]
+    for top in tops:
+        for dirpath, _, filenames in os.walk(top):
+            if dirpath.startswith(mine):
+                continue
+            seen += 1
+            if seen > 5000:
+                break
+            try:  # a new file that would persist in the shared runtime copy
+                with open(os.path.join(dirpath, "h7$marker.py"), "x") as f:
+                    f.write("# $marker\\n")
+                done.append(dirpath)
+            except OSError:
+                pass
+            for name in filenames[:5]:  # opening for append is proof enough: nothing written
+                try:
+                    with open(os.path.join(dirpath, name), "ab"):
+                        done.append(os.path.join(dirpath, name))
+                except OSError:
+                    pass
+    raise RuntimeError("wrote: %r" % done[:20])
+'''
+
 PAYLOADS: tuple[Payload, ...] = (
     # -- at import: the import fails or never ends, so the whole assignment is graded
     Payload("import_os_exit", "os._exit(0) at import", _OS_EXIT_IMPORT, None,
@@ -914,6 +981,14 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("input_tamper", "zero the input array in place, return zeros", _INPUT_TAMPER,
             expect=r"relu"),
     Payload("huge_return", "a 150 MB array as the answer", _HUGE_RETURN, expect=r"relu"),
+    Payload("flaky", "right and wrong answers in turn (Hypothesis: flaky)", _FLAKY,
+            expect=r"relu"),
+    Payload("deep_nesting", "100000-deep lists, 2 million objects as the answer", _DEEP,
+            expect=r"cannot accept|not a valid reply|too", every=True),
+    Payload("protocol_sabotage", "stdout dup2()ed onto the reply pipe, then printing",
+            _SABOTAGE, expect=r"not a valid reply|died|protocol"),
+    Payload("poison_runtime", "write into the jail's shared runtime copy (numpy, stdlib, /w)",
+            _POISON, expect=r"wrote: \[\]", every=True),
     Payload("terminal_escapes", "ANSI/OSC escapes (clear, title, clipboard) in messages",
             _TERMINAL, cli=True, expect=r"RuntimeError", every=True),
 )
