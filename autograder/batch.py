@@ -25,6 +25,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -369,13 +370,32 @@ def run_grader(
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     cmd = [*grader_cmd, str(sub.path), "--results", str(out)]
+    # A scratch working directory, so whatever the grader leaves behind (caches) does
+    # not end up in the report folder.
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-grade-"))
+    try:
+        return _run(sub, cmd, scratch, log_path, out, env, timeout)
+    finally:
+        _rmtree(scratch)
+
+
+def _run(
+    sub: Submission,
+    cmd: list[str],
+    cwd: Path,
+    log_path: Path,
+    out: Path,
+    env: dict[str, str],
+    timeout: float,
+) -> tuple[dict, str, str]:
+    """Run the grader command (see :func:`run_grader`)."""
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            cwd=sub_dir,
+            cwd=cwd,
             env=env,
             start_new_session=True,
         )
