@@ -155,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{i:45s} caught={lost > 1e-9!s:5s} lost={lost:6.3f}/{r['own_max']:.0f} "
             f"diagnosed={r['diagnosed']!s:5s} outsiders={r['outsiders']} {r['seconds']}s"
         )
+    diagnosable = sum(get(i).diagnosable for i in ids)
     print(
-        f"caught {caught}/{len(ids)}, diagnosed {diagnosed}/{len(ids)}, "
-        f"{time.monotonic() - start:.0f}s"
+        f"caught {caught}/{len(ids)}, diagnosed in the feedback {diagnosed}/{len(ids)} "
+        f"({diagnosable} diagnosable from their output), {time.monotonic() - start:.0f}s"
     )
     return 0
 
