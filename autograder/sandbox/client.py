@@ -166,6 +166,16 @@ def _short_repr(function: str, args: tuple, kwargs: dict) -> str:
     return f"{function}({', '.join(parts)})"
 
 
+def _net_kind(pid: int) -> str:
+    """``"none (own network namespace)"`` if the worker got its own, else ``"host"``."""
+    try:
+        if os.readlink(f"/proc/{pid}/ns/net") != os.readlink("/proc/self/ns/net"):
+            return "none (own network namespace)"
+    except OSError:
+        pass
+    return "host"
+
+
 def _tmp_kind(pid: int, tmp: set[str]) -> str:
     """Describe the worker's tmp: a size-limited tmpfs in its own mount namespace, or not."""
     try:
@@ -306,7 +316,7 @@ class Worker:
             "mode": mode,
             "uid": uid,
             "grader_files_hidden": mode == "chroot",
-            "network": "none (own network namespace)" if uid != os.getuid() else "host",
+            "network": "host",
             "note": self.jail_note,
         }
 
@@ -455,10 +465,12 @@ class Worker:
         self._req_w, self._rep_r = req_w, rep_r
         self.output.attach(out_r)
         self.stats.starts += 1
-        if self._isolation is not None and self._jail is not None:
-            self._isolation["tmp"] = _tmp_kind(
-                self._proc.pid, {str(self._jail.private / "tmp"), self._jail.inside_tmp}
-            )
+        if self._isolation is not None:
+            self._isolation["network"] = _net_kind(self._proc.pid)
+            if self._jail is not None:
+                self._isolation["tmp"] = _tmp_kind(
+                    self._proc.pid, {str(self._jail.private / "tmp"), self._jail.inside_tmp}
+                )
         self._read_import_report()
         self.stats.start_seconds.append(time.monotonic() - t0)
 

@@ -17,7 +17,6 @@ There is no ``/proc``, no ``/dev``, no solutions, hidden tests or results in its
 
 Layout (``STATE_DIR``, root-owned, default ``/var/cache/music-ai-autograder``)::
 
-    uids/<uid>.lock          one flock per leased uid (parallel graders never share one)
     runtime-<key>/           the chroot root, built once per interpreter + NumPy version
         root/.pyenv/...      the runtime at its original absolute paths (hard links)
         usr/lib/...          shared libraries and the loader
@@ -53,7 +52,8 @@ import numpy as np
 from autograder.sandbox.procs import kill_uid, user_processes
 
 UID_RANGE = range(61000, 62000)
-STATE_DIR = Path(os.environ.get("AUTOGRADER_SANDBOX_DIR", "/var/cache/music-ai-autograder"))
+DEFAULT_STATE_DIR = Path("/var/cache/music-ai-autograder")
+STATE_DIR = Path(os.environ.get("AUTOGRADER_SANDBOX_DIR", str(DEFAULT_STATE_DIR)))
 
 
 @dataclass
@@ -75,16 +75,35 @@ class UidLease:
 
 def _private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = path.stat()
-    if st.st_uid != 0:
-        raise PermissionError(f"{path} is not owned by root")
+    st = os.lstat(path)  # not stat(): never follow a planted symlink
+    if st.st_uid != 0 or not stat.S_ISDIR(st.st_mode):
+        raise PermissionError(f"{path} is not a root-owned directory")
     os.chmod(path, 0o700)
     return path
 
 
+def _lock_dir() -> Path:
+    """Where uid leases are locked: a fixed place, whatever ``AUTOGRADER_SANDBOX_DIR`` says,
+    so that every grader on this machine sees every lease."""
+    candidates = (
+        DEFAULT_STATE_DIR / "uids",
+        Path("/run/lock/music-ai-autograder-uids"),
+        Path(tempfile.gettempdir()) / "music-ai-autograder-uids",
+    )
+    for path in candidates:
+        if path.parent.is_dir() or path.parent == DEFAULT_STATE_DIR:
+            with contextlib.suppress(OSError):
+                return _private_dir(path)
+    return _private_dir(state_dir() / "uids")
+
+
 def lease_uid() -> UidLease:
-    """Pick a uid in 61000-61999 that is not in the passwd database and not leased."""
-    locks = _private_dir(state_dir() / "uids")
+    """Pick a uid in 61000-61999: not in the passwd database, not leased, no processes.
+
+    A uid that still has processes is skipped, never killed: they may belong to a
+    grader that does not share our lock directory.
+    """
+    locks = _lock_dir()
     for uid in UID_RANGE:
         try:
             pwd.getpwuid(uid)
@@ -97,8 +116,9 @@ def lease_uid() -> UidLease:
         except OSError:
             os.close(fd)
             continue
-        if user_processes(uid):  # leftovers of a grader that died: clean them up
-            kill_uid(uid, uid)
+        if user_processes(uid):
+            os.close(fd)
+            continue
         return UidLease(uid, fd)
     raise RuntimeError("no free uid in 61000-61999 for the sandbox")
 
