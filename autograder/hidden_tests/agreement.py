@@ -7,11 +7,12 @@ tests use too, so both judge with the same tolerances.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "checks",
     "compare",
     "describe",
+    "diagnosed",
     "explain",
     "immutability_case",
     "load_timbre",
@@ -68,6 +70,9 @@ def fresh(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+KNOWN_MISTAKE = "This matches a known mistake: "
+
+
 def explain(function: str, args: tuple, kwargs: dict, got: Any) -> str:
     """The "This matches a known mistake: ..." sentence for ``got``, or ''."""
     try:
@@ -76,7 +81,19 @@ def explain(function: str, args: tuple, kwargs: dict, got: Any) -> str:
         return ""
     if not hints:
         return ""
-    return "\nThis matches a known mistake: " + " ".join(str(h) for h in hints)
+    return "\n" + KNOWN_MISTAKE + " ".join(str(h) for h in hints)
+
+
+@contextlib.contextmanager
+def diagnosed(function: str, args: tuple, kwargs: dict, got: Any) -> Iterator[None]:
+    """Add the known-mistake diagnosis of ``got`` (once) to an AssertionError raised inside."""
+    try:
+        yield
+    except AssertionError as exc:
+        hint = "" if KNOWN_MISTAKE in str(exc) else explain(function, args, kwargs, got)
+        if hint:
+            raise AssertionError(f"{exc}{hint}") from None
+        raise
 
 
 def _inputs(args: tuple, kwargs: dict, names: tuple[str, ...] | None) -> dict:
@@ -92,13 +109,8 @@ def compare(function: str, got: Any, expected: Any, *, args: tuple = (), kwargs:
     kwargs = kwargs or {}
     label = _label(function, what)
     tol = {k: v for k, v in tol.items() if v is not None}
-    try:
+    with diagnosed(function, args, kwargs, got):
         checks.assert_close(got, expected, name=label, inputs=_inputs(args, kwargs, names), **tol)
-    except AssertionError as exc:
-        hint = explain(function, args, kwargs, got)
-        if hint:
-            raise AssertionError(f"{exc}{hint}") from None
-        raise
 
 
 def call_both(hw: Any, ref: ModuleType, function: str, *args: Any,
@@ -159,7 +171,9 @@ def agree(hw: Any, ref: ModuleType, function: str, *args: Any, names: tuple[str,
     """
     got, expected = call_both(hw, ref, function, *args, **kwargs)
     inputs = _inputs(args, kwargs, names)
-    _agree_value(function, got, expected, args, kwargs, names, inputs, "", rtol, atol)
+    # wrong types, shapes, lengths or keys are diagnosed too (values are, in compare)
+    with diagnosed(function, args, kwargs, got):
+        _agree_value(function, got, expected, args, kwargs, names, inputs, "", rtol, atol)
     return got
 
 

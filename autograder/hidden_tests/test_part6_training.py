@@ -13,6 +13,7 @@ from autograder.hidden_tests.agreement import (
     checks,
     compare,
     describe,
+    diagnosed,
     immutability_case,
     load_timbre,
     require,
@@ -106,6 +107,12 @@ def _small_problem(seed: int):
 
 
 def _compare_training(function: str, got, expected, args, kwargs) -> None:
+    # structure checks (lengths, types) get the mistake diagnosis too
+    with diagnosed(function, args, kwargs, got):
+        _compare_training_values(function, got, expected, args, kwargs)
+
+
+def _compare_training_values(function: str, got, expected, args, kwargs) -> None:
     inputs = {"X": args[0], "labels": args[1], "n_hidden": args[2], **kwargs}
     require(isinstance(got, (tuple, list)) and len(got) == 2,
             f"{function} must return (params, losses), got {describe(got)}",
