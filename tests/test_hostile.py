@@ -95,6 +95,11 @@ def softmax(z, axis=-1):
 """
 
 
+def _printable(text: str) -> str:
+    """``text`` with terminal control characters shown as escapes (hw.py wrote them)."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: ascii(m.group())[1:-1], text)
+
+
 def _stubs_plus(*snippets: str) -> str:
     return STUB.read_text(encoding="utf-8") + "".join(snippets)
 
@@ -115,7 +120,7 @@ def test_attack_is_contained(payload, tmp_path: Path) -> None:
     assert outcome.problems == [], (
         f"{payload.name} ({payload.summary}) was NOT contained:\n- "
         + "\n- ".join(outcome.problems)
-        + f"\n\ntest outputs (start):\n{outcome.outputs()[:1500]}"
+        + f"\n\ntest outputs (start):\n{_printable(outcome.outputs()[:1500])}"
     )
     if not payload.cli:
         assert outcome.mode == "chroot", f"the worker ran in mode {outcome.mode!r}"

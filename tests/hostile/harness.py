@@ -208,8 +208,11 @@ def _read(path: str) -> bytes:
 def submission_processes(
     markers: list[str], uid: int | None = None, private: str | None = None
 ) -> list[str]:
-    """Live processes carrying a marker (name, command line, environment), or running as
-    ``uid`` from the worker's private folder ``private``: ``"pid comm"`` strings."""
+    """Live processes carrying a marker (in their name or command line), or running as
+    ``uid`` from the worker's private folder ``private``: ``"pid comm"`` strings.
+
+    Every submission process is named by the prologue (``prctl(PR_SET_NAME)``, inherited
+    by forks); the worker's command line holds its private folder."""
     found = []
     me = os.getpid()
     for entry in os.listdir("/proc"):
@@ -220,7 +223,6 @@ def submission_processes(
             continue
         comm = _read(f"/proc/{entry}/comm").decode("utf-8", "replace").strip()
         blob = comm.encode() + b"\0" + _read(f"/proc/{entry}/cmdline")
-        blob += b"\0" + _read(f"/proc/{entry}/environ")
         hit = any(m.encode() in blob for m in markers if m)
         if not hit and uid is not None and private:
             with contextlib.suppress(OSError):
