@@ -155,6 +155,11 @@ def fill_tmp(count, size):
         return written, e.errno
     return written, None
 
+def escapes():
+    esc = chr(27)
+    print(esc + "[2J" + esc + "]0;pwned" + chr(7), flush=True)
+    raise RuntimeError(esc + "[8mscore: 100/100" + chr(13) + "all tests passed")
+
 def whoami():
     return os.getuid()
 
@@ -266,6 +271,14 @@ def test_student_errors(hw):
     assert not hasattr(hw, "no_such_function")
     with pytest.raises(AttributeError):
         hw._helper  # noqa: B018 - private names are not exposed
+
+
+def test_terminal_control_characters_never_reach_the_grader_text(hw):
+    with pytest.raises(SubmissionRaised) as e:
+        hw.escapes()
+    text = str(e.value) + hw.output_tail()
+    assert not any(c in text for c in ("\x1b", "\x07", "\r"))
+    assert "\\x1b[8mscore" in str(e.value)
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,7 @@ from autograder.sandbox.errors import (
     SubmissionTimeout,
     WorkerCrashed,
     describe_exit,
+    printable,
 )
 from autograder.sandbox.procs import count_user_processes, kill_tree, kill_uid
 
@@ -191,13 +192,13 @@ def _tmp_kind(pid: int, tmp: set[str]) -> str:
 
 
 def _str(x: Any, default: str = "") -> str:
-    return x[:20000] if type(x) is str else default
+    return printable(x[:20000]) if type(x) is str else default
 
 
 def _lines(x: Any) -> list[str]:
     if type(x) is not list:
         return []
-    return [s[:2000] for s in x[:200] if type(s) is str]
+    return [printable(s[:2000]) for s in x[:200] if type(s) is str]
 
 
 # ----------------------------------------------------------------------------- the worker
@@ -321,8 +322,9 @@ class Worker:
         }
 
     def output_tail(self) -> str:
-        """Everything hw.py printed so far (head and tail, capped at max_output_kb)."""
-        return self.output.text()
+        """Everything hw.py printed so far (head and tail, capped at max_output_kb),
+        with terminal control characters escaped."""
+        return printable(self.output.text())
 
     # -- spawning ---------------------------------------------------------------------
 

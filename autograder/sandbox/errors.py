@@ -19,7 +19,20 @@ __all__ = [
     "SubmissionRaised",
     "SubmissionTimeout",
     "WorkerCrashed",
+    "printable",
 ]
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+for _keep in (0x09, 0x0A):  # tab, newline
+    del _CONTROL[_keep]
+
+
+def printable(text: str) -> str:
+    """``text`` with terminal control characters (escape sequences, bell, carriage
+    return, ...) shown as ``\\xNN``: text from the submission must not drive the terminal
+    of whoever reads a report."""
+    return text.translate(_CONTROL)
 
 
 class SubmissionError(Exception):
