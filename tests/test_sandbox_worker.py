@@ -44,6 +44,9 @@ def scale_in_place(x, params):
 def pure(x):
     return x * 2
 
+def overflows(x):
+    return np.exp(x)
+
 def loop_forever():
     while True:
         pass
@@ -243,6 +246,15 @@ def test_in_place_mutations_are_mirrored_into_the_callers_objects(hw):
     y = np.ones(3)
     hw.pure(y)
     np.testing.assert_array_equal(y, np.ones(3))
+
+
+def test_the_callers_float_error_state_applies_in_the_worker(hw):
+    x = np.array([0.0, 1000.0])
+    assert np.isinf(hw.overflows(x)[1])  # NumPy's default: a warning, not an error
+    with np.errstate(over="raise"), pytest.raises(SubmissionRaised, match="FloatingPointError"):
+        hw.overflows(x)
+    with np.errstate(over="ignore"):
+        assert np.isinf(hw.overflows(x)[1])
 
 
 def test_named_test_functions_cross_by_name(hw, files):

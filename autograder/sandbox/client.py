@@ -567,7 +567,15 @@ class Worker:
         kwargs = {} if kwargs is None else kwargs
         try:
             request = wire.encode(
-                {"op": "call", "function": function, "args": list(args), "kwargs": dict(kwargs)},
+                {
+                    "op": "call",
+                    "function": function,
+                    "args": list(args),
+                    "kwargs": dict(kwargs),
+                    # the caller's np.errstate applies in the worker too, so
+                    # `with np.errstate(over="raise"): hw.f(x)` means what it says
+                    "errstate": {k: str(v) for k, v in np.geterr().items()},
+                },
                 allow_callables=True,
                 max_bytes=self.limits.max_message_mb * 2**20,
             )

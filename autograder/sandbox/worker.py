@@ -7,7 +7,8 @@ nothing from the ``autograder`` package, which this process must never see.
 
 Protocol (see docs/DESIGN.md, "Worker protocol"): after importing hw.py the worker
 sends an import report, ``{"op": "ready", "ok": bool, "functions": [...], ...}``.
-Then, for every request ``{"op": "call", "function", "args", "kwargs"}`` it replies
+Then, for every request ``{"op": "call", "function", "args", "kwargs", "errstate"}``
+(``errstate``: the caller's ``np.geterr()``, applied around the call) it replies
 ``{"ok": value, "mutated": [[path, value], ...]}`` or ``{"error": kind, ...}``.
 Messages travel on the two pipe fds, never on stdout/stderr (which the client
 captures), so whatever hw.py prints cannot corrupt the protocol.
@@ -165,6 +166,20 @@ def _mutations(snap: list[tuple[list[Any], Any, Any]]) -> list[list[Any]]:
     return changed
 
 
+_FP_ERRORS = ("divide", "over", "under", "invalid")
+_FP_MODES = ("ignore", "warn", "raise", "print")
+
+
+def _errstate(requested: Any) -> dict[str, str]:
+    """The caller's ``np.geterr()`` (only the plain modes; anything else: NumPy's default)."""
+    state = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+    if type(requested) is dict:
+        for key in _FP_ERRORS:
+            if requested.get(key) in _FP_MODES:
+                state[key] = requested[key]
+    return state
+
+
 def _call(hw: types.ModuleType, request: dict[str, Any]) -> dict[str, Any] | bytes:
     """Run one call; return the reply (a dict, or the already encoded success reply)."""
     name = request.get("function")
@@ -180,7 +195,8 @@ def _call(hw: types.ModuleType, request: dict[str, Any]) -> dict[str, Any] | byt
     _snapshot(args, ["a"], snap)
     _snapshot(kwargs, ["k"], snap)
     try:
-        value = fn(*args, **kwargs)
+        with np.errstate(**_errstate(request.get("errstate"))):
+            value = fn(*args, **kwargs)
     except BaseException as exc:
         _flush()
         kind = "raised"
