@@ -63,6 +63,8 @@ EXTREME = np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, -1e4], [1e4, 1e4, 0.0],
 @pytest.mark.grades("softmax", weight=1)
 @pytest.mark.parametrize("axis", [-1, 0, 1])
 def test_softmax_stable_for_extreme_logits(hw, ref, axis):
+    with checks.no_float_warnings("softmax", {"z": EXTREME, "axis": axis}):
+        hw.softmax(EXTREME.copy(), axis=axis)
     s = agree(hw, ref, "softmax", EXTREME, axis=axis, names=("z",))
     require(np.all(np.isfinite(s)), "softmax: the result has nan or inf entries",
             {"z": EXTREME, "axis": axis})

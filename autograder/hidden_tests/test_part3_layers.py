@@ -11,6 +11,7 @@ from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
     agree,
     assert_gradient,
+    checks,
     describe,
     immutability_case,
     require,
@@ -32,6 +33,14 @@ def x_and_upstream(draw, lo=-1e3, hi=1e3, specials=SIGMOID_SPECIALS):
 def test_sigmoid_agrees_with_solution_and_is_stable(hw, ref, x):
     got = agree(hw, ref, "sigmoid", x, names=("x",))
     require(np.all(np.isfinite(got)), "sigmoid: the result has nan or inf entries", {"x": x})
+
+
+@pytest.mark.grades("sigmoid", weight=1)
+def test_sigmoid_never_overflows(hw, ref):
+    x = np.array([[-1e4, -1000.0, -745.0, -710.0], [0.0, 709.8, 1000.0, 1e4]])
+    with checks.no_float_warnings("sigmoid", {"x": x}):
+        hw.sigmoid(x.copy())
+    agree(hw, ref, "sigmoid", x, names=("x",))
 
 
 @pytest.mark.grades("sigmoid_backward", weight=3)

@@ -18,9 +18,10 @@ Main helpers
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "assert_unchanged",
     "format_inputs",
     "format_value",
+    "no_float_warnings",
     "reference_numerical_gradient",
     "restore_tolerance",
     "snapshot",
@@ -451,6 +453,41 @@ def assert_gradient_matches(
         f"  got:       {format_value(a.reshape(numeric.shape), indent=13)}\n"
         f"  numerical: {format_value(numeric, indent=13)}"
     )
+
+
+# --------------------------------------------------------------------------- stability
+
+
+@contextlib.contextmanager
+def no_float_warnings(name: str, inputs: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """Fail if the call inside overflows, divides by zero or makes an invalid value.
+
+    "Stable" in the assignment means: finite, and free of NumPy's overflow,
+    divide-by-zero and invalid-value warnings for any finite input (underflow to 0 is
+    fine). Inside this block those warnings are errors; put only the call of the
+    function under test in it::
+
+        with no_float_warnings("softmax", {"z": z}):
+            s = hw.softmax(z)
+
+    When graded, the submission runs in another process; the grader applies the same
+    error state there and reports the error with ``exc_type == "FloatingPointError"``.
+    """
+    __tracebackhide__ = True
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        try:
+            yield
+        except Exception as exc:
+            if getattr(exc, "exc_type", type(exc).__name__) != "FloatingPointError":
+                raise
+            detail = getattr(exc, "exc_message", None) or str(exc)
+            text = format_inputs(inputs)
+            raise AssertionError(
+                f"{name} is not numerically stable: NumPy reports '{detail}'. It must "
+                "not overflow, divide by zero or produce invalid values for any finite "
+                "input (e.g. subtract the maximum before exp, or use exp(-|x|))."
+                + (f"\n{text}" if text else "")
+            ) from None
 
 
 # --------------------------------------------------------------------------- immutability
