@@ -274,6 +274,7 @@ class GradingPlugin:
         self.collection_errors: list[tuple[str, str]] = []
         self.items: dict[str, _Item] = {}
         self.proxy: Any = None
+        self.isolation: dict[str, Any] | None = None
         self._proxy_failed: str | None = None
         self._hw: _BudgetedProxy | None = None
         self._previous_profile: str | None = None
@@ -563,6 +564,11 @@ class GradingPlugin:
             stats = getattr(self.proxy, "stats", None)
             stats = stats() if callable(stats) else stats
             tail = self._stdout_tail()
+            worker = getattr(self.proxy, "worker", None)
+            isolation = getattr(worker, "isolation", None)
+            if isinstance(isolation, dict):  # the uid and paths vary from run to run
+                keep = ("mode", "grader_files_hidden", "network", "tmp")
+                self.isolation = {k: _plain(isolation[k]) for k in keep if k in isolation}
             _close(self.proxy)
         self._result = self._build(stats, tail)
 
@@ -624,6 +630,8 @@ class GradingPlugin:
             extra["collection_errors"] = [n for n, _ in self.collection_errors]
         if self.functions is not None:
             extra["functions"] = list(self.functions)
+        if self.isolation is not None:  # how the submission was sandboxed (mode, uid, ...)
+            extra["isolation"] = self.isolation
         return GradeResult(
             tests=entries,
             execution_time=self.clock() - self.start,

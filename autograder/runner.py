@@ -123,6 +123,7 @@ def run_grading(
 ) -> GradeRun:
     """Grade ``submission``; never raises for a problem of the submission or the engine."""
     import pytest
+    from hypothesis.configuration import set_hypothesis_home_dir
 
     from autograder.plugin import GradingPlugin
 
@@ -155,7 +156,13 @@ def run_grading(
             ):
                 inifile = Path(tmp) / "pytest.ini"
                 inifile.write_text(GRADING_INI, encoding="utf-8")
-                code = pytest.main(pytest_args(dirs, inifile), plugins=[plugin])
+                # Hypothesis keeps caches (e.g. constants of local modules) in its home
+                # dir, by default ./.hypothesis: keep them out of the grader's cwd
+                set_hypothesis_home_dir(Path(tmp) / "hypothesis")
+                try:
+                    code = pytest.main(pytest_args(dirs, inifile), plugins=[plugin])
+                finally:
+                    set_hypothesis_home_dir(None)
         if plugin.engine_errors:
             message = "The grading tests are misconfigured:\n" + "\n".join(plugin.engine_errors)
             return GradeRun(
