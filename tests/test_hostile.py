@@ -43,7 +43,7 @@ from hostile.harness import (
     small_config,
     submission_processes,
 )
-from hostile.payloads import LEAK_PROBE, PAYLOADS, PROLOGUE, STUB, WHOAMI, Context
+from hostile.payloads import BY_NAME, LEAK_PROBE, PAYLOADS, PROLOGUE, STUB, WHOAMI, Context
 
 from autograder import runner
 from autograder.results import is_engine_failure
@@ -124,6 +124,13 @@ def test_attack_is_contained(payload, tmp_path: Path) -> None:
     )
     if not payload.cli:
         assert outcome.mode == "chroot", f"the worker ran in mode {outcome.mode!r}"
+
+
+def test_an_endless_import_stays_within_a_short_time_budget(tmp_path: Path) -> None:
+    """End to end, with the sandbox's own import timeout: a 10 s budget must hold."""
+    outcome = run_payload(BY_NAME["import_sleep"], tmp_path, cli=True,
+                          limits={"time_budget": 10.0})
+    assert outcome.problems == [], outcome.problems
 
 
 # ----------------------------------------------------------------------------- the forms

@@ -460,16 +460,18 @@ def run_payload(
     base: Path,
     *,
     cli: bool | None = None,
-    config: AssignmentConfig | None = None,
+    limits: dict[str, Any] | None = None,
     jail: bool | None = None,
 ) -> Outcome:
     """Grade ``payload`` in ``base`` (a fresh folder) and assess it (see :func:`assess`).
 
-    ``cli``: through ``python -m autograder run`` (default: ``payload.cli``); ``jail``:
+    ``cli``: through ``python -m autograder run`` (default: ``payload.cli``; it keeps the
+    sandbox's own 30 s import timeout); ``limits``: overrides of :data:`LIMITS`; ``jail``:
     see :func:`recording_workers` (in-process grades only).
     """
     cli = payload.cli if cli is None else cli
-    config = config or small_config()
+    limits = limits or {}
+    config = small_config(**limits)
     base.mkdir(parents=True, exist_ok=True)
     for sub in ("sub", "out", "trap", "cwd"):
         (base / sub).mkdir(exist_ok=True)
@@ -491,7 +493,8 @@ def run_payload(
     t0 = time.monotonic()
     try:
         if cli:
-            results, stdout, stderr, code = _grade_cli(hw, results_path, payload, base, config)
+            toml = small_config_file(base / "assignment.toml", **limits)
+            results, stdout, stderr, code = _grade_cli(hw, results_path, payload, base, toml)
         else:
             with recording_workers(jail=jail) as records, captured_fds(base) as fds:
                 from autograder.runner import grade_submission
@@ -519,9 +522,9 @@ def _functions(payload: Payload) -> list[str] | None:
 
 
 def _grade_cli(
-    hw: Path, results_path: Path, payload: Payload, base: Path, config: AssignmentConfig
+    hw: Path, results_path: Path, payload: Payload, base: Path, toml: Path
 ) -> tuple[dict[str, Any], str, str, int]:
-    toml = small_config_file(base / "assignment.toml")
+    config = load_config(toml)
     cmd = [sys.executable, "-m", "autograder", "run", str(hw), "--results", str(results_path),
            "--config", str(toml)]
     if payload.functions is not None:

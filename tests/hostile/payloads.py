@@ -915,9 +915,9 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("import_sys_exit", "sys.exit(0) at import", _SYS_EXIT_IMPORT, None,
             r"could not be imported.*SystemExit", every=True),
     Payload("import_busy_loop", "60 s busy loop at import", _LOOP_IMPORT, None,
-            r"could not be imported.*(took more than|CPU|died)", every=True),
+            r"could not be imported.*(took more than|CPU|died)|time budget exhausted", every=True),
     Payload("import_sleep", "60 s sleep at import", _SLEEP_IMPORT, None,
-            r"could not be imported.*took more than", every=True),
+            r"could not be imported.*took more than|time budget exhausted", every=True),
     Payload("import_kill_parent", "kill(getppid()) and kill(-1) at import", _KILL_IMPORT, None,
             r"could not be imported.*SIGKILL", every=True),
     # -- at import, the import succeeds: a couple of functions are graded
