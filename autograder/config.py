@@ -9,6 +9,7 @@ finds a typo before a single submission is graded.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import sys
 from collections.abc import Mapping
@@ -56,6 +57,8 @@ class Limits:
     """Resource limits of the untrusted worker and of the whole grade."""
 
     call_timeout: float = 10.0
+    #: (function, seconds) pairs that replace call_timeout for that function
+    call_timeout_per_function: tuple[tuple[str, float], ...] = ()
     time_budget: float = 300.0
     memory_mb: int = 2048
     max_processes: int = 64
@@ -267,7 +270,14 @@ def parse_config(
     lim = _table(data, "limits", "")
     _check_keys(
         lim,
-        {"call_timeout", "time_budget", "memory_mb", "max_processes", "output_cap_kb"},
+        {
+            "call_timeout",
+            "call_timeout_per_function",
+            "time_budget",
+            "memory_mb",
+            "max_processes",
+            "output_cap_kb",
+        },
         "[limits]",
     )
     defaults = Limits()
@@ -299,6 +309,19 @@ def parse_config(
         )
 
     parts = _parse_parts(data.get("parts"), known)
+    graded = {f for part in parts for f in part.functions}
+    per_function: list[tuple[str, float]] = []
+    for key, value in _table(lim, "call_timeout_per_function", "[limits] ").items():
+        name = f"[limits] call_timeout_per_function.{key}"
+        if key not in graded:
+            raise ConfigError(f"{name}: unknown function {key!r} (not in [[parts]] points)")
+        seconds = float(_positive_number(value, f"{name} (seconds)"))
+        if seconds > limits.time_budget:
+            raise ConfigError(
+                f"{name} ({seconds:g} s) must not exceed time_budget ({limits.time_budget:g} s)"
+            )
+        per_function.append((key, seconds))
+    limits = dataclasses.replace(limits, call_timeout_per_function=tuple(per_function))
     hyp = _parse_hypothesis(
         _table(data, "hypothesis", ""),
         {f for part in parts for f in part.functions},

@@ -99,10 +99,12 @@ def default_proxy_factory(submission: Path, config: AssignmentConfig) -> Any:
     lim = config.limits
     limits = Limits(
         call_timeout_s=lim.call_timeout,
+        function_timeouts=dict(lim.call_timeout_per_function),
         memory_mb=lim.memory_mb,
         cpu_s=max(1, math.ceil(lim.time_budget)),
         max_processes=lim.max_processes,
         max_output_kb=lim.output_cap_kb,
+        import_timeout_s=min(30.0, lim.time_budget),
     )
     support = [p for p in (paths.STUDENT_TESTS / "testfuncs.py",) if p.is_file()]
     worker = Worker(submission, support_files=support, limits=limits)

@@ -117,6 +117,19 @@ def test_call_timeout_must_fit_in_the_budget(raw: dict) -> None:
     assert "time_budget" in _error(data)
 
 
+def test_per_function_call_timeouts(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["limits"]["call_timeout_per_function"] = {"softmax": 2.5}
+    config = parse_config(data)
+    assert dict(config.limits.call_timeout_per_function) == {"softmax": 2.5}
+    data["limits"]["call_timeout_per_function"] = {"sofmax": 2.5}
+    assert "sofmax" in _error(data)
+    data["limits"]["call_timeout_per_function"] = {"softmax": 0}
+    assert "positive" in _error(data)
+    data["limits"]["call_timeout_per_function"] = {"softmax": 10_000}
+    assert "time_budget" in _error(data)
+
+
 @pytest.mark.parametrize("key", ["public_tests", "hidden_tests"])
 def test_bad_visibility_lists_the_allowed_values(raw: dict, key: str) -> None:
     data = copy.deepcopy(raw)

@@ -47,6 +47,14 @@ def pure(x):
 def overflows(x):
     return np.exp(x)
 
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+def long_nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
 def loop_forever():
     while True:
         pass
@@ -255,6 +263,15 @@ def test_the_callers_float_error_state_applies_in_the_worker(hw):
         hw.overflows(x)
     with np.errstate(over="ignore"):
         assert np.isinf(hw.overflows(x)[1])
+
+
+def test_a_function_can_have_its_own_call_timeout(files):
+    limits = Limits(call_timeout_s=0.5, function_timeouts={"long_nap": 5.0})
+    with Worker(files / "hw.py", [], limits) as w:
+        hw = SubmissionProxy(w)
+        assert hw.long_nap(1.0) == 1.0
+        with pytest.raises(SubmissionTimeout, match=r"0\.5 s"):
+            hw.nap(1.0)
 
 
 def test_named_test_functions_cross_by_name(hw, files):

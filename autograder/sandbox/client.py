@@ -78,6 +78,8 @@ class Limits:
     """Resource limits of one worker (``autograder/assignment.toml`` sets them)."""
 
     call_timeout_s: float = 10.0
+    #: per-function call timeouts that replace ``call_timeout_s`` (e.g. a training loop)
+    function_timeouts: dict[str, float] = field(default_factory=dict)
     memory_mb: int = 2048
     cpu_s: int = 600
     max_processes: int = 64
@@ -586,7 +588,7 @@ class Worker:
             if self.import_error is not None:
                 raise copy.copy(self.import_error)  # a fresh instance: no growing traceback
             self.stats.calls += 1
-            timeout = self.limits.call_timeout_s
+            timeout = self.limits.function_timeouts.get(function, self.limits.call_timeout_s)
             t0 = time.monotonic()
             try:
                 wire.write_message(self._req_w, request, timeout)
