@@ -55,6 +55,7 @@ from autograder.results import (
     trim,
 )
 from autograder.sandbox.errors import SubmissionError
+from autograder.submission import unusable_reason
 
 MARKER = "grades"
 MARKER_HELP = (
@@ -330,6 +331,11 @@ class GradingPlugin:
 
     def _ensure_proxy(self) -> Any:
         if self.proxy is None and self._proxy_failed is None and self.submission is not None:
+            unusable = unusable_reason(self.submission)
+            if unusable is not None:  # not Python source at all: never start a worker
+                self.submission_problem = unusable
+                self._proxy_failed = unusable
+                return None
             try:
                 self.proxy = self.proxy_factory(self.submission, self.config)
             except Exception as exc:

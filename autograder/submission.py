@@ -171,3 +171,39 @@ def find_submission(path: str | Path, extract_dir: str | Path | None = None) -> 
         f"{path.name} is not a Python file: submit {SUBMISSION_FILENAME} "
         "(or a folder or .zip holding it)"
     )
+
+
+#: How much of the file :func:`unusable_reason` reads (enough to recognise the format).
+SNIFF_BYTES = 64 * 1024
+
+
+def unusable_reason(hw: Path) -> str | None:
+    """Why ``hw`` cannot be Python source at all, for the student; None if it may be.
+
+    Recognises what students really upload by mistake, before any of it runs: a Jupyter
+    notebook saved as ``hw.py``, a file saved as UTF-16 ("Unicode" in Windows Notepad),
+    and binaries. Anything Python itself would accept (UTF-8 with or without a BOM, a
+    declared coding) is left to the import, whose error message is clear enough.
+    """
+    with open(hw, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    half = len(head) // 2
+    looks_utf16 = half >= 2 and any(  # ASCII text in UTF-16: a NUL byte every other byte
+        head[z::2].count(0) > 0.9 * half and head[1 - z :: 2].count(0) < 0.1 * half
+        for z in (0, 1)
+    )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_utf16:
+        return (
+            "hw.py is saved as UTF-16 (\"Unicode\"), not as UTF-8 text: save it again with "
+            "the UTF-8 encoding (in your editor: Save As... > Encoding: UTF-8)"
+        )
+    if b"\x00" in head:
+        return "hw.py is a binary file, not Python source code (did you upload the right file?)"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("{") and ('"nbformat"' in text or '"cell_type"' in text):
+        return (
+            "hw.py is a Jupyter notebook (.ipynb JSON), not a Python file: copy your "
+            "functions into the hw.py from the handout (or File > Download as > Python "
+            "(.py)) and submit that"
+        )
+    return None

@@ -24,17 +24,6 @@ from hostile.harness import recording_workers, schema_problems, small_config
 
 from autograder.runner import grade_submission
 
-#: Cases whose message is not clear yet (what a clear one must say is in the case).
-#: They are checked against today's generic message in the main test, and against the
-#: clear one in ``test_known_gaps`` (strict xfail: it fails loudly once fixed).
-UNCLEAR = {
-    "notebook": "a notebook saved as hw.py is reported as \"NameError: name 'null' is not "
-    "defined\", not as a notebook (export it as .py)",
-    "utf16": "a UTF-16 file is reported as 'source code string cannot contain null bytes', "
-    "not as an encoding problem (save it as UTF-8)",
-}
-GENERIC = {"submission": r"could not be imported"}
-
 
 def _points(config: Any, functions: tuple[str, ...] | None) -> float:
     names = config.functions if functions is None else functions
@@ -87,7 +76,7 @@ def test_broken_submission(case: Broken, grade: Any) -> None:
     config = grade.config
     assert schema_problems(data, _points(config, case.functions)) == []
     assert "engine_error" not in data.get("extra_data", {})
-    _check_messages(data, GENERIC if case.name in UNCLEAR else case.messages)
+    _check_messages(data, case.messages)
     for function, points in case.earns.items():  # the rest of the file is graded
         got = math.fsum(t["score"] for t in _tests_of(data, function))
         assert math.isclose(got, points, abs_tol=1e-3), (function, got, points)
@@ -100,17 +89,6 @@ def test_broken_submission(case: Broken, grade: Any) -> None:
         assert data["tests"][0]["tags"] == ["submission"]
 
 
-@pytest.mark.parametrize("name", sorted(UNCLEAR))
-def test_known_gaps(name: str, grade: Any, request: pytest.FixtureRequest) -> None:
-    request.applymarker(pytest.mark.xfail(reason=UNCLEAR[name], strict=True))
-    _check_messages(grade(BY_NAME[name]), BY_NAME[name].messages)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known grading gap: the immutability tests pass for a function that returns "
-    "None, so relu earns 0.2 of its 1 point (a file of `return None` bodies scores ~8/100)",
-)
 def test_a_function_that_returns_nothing_earns_nothing(grade: Any) -> None:
     data = grade(BY_NAME["returns_none"])
     assert math.fsum(t["score"] for t in _tests_of(data, "relu")) == 0

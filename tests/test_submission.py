@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.submission import SubmissionNotFound, find_submission
+from autograder.submission import SubmissionNotFound, find_submission, unusable_reason
 
 CODE = "def softmax(z, axis=-1):\n    return z\n"
 
@@ -147,3 +147,36 @@ def test_zip_with_too_many_members(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     archive = _zip(tmp_path / "many.zip", {f"f{i}.txt": "x" for i in range(5)})
     with pytest.raises(SubmissionNotFound, match="at most 3"):
         find_submission(archive, extract_dir=tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    "content, pattern",
+    [
+        ("def relu(x):\n    return x\n".encode("utf-16"), "UTF-16"),
+        ("def relu(x):\n    return x\n".encode("utf-16-le"), "UTF-16"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(64), "binary"),
+        (b'{\n "cells": [{"cell_type": "code", "source": []}],\n "nbformat": 4\n}', "notebook"),
+    ],
+)
+def test_files_that_are_not_python_source_are_named(
+    tmp_path: Path, content: bytes, pattern: str
+) -> None:
+    hw = tmp_path / "hw.py"
+    hw.write_bytes(content)
+    assert pattern in (unusable_reason(hw) or "")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"def relu(x):\n    return x\n",
+        "\ufeffdef relu(x):\n    return x  # caf\u00e9\n".encode(),  # UTF-8 with a BOM
+        b"# -*- coding: latin-1 -*-\ndef relu(x):\n    return x  # caf\xe9\n",
+        b"",
+        b'CONFIG = {"cell_type": 1}\n',  # a dict literal is not a notebook
+    ],
+)
+def test_python_sources_are_left_to_the_import(tmp_path: Path, content: bytes) -> None:
+    hw = tmp_path / "hw.py"
+    hw.write_bytes(content)
+    assert unusable_reason(hw) is None

@@ -179,13 +179,15 @@ def agree(hw: Any, ref: ModuleType, function: str, *args: Any, names: tuple[str,
 
 def _agree_value(function: str, got: Any, expected: Any, args: tuple, kwargs: dict,
                  names: tuple[str, ...] | None, inputs: dict, what: str,
-                 rtol: float | None, atol: float | None) -> None:
+                 rtol: float | None, atol: float | None, *, values: bool = True) -> None:
+    """Compare the structure (types, shapes, keys) and, if ``values``, the numbers."""
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         items = _as_sequence(_label(function, what), got, len(expected), inputs)
         parts = RETURN_NAMES.get(function, ())
         for i, (g, e) in enumerate(zip(items, expected)):
             part = parts[i] if not what and i < len(parts) else f"{what}[{i}]"
-            _agree_value(function, g, e, args, kwargs, names, inputs, part, rtol, atol)
+            _agree_value(function, g, e, args, kwargs, names, inputs, part, rtol, atol,
+                         values=values)
         return
     if isinstance(expected, dict):
         if not isinstance(got, dict) or set(got) != set(expected):
@@ -194,7 +196,7 @@ def _agree_value(function: str, got: Any, expected: Any, args: tuple, kwargs: di
                                  f"{sorted(expected)}, got {keys}{_brief(inputs)}")
         for k in expected:
             _agree_value(function, got[k], expected[k], args, kwargs, names, inputs,
-                         f"{what}[{k!r}]".strip(), rtol, atol)
+                         f"{what}[{k!r}]".strip(), rtol, atol, values=values)
         return
     if isinstance(expected, float) and not isinstance(expected, np.ndarray):
         assert_float(_label(function, what), got, inputs)
@@ -209,8 +211,12 @@ def _agree_value(function: str, got: Any, expected: Any, args: tuple, kwargs: di
             raise AssertionError(f"{_label(function, what)}: expected integers, got dtype "
                                  f"{got.dtype}"
                                  f"{_brief(inputs)}")
-    compare(function, got, expected, args=args, kwargs=kwargs, names=names, what=what,
-            rtol=rtol, atol=atol)
+    if values:
+        compare(function, got, expected, args=args, kwargs=kwargs, names=names, what=what,
+                rtol=rtol, atol=atol)
+    elif not isinstance(expected, np.ndarray) and isinstance(expected, (int, float)):
+        require(isinstance(got, (int, float, np.number)) and not isinstance(got, bool),
+                f"{_label(function, what)}: expected a number, got {describe(got)}", inputs)
 
 
 def _arrays_in(value: Any) -> list[np.ndarray]:
@@ -265,8 +271,17 @@ def immutability_case(function: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwargs: dict) -> None:
-    """Body of the parametrised immutability tests: fresh copies, call, compare."""
-    assert_immutable(hw, ref, function, *fresh(args), **fresh(kwargs))
+    """Body of the parametrised immutability tests: fresh copies, call, compare.
+
+    The value returned must be of the right kind (types, shapes, keys), so that a function
+    that returns nothing (or anything) does not pass for leaving its inputs alone.
+    """
+    got = assert_immutable(hw, ref, function, *fresh(args), **fresh(kwargs))
+    expected = getattr(ref, function)(*fresh(args), **fresh(kwargs))
+    inputs = _inputs(args, kwargs, None)
+    with diagnosed(function, args, kwargs, got):
+        _agree_value(function, got, expected, args, kwargs, None, inputs, "", None, None,
+                     values=False)
 
 
 def describe(value: Any) -> str:

@@ -43,8 +43,10 @@ def test_sigmoid_extreme_inputs_are_stable(hw):
 def test_sigmoid_does_not_modify_its_input(hw):
     x = np.array([-2.0, 0.0, 2.0])
     before = snapshot(x)
-    hw.sigmoid(x)
+    got = hw.sigmoid(x)
     assert_unchanged(before, x, name="sigmoid", arg="x")
+    expected = np.array([0.11920292202211755, 0.5, 0.8807970779778823])  # 1 / (1 + e^2), ...
+    assert_close(got, expected, name="sigmoid", inputs={"x": x})
 
 
 @pytest.mark.grades("sigmoid_backward")
