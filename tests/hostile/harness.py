@@ -67,7 +67,12 @@ IMPORT_TIMEOUT = 4.0
 def small_config(**limits: Any) -> AssignmentConfig:
     """The packaged configuration with small limits (``limits`` override :data:`LIMITS`)."""
     cfg = load_config()
-    lim = dataclasses.replace(cfg.limits, **{**LIMITS, **limits})
+    values = {**LIMITS, **limits}
+    per_function = tuple(  # no function gets more than the small call timeout
+        (name, min(seconds, values["call_timeout"]))
+        for name, seconds in cfg.limits.call_timeout_per_function
+    )
+    lim = dataclasses.replace(cfg.limits, **values, call_timeout_per_function=per_function)
     hyp = HypothesisConfig(MAX_EXAMPLES, (), ())
     return dataclasses.replace(cfg, limits=lim, hypothesis=hyp)
 
@@ -86,6 +91,9 @@ def small_config_file(dest: Path, **limits: Any) -> Path:
             section = line
         elif section.startswith("[hypothesis"):  # every example count capped
             line = re.sub(r"=\s*(\d+)", lambda m: f"= {min(int(m[1]), MAX_EXAMPLES)}", line)
+        elif section.startswith("[limits.call_timeout_per_function]"):  # every call timeout
+            line = re.sub(r"=\s*([\d.]+)",
+                          lambda m: f"= {min(float(m[1]), values['call_timeout'])}", line)
         lines.append(line)
     dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
     loaded = load_config(dest)
