@@ -47,6 +47,9 @@ def pure(x):
 def overflows(x):
     return np.exp(x)
 
+def uses_stub(x):
+    return stub(x) + 1
+
 def nap(seconds):
     time.sleep(seconds)
     return seconds
@@ -263,6 +266,14 @@ def test_the_callers_float_error_state_applies_in_the_worker(hw):
         hw.overflows(x)
     with np.errstate(over="ignore"):
         assert np.isinf(hw.overflows(x)[1])
+
+
+def test_a_stub_called_by_another_function_is_named(hw):
+    with pytest.raises(NotImplementedBySubmission) as info:
+        hw.uses_stub(1.0)
+    assert str(info.value).startswith("uses_stub() needs stub(), which is not implemented yet")
+    with pytest.raises(NotImplementedBySubmission, match=r"^stub\(\) is not implemented yet"):
+        hw.stub(1.0)
 
 
 def test_a_function_can_have_its_own_call_timeout(files):

@@ -18,6 +18,7 @@ import contextlib
 import copy
 import ctypes
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -637,7 +638,7 @@ class Worker:
         exc_type = _str(reply.get("exc_type"), "Exception")
         tb = _lines(reply.get("traceback"))
         if kind == "not_implemented":
-            raise NotImplementedBySubmission(function, message)
+            raise NotImplementedBySubmission(function, message, needs=_innermost_function(tb))
         if kind == "missing":
             raise MissingFunction(function)
         if kind == "memory":
@@ -651,6 +652,12 @@ class Worker:
         if kind == "bad_request":
             raise SandboxError(f"the worker rejected the call to {function}(): {message}")
         raise BadReturnValue(function, f"unexpected reply ({kind!r}: {message})")
+
+
+def _innermost_function(traceback_lines: list[str]) -> str | None:
+    """The hw.py function of the innermost frame of a student traceback, if any."""
+    names = re.findall(r'File "hw\.py", line \d+, in (\w+)', "".join(traceback_lines))
+    return names[-1] if names else None
 
 
 # ----------------------------------------------------------------------------- mirroring

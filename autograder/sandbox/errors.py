@@ -64,12 +64,16 @@ class NotImplementedBySubmission(SubmissionError):
 
     kind = "not_implemented"
 
-    def __init__(self, function: str, detail: str = "") -> None:
-        msg = f"{function}() is not implemented yet (it raises NotImplementedError)"
+    def __init__(self, function: str, detail: str = "", needs: str | None = None) -> None:
+        if needs and needs != function:  # a helper it calls is still a stub
+            msg = f"{function}() needs {needs}(), which is not implemented yet"
+        else:
+            msg = f"{function}() is not implemented yet (it raises NotImplementedError)"
         if detail and detail.strip():
             msg += f": {detail.strip()}"
         super().__init__(msg)
         self.function = function
+        self.needs = needs
 
 
 class SubmissionRaised(SubmissionError):
