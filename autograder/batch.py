@@ -513,12 +513,12 @@ def _grade_or_reuse(
     return results, status, message, seconds, False
 
 
-def assignment_title() -> str:
+def assignment_title(config: Path | None = None) -> str:
     """The assignment's title from ``assignment.toml`` (a generic title if unreadable)."""
     try:
         from autograder.config import load_config
 
-        return f"Grading report: {load_config().title}"
+        return f"Grading report: {load_config(config).title}"
     except Exception:  # the report must not fail on a config problem
         return "Grading report"
 
@@ -534,6 +534,7 @@ def grade(
     per_test_columns: bool = False,
     force: bool = False,
     autograder_root: Path | None = None,
+    config: Path | None = None,
 ) -> BatchSummary:
     """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
 
@@ -541,7 +542,10 @@ def grade(
     per submission; ``grader_cmd`` the command that grades one submission (default
     ``python -m autograder run``; it is called with ``<submission> --results <path>``);
     ``force`` ignores the cache; ``autograder_root`` is the project whose files key the
-    cache (default: this checkout). Raises ValueError when ``submissions`` is unusable.
+    cache (default: this checkout); ``config`` another ``assignment.toml`` (passed to every
+    ``autograder run`` as ``--config``; the one a Gradescope zip was built with, to regrade
+    exactly as Gradescope did). Raises ValueError when ``submissions`` or ``config`` is
+    unusable.
     """
     from tqdm import tqdm
 
@@ -549,11 +553,22 @@ def grade(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = list(grader_cmd) if grader_cmd else [sys.executable, "-m", "autograder", "run"]
+    extra = [f"timeout={timeout}"]
+    if config is not None:
+        from autograder.config import ConfigError, load_config
+
+        config = Path(config).resolve()
+        try:
+            load_config(config)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        cmd += ["--config", str(config)]
+        extra.append(hashlib.sha256(config.read_bytes()).hexdigest())
     jobs = max(1, jobs or os.cpu_count() or 1)
     subs, skipped = discover(Path(submissions), out_dir / ".inputs", exclude=out_dir)
     ag_key = autograder_hash(
         autograder_root or ROOT,
-        extra=[json.dumps(cmd[1:] if grader_cmd is None else cmd), f"timeout={timeout}"],
+        extra=[json.dumps(cmd[1:] if grader_cmd is None else cmd), *extra],
     )
     summary = BatchSummary(out_dir=out_dir, skipped=skipped)
     subs_root = out_dir / "submissions"
@@ -633,7 +648,7 @@ def grade(
         summary.graded,
         summary.skipped,
         per_test_columns=per_test_columns,
-        title=assignment_title(),
+        title=assignment_title(config),
     )
     summary.seconds = time.monotonic() - t0
     return summary
@@ -666,6 +681,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="ignore the cache and regrade everything"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="grading configuration (default: autograder/assignment.toml); use the file the "
+        "Gradescope zip was built with",
+    )
 
 
 def run_from_args(ns: argparse.Namespace) -> int:
@@ -679,6 +701,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
             timeout=ns.timeout,
             per_test_columns=ns.per_test,
             force=ns.force,
+            config=ns.config,
         )
     except ValueError as exc:
         print(f"autograder grade: {exc}", file=sys.stderr)

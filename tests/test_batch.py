@@ -447,3 +447,24 @@ def test_real_cli_end_to_end(tmp_path: Path) -> None:
     assert summary.n_run == 3
     page = (out / "submissions" / "erin_syntax_error" / "report.html").read_text()
     assert "does not parse" in page
+
+
+def test_grade_uses_the_given_configuration(tmp_path: Path) -> None:
+    """``--config``: every ``autograder run`` of the batch reads the instructor's file."""
+    from autograder import paths
+
+    config = tmp_path / "assignment.toml"
+    text = paths.ASSIGNMENT_TOML.read_text(encoding="utf-8")
+    config.write_text(text.replace('hidden_tests = "after_published"', 'hidden_tests = "hidden"'))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(EXAMPLES / "carol_softmax_no_shift.py", subs)
+    out = tmp_path / "out"
+    batch.grade(subs, out, jobs=1, progress=False, config=config)
+    data = json.loads((out / "submissions" / "carol_softmax_no_shift" / "results.json").read_text())
+    hidden = [t for t in data["tests"] if "hidden" in t["tags"]]
+    assert hidden and {t["visibility"] for t in hidden} == {"hidden"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("call_timeout = 5.0", "call_timeout = -5.0"))
+    with pytest.raises(ValueError, match="call_timeout"):
+        batch.grade(subs, tmp_path / "out2", jobs=1, progress=False, config=bad)
