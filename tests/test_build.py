@@ -548,3 +548,15 @@ def test_grades_survive_when_otter_fails_after_the_engine(
     assert written["score"] == 0.0
     assert written["tests"][0]["tags"][0] == "submission"
     assert "hw.py" in written["tests"][0]["output"]
+
+
+def test_hypothesis_is_pinned_alike_here_and_in_the_zip() -> None:
+    """Hypothesis's examples depend on its version: local grades and Gradescope's must agree."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    zip_reqs = (root / "autograder" / "gradescope" / "requirements.txt").read_text(encoding="utf-8")
+    here = re.search(r'"hypothesis==([\d.]+)"', pyproject)
+    there = re.search(r"(?m)^hypothesis==([\d.]+)$", zip_reqs)
+    assert here and there and here[1] == there[1]
