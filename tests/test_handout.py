@@ -260,13 +260,14 @@ def test_inputs_are_summarised(checks: ModuleType) -> None:
 
 def test_gradient_check_and_immutability(checks: ModuleType, testfuncs: ModuleType) -> None:
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((3, 2))
-    f = testfuncs.make("sin_dot", w=rng.standard_normal((3, 2)))
-    checks.assert_gradient_matches(f.gradient(x), f, x, name="g")
+    x, w = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    f = testfuncs.make("sin_dot", w=w)
+    exact = np.cos(x) * w  # d/dx sum(sin(x) * w)
+    checks.assert_gradient_matches(exact, f, x, name="g")
     with pytest.raises(AssertionError, match="largest relative error"):
-        checks.assert_gradient_matches(1.01 * f.gradient(x), f, x, name="g")
+        checks.assert_gradient_matches(1.01 * exact, f, x, name="g")
     with pytest.raises(AssertionError, match="shape"):
-        checks.assert_gradient_matches(f.gradient(x).ravel(), f, x, name="g")
+        checks.assert_gradient_matches(exact.ravel(), f, x, name="g")
     before = checks.snapshot({"W": x})
     checks.assert_unchanged(before, {"W": x}, name="h", arg="params")
     x[1, 1] += 1.0
@@ -275,35 +276,86 @@ def test_gradient_check_and_immutability(checks: ModuleType, testfuncs: ModuleTy
 
 
 @pytest.mark.parametrize(
+    ("name", "params", "x", "expected"),
+    [
+        ("sum_of_squares", {}, [[1.0, -2.0], [0.5, 0.0]], 5.25),
+        ("cubic", {}, [1.0, 2.0], 9.0),
+        ("cubic", {"c": -0.5}, [[2.0], [-1.0]], -3.5),
+        # [1, 2] @ [[1, 2], [3, 4]] @ [1, 2] + [1, -1] @ [1, 2] = 27 - 1
+        ("quadratic", {"A": [[1.0, 2.0], [3.0, 4.0]], "b": [1.0, -1.0]}, [[1.0, 2.0]], 26.0),
+        ("quadratic", {"A": np.eye(3)}, [1.0, 1.0, 2.0], 6.0),
+        ("sin_dot", {"w": [2.0, 3.0]}, [np.pi / 2, np.pi / 6], 3.5),
+        ("logsumexp", {}, [[0.0, np.log(3.0)]], np.log(4.0)),
+        ("logsumexp", {}, [1000.0, 1000.0], 1000.0 + np.log(2.0)),  # stable
+    ],
+)
+def test_testfuncs_values(testfuncs: ModuleType, name, params, x, expected) -> None:
+    f = testfuncs.make(name, **params)
+    x = np.array(x)
+    before = x.copy()
+    got = f(x)
+    assert f.name == name and isinstance(got, float)
+    assert got == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_testfuncs_gives_nothing_away(testfuncs: ModuleType) -> None:
+    """The handout's and the worker's copy hold values only: no gradients, no hw function."""
+    tree = ast.parse(SOLUTIONS_HW.read_text())
+    graded = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert "numerical_gradient" in graded and "softmax_cross_entropy_loss" in graded
+    assert not set(testfuncs.FUNCTIONS) & graded
+    assert all(callable(v) for v in testfuncs.FUNCTIONS.values())
+    names = set(vars(testfuncs)) | set(dir(testfuncs.make("cubic")))
+    leaks = sorted(n for n in names if "grad" in n.lower() or n.startswith("_g_"))
+    assert leaks == []
+    source = (STUDENT / "tests" / "testfuncs.py").read_text()
+    for word in ("softmax", "two_layer", "relu", "W1", "backprop"):
+        assert word not in source, word
+
+
+@pytest.mark.parametrize(
     ("name", "params", "shape"),
     [
         ("sum_of_squares", {}, (2, 3)),
         ("cubic", {"c": -0.5}, (4,)),
         ("quadratic", {"A": np.arange(16.0).reshape(4, 4) / 10, "b": np.ones(4)}, (2, 2)),
+        ("quadratic", {"A": np.arange(9.0).reshape(3, 3) - 4}, (3,)),
         ("sin_dot", {"w": np.linspace(-1, 1, 6).reshape(3, 2)}, (3, 2)),
         ("logsumexp", {}, (5,)),
-        ("softmax_cross_entropy", {"labels": np.array([0, 2])}, (2, 3)),
+        ("logsumexp", {}, (2, 2, 2)),
     ],
 )
-def test_testfuncs_gradients_are_right(
+def test_trusted_gradients_of_testfuncs_are_right(
     checks: ModuleType, testfuncs: ModuleType, name, params, shape
 ) -> None:
+    from autograder.hidden_tests import testfunc_gradients
+
     x = np.random.default_rng(1).standard_normal(shape)
     f = testfuncs.make(name, **params)
-    assert f.name == name and isinstance(f(x), float)
-    checks.assert_gradient_matches(testfuncs.gradient(name, f.params, x), f, x, name=name)
+    g = testfunc_gradients.gradient(f, x)
+    assert g.shape == x.shape and g.dtype == np.float64
+    checks.assert_gradient_matches(g, f, x, name=name)
+    with pytest.raises(AssertionError):
+        checks.assert_gradient_matches(g + 1e-3, f, x, name=name)
 
 
-def test_testfuncs_two_layer_net_param(checks: ModuleType, testfuncs: ModuleType) -> None:
-    rng = np.random.default_rng(2)
-    params = {"W1": rng.standard_normal((3, 4)), "b1": rng.standard_normal(4)}
-    params.update(W2=rng.standard_normal((4, 2)), b2=rng.standard_normal(2))
-    X, labels = rng.standard_normal((5, 3)), np.array([0, 1, 1, 0, 1])
-    for which in params:
-        f = testfuncs.make(
-            "two_layer_net_param", X=X, labels=labels, which=which, reg=0.1, **params
-        )
-        checks.assert_gradient_matches(f.gradient(params[which]), f, params[which], name=which)
+def test_every_testfunc_has_a_trusted_gradient(testfuncs: ModuleType) -> None:
+    from autograder.hidden_tests import testfunc_gradients
+
+    assert set(testfunc_gradients.GRADIENTS) == set(testfuncs.FUNCTIONS)
+
+
+@pytest.mark.parametrize("c", [1.0, -2.0])
+def test_exact_central_difference_of_a_cubic(checks: ModuleType, testfuncs: ModuleType, c) -> None:
+    from autograder.hidden_tests import testfunc_gradients
+
+    x, h = np.array([[1.0, -2.0, 0.5]]), 0.05
+    got = testfunc_gradients.central_difference_of_cubic(c, x, h)
+    np.testing.assert_allclose(got, checks.reference_numerical_gradient(
+        testfuncs.make("cubic", c=c), x, h), rtol=1e-12, atol=1e-12)
+    assert np.all(np.abs(got - testfunc_gradients.gradient(testfuncs.make("cubic", c=c), x))
+                  >= 0.0025 * abs(c) - 1e-12)
 
 
 def test_testfuncs_params_are_plain_data(testfuncs: ModuleType) -> None:
