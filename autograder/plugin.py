@@ -28,7 +28,9 @@ when ``[visibility] show_expected_values = false``, True otherwise.
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib.util
+import inspect
 import itertools
 import math
 import os
@@ -42,6 +44,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
 from autograder import paths
@@ -203,13 +206,17 @@ class _BudgetedProxy:
                     f"{name}() was not called: it already timed out {len(strikes)} times "
                     f"(first: {strikes[0]})"
                 )
+            guard = _InputGuard(plugin.signature(name), name, args, kwargs)
             try:
-                return attr(*args, **kwargs)
+                value = attr(*args, **kwargs)
             except Exception as exc:
                 if getattr(exc, "kind", None) == "timeout":
                     self._test_timeouts[name] = exc
                     self._timeouts.setdefault(name, []).append(exc)
+                guard.check()  # a write to an input is the first thing to report
                 raise
+            guard.check()
+            return value
 
         call.__name__ = call.__qualname__ = name
         call.__doc__ = getattr(attr, "__doc__", None)
@@ -217,6 +224,87 @@ class _BudgetedProxy:
 
     def __repr__(self) -> str:
         return "<hw (submission, sandboxed)>"
+
+
+class _InputGuard:
+    """Every call must leave its inputs as they were (SPEC: functions never modify them).
+
+    The worker mirrors the submission's in-place writes back into the caller's objects
+    (so "inputs unchanged" checks mean the same graded as in the student's own run). If
+    a test went on with such modified data (e.g. computing the expected value on it), a
+    submission could make its own wrong answer look right. So after every call the
+    arguments are compared with a snapshot: on a change they are restored and the call
+    fails, naming the argument. ``numerical_gradient`` may leave rounding-level
+    differences in ``x`` (perturb-and-restore is allowed: ``checks.restore_tolerance``).
+    """
+
+    def __init__(self, signature: inspect.Signature | None, function: str, args: tuple,
+                 kwargs: dict) -> None:
+        self.function = function
+        self.checks = sys.modules.get("checks")  # student/tests/checks.py, the shared helpers
+        try:
+            bound = signature.bind(*args, **kwargs) if signature is not None else None
+        except TypeError:
+            bound = None  # a wrong call: the submission's own error will say so
+        names = list(bound.arguments) if bound is not None else []
+        values = list(bound.arguments.values()) if bound is not None else []
+        if bound is None:
+            names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
+            values = [*args, *kwargs.values()]
+        self.watched = [(n, v) for n, v in zip(names, values) if _has_data(v)]
+        self.before = [copy.deepcopy(v) for _, v in self.watched]
+        self.h = bound.arguments.get("h", 1e-5) if bound is not None else 1e-5
+
+    def check(self) -> None:
+        if self.checks is None:
+            return
+        for (arg, value), before in zip(self.watched, self.before):
+            atol: Any = 0.0
+            if self.function == "numerical_gradient" and arg == "x":
+                with contextlib.suppress(Exception):
+                    atol = self.checks.restore_tolerance(before, float(self.h))
+            try:
+                self.checks.assert_unchanged(before, value, name=self.function, arg=arg,
+                                             atol=atol)
+            except AssertionError:
+                _restore(value, before)
+                raise
+
+
+def _has_data(value: Any) -> bool:
+    """Arrays, or containers holding some: what a submission could modify in place."""
+    if isinstance(value, np.ndarray):
+        return True
+    if isinstance(value, dict):
+        return any(_has_data(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_data(v) for v in value)
+    return False
+
+
+def _restore(target: Any, snapshot: Any) -> None:
+    """Put ``snapshot`` back into ``target`` in place (arrays, dicts, lists)."""
+    with contextlib.suppress(Exception):
+        if isinstance(target, np.ndarray):
+            if isinstance(snapshot, np.ndarray) and target.shape == snapshot.shape:
+                np.copyto(target, snapshot, casting="unsafe")
+        elif isinstance(target, dict) and isinstance(snapshot, dict):
+            for key in [k for k in target if k not in snapshot]:
+                del target[key]
+            for key, value in snapshot.items():
+                current = target.get(key)
+                same_array = (
+                    isinstance(current, np.ndarray)
+                    and isinstance(value, np.ndarray)
+                    and current.shape == value.shape
+                )
+                same_container = isinstance(current, (dict, list)) and type(current) is type(value)
+                if same_array or same_container:
+                    _restore(current, value)
+                else:
+                    target[key] = copy.deepcopy(value)
+        elif isinstance(target, list) and isinstance(snapshot, list):
+            target[:] = copy.deepcopy(snapshot)
 
 
 class _Reference:
@@ -278,6 +366,8 @@ class GradingPlugin:
         self.items: dict[str, _Item] = {}
         self.proxy: Any = None
         self.isolation: dict[str, Any] | None = None
+        self._reference_module: ModuleType | None = None
+        self._signatures: dict[str, inspect.Signature | None] = {}
         self._proxy_failed: str | None = None
         self._hw: _BudgetedProxy | None = None
         self._previous_profile: str | None = None
@@ -327,7 +417,24 @@ class GradingPlugin:
     @pytest.fixture(scope="session")
     def ref(self) -> Any:
         """The reference solution (``solutions/hw.py``), in this trusted process."""
-        return _Reference(load_reference(self.reference))
+        return _Reference(self.reference_module())
+
+    def reference_module(self) -> ModuleType:
+        """``solutions/hw.py``, loaded once per grade in this trusted process."""
+        if self._reference_module is None:
+            self._reference_module = load_reference(self.reference)
+        return self._reference_module
+
+    def signature(self, function: str) -> inspect.Signature | None:
+        """The reference's signature of ``function`` (to name the arguments of a call)."""
+        if function not in self._signatures:
+            try:
+                self._signatures[function] = inspect.signature(
+                    getattr(self.reference_module(), function)
+                )
+            except Exception:  # no reference (fake tests): arguments are numbered
+                self._signatures[function] = None
+        return self._signatures[function]
 
     def _ensure_proxy(self) -> Any:
         if self.proxy is None and self._proxy_failed is None and self.submission is not None:
@@ -617,11 +724,19 @@ class GradingPlugin:
         infos = sorted(self.items.values(), key=lambda t: (order[t.function], t.hidden, t.index))
         for info in infos:
             entries.append(self._entry(info))
-        passed = sum(1 for e in entries if e.function != SUBMISSION_TAG and e.passed)
-        total = sum(1 for e in entries if e.function != SUBMISSION_TAG)
-        score = math.fsum(e.score for e in entries)
-        max_score = math.fsum(e.max_score for e in entries)
-        lines = [f"{passed}/{total} tests passed, {score:.2f}/{max_score:g} points."]
+        # The top-level output is shown to students at once: it speaks of the visible
+        # tests only, so it never gives away how the not-yet-published ones went.
+        graded = [e for e in entries if e.function != SUBMISSION_TAG]
+        shown = [e for e in graded if e.visibility == "visible"]
+        passed = sum(1 for e in shown if e.passed)
+        score = math.fsum(e.score for e in shown)
+        max_score = math.fsum(e.max_score for e in shown)
+        lines = [f"{passed}/{len(shown)} visible tests passed, {score:.2f}/{max_score:g} points."]
+        if len(shown) < len(graded):
+            lines.append(
+                f"{len(graded) - len(shown)} more tests are not shown yet; their results "
+                "appear when the instructor publishes them."
+            )
         if self.submission_problem is not None:
             lines.append(self._problem_message())
         if any(i.not_run == BUDGET_MESSAGE for i in self.items.values()):
@@ -691,8 +806,8 @@ class GradingPlugin:
 # helpers
 
 
-_EXPECTED_LABEL = re.compile(r"^(\s*)expected\s*:")
-_EXPECTED_INLINE = re.compile(r",\s*expected [^\s),]+")
+_EXPECTED_LABEL = re.compile(r"^(\s*)(?:expected|numerical)\s*:")
+_EXPECTED_INLINE = re.compile(r",\s*(?:expected|numerical gradient) [^\s),]+")
 _EXPECTED_FINITE = re.compile(r"a finite value \([^)]*\) was expected")
 
 

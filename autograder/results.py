@@ -105,6 +105,8 @@ def to_gradescope(model: GradeResult) -> dict[str, Any]:
         "score": round(math.fsum(t["score"] for t in tests), SCORE_DIGITS),
         "execution_time": round(model.execution_time, 3),
         "output": model.output,
+        # what the grading process printed (the engine's log) is for the staff only
+        "stdout_visibility": "hidden",
         "tests": tests,
     }
     if model.extra_data:

@@ -131,7 +131,9 @@ def run_grading(
     log = io.StringIO()
     try:
         cfg = config if config is not None else load_config()
-        dirs = [Path(d) for d in (test_dirs or (hidden_dir, paths.STUDENT_TESTS))]
+        # public tests first: once hidden tests have run, no visible entry may follow (the
+        # worker could carry hidden inputs into a visible test's output)
+        dirs = [Path(d) for d in (test_dirs or (paths.STUDENT_TESTS, hidden_dir))]
         dirs = [d for d in dirs if d.is_dir()]
         if not dirs:
             raise RuntimeError("no test folder found (autograder/hidden_tests, student/tests)")

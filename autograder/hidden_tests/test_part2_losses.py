@@ -27,9 +27,10 @@ def _doubled(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a, a], axis=0)
 
 
-def _same_on_doubled_batch(hw, function: str, a: np.ndarray, b: np.ndarray, names) -> None:
-    """A mean-reduced loss is unchanged when the batch is duplicated."""
-    once = getattr(hw, function)(a.copy(), b.copy())
+def _same_on_doubled_batch(hw, ref, function: str, a: np.ndarray, b: np.ndarray,
+                           names) -> None:
+    """A mean-reduced loss is right, and unchanged when the batch is duplicated."""
+    once = agree(hw, ref, function, a, b, names=names)
     twice = getattr(hw, function)(_doubled(a), _doubled(b))
     checks.assert_close(twice, once, name=f"{function} on the batch repeated twice (a mean "
                         "over the batch must not change)",
@@ -47,7 +48,7 @@ def test_mae_loss_agrees_with_solution(hw, ref, case):
 @pytest.mark.grades("mae_loss", weight=1)
 @given(hs.regression_pairs())
 def test_mae_loss_mean_over_batch(hw, ref, case):
-    _same_on_doubled_batch(hw, "mae_loss", *case, PAIR)
+    _same_on_doubled_batch(hw, ref, "mae_loss", *case, PAIR)
 
 
 @pytest.mark.grades("mae_grad", weight=3)
@@ -74,7 +75,7 @@ def test_mse_loss_agrees_with_solution(hw, ref, case):
 @pytest.mark.grades("mse_loss", weight=1)
 @given(hs.regression_pairs())
 def test_mse_loss_mean_over_batch(hw, ref, case):
-    _same_on_doubled_batch(hw, "mse_loss", *case, PAIR)
+    _same_on_doubled_batch(hw, ref, "mse_loss", *case, PAIR)
 
 
 @pytest.mark.grades("mse_grad", weight=3)
@@ -110,7 +111,7 @@ def test_bce_loss_clamps_log_at_minus_100(hw, ref):
 @pytest.mark.grades("bce_loss", weight=1)
 @given(hs.bce_inputs())
 def test_bce_loss_mean_over_batch(hw, ref, case):
-    _same_on_doubled_batch(hw, "bce_loss", *case, BCE)
+    _same_on_doubled_batch(hw, ref, "bce_loss", *case, BCE)
 
 
 @pytest.mark.grades("bce_grad", weight=3)
@@ -138,7 +139,7 @@ def test_cross_entropy_loss_agrees_with_solution(hw, ref, case):
 @pytest.mark.grades("cross_entropy_loss", weight=1)
 @given(hs.probs_and_labels())
 def test_cross_entropy_loss_mean_over_batch(hw, ref, case):
-    _same_on_doubled_batch(hw, "cross_entropy_loss", *case, CE)
+    _same_on_doubled_batch(hw, ref, "cross_entropy_loss", *case, CE)
 
 
 @pytest.mark.grades("cross_entropy_grad", weight=3)
@@ -165,7 +166,7 @@ def test_softmax_cross_entropy_loss_agrees_with_solution(hw, ref, case):
 @pytest.mark.grades("softmax_cross_entropy_loss", weight=1)
 @given(hs.logits_and_labels())
 def test_softmax_cross_entropy_loss_mean_over_batch(hw, ref, case):
-    _same_on_doubled_batch(hw, "softmax_cross_entropy_loss", *case, SCE)
+    _same_on_doubled_batch(hw, ref, "softmax_cross_entropy_loss", *case, SCE)
 
 
 @pytest.mark.grades("softmax_cross_entropy_loss", weight=1)

@@ -183,19 +183,25 @@ def _desc_params() -> list[Any]:
 
 
 class _Quadratic:
-    """f(x) = 0.5 x^T A x with A symmetric positive definite."""
+    """f(x) = 0.5 (x - c)^T A (x - c), A symmetric positive definite, started at x0 = 0.
+
+    The minimum c is away from 0 and the start is 0, so an update that returns zeros
+    (or the parameter unchanged) does not descend.
+    """
 
     def __init__(self, seed: int) -> None:
         rng = np.random.default_rng(seed)
         M = rng.normal(size=(4, 4))
         self.A = M @ M.T / 4 + np.eye(4)
-        self.x0 = rng.normal(size=4) * 3
+        self.c = rng.normal(size=4) * 3
+        self.x0 = np.zeros(4)
 
     def value(self, x: np.ndarray) -> float:
-        return float(0.5 * x @ self.A @ x)
+        d = x - self.c
+        return float(0.5 * d @ self.A @ d)
 
     def grad(self, x: np.ndarray) -> np.ndarray:
-        return self.A @ x
+        return self.A @ (x - self.c)
 
 
 @pytest.mark.parametrize("function", _desc_params())
@@ -215,9 +221,9 @@ def test_optimizer_descends_on_a_convex_quadratic(hw, function):
         x, *states = (res,) if n_state == 0 else res
         values.append(q.value(np.asarray(x, dtype=np.float64)))
     require(values[-1] < 0.8 * values[0],
-            f"{function} should descend on the convex f(x) = 0.5 x^T A x: over 30 steps "
-            f"f went from {values[0]:.4g} to {values[-1]:.4g}",
-            {"A": q.A, "x0": q.x0, **hyper})
+            f"{function} should descend on the convex f(x) = 0.5 (x - c)^T A (x - c): over "
+            f"30 steps f went from {values[0]:.4g} to {values[-1]:.4g}",
+            {"A": q.A, "c": q.c, "x0": q.x0, **hyper})
 
 
 _R = np.random.default_rng(5)

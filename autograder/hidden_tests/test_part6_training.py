@@ -130,10 +130,10 @@ def _compare_training_values(function: str, got, expected, args, kwargs) -> None
         got_losses = None
     require(got_losses is not None and got_losses.shape == (len(exp_losses),),
             f"{function}: losses must be a list of numbers (one float per step)", inputs)
-    compare(function, got_losses, np.asarray(exp_losses),
-            args=args, kwargs=kwargs, names=("X", "labels", "n_hidden"), what="losses")
+    compare(function, got_losses, np.asarray(exp_losses), args=args, kwargs=kwargs,
+            names=("X", "labels", "n_hidden"), what="losses", diagnose=False)
     compare(function, params, exp_params, args=args, kwargs=kwargs,
-            names=("X", "labels", "n_hidden"), what="params")
+            names=("X", "labels", "n_hidden"), what="params", diagnose=False)
 
 
 def _train_params() -> list:

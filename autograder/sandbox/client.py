@@ -241,6 +241,8 @@ class Worker:
         self._req_w = -1
         self._rep_r = -1
         self._private: Path | None = None
+        #: the private directory as the worker sees it (its path shows in warnings)
+        self._private_dir_seen: str | None = None
         self._jail: Any = None
         self._isolation: dict[str, Any] | None = None
         self._token = secrets.token_hex(16)
@@ -326,8 +328,12 @@ class Worker:
 
     def output_tail(self) -> str:
         """Everything hw.py printed so far (head and tail, capped at max_output_kb),
-        with terminal control characters escaped."""
-        return printable(self.output.text())
+        with terminal control characters escaped and the worker's private directory
+        shown as nothing (``hw.py:12: RuntimeWarning``: the same on every run)."""
+        text = self.output.text()
+        if self._private_dir_seen:
+            text = text.replace(self._private_dir_seen.rstrip("/") + "/", "")
+        return printable(text)
 
     # -- spawning ---------------------------------------------------------------------
 
@@ -351,6 +357,7 @@ class Worker:
             home = j.inside_private
             env_tmp = j.inside_tmp
             python, worker = j.inside_python, f"{j.inside_private}/worker.py"
+            self._private_dir_seen = str(j.inside_private)
             paths = [j.inside_numpy_dir]
         else:
             if self._private is None:
@@ -362,6 +369,7 @@ class Worker:
             home = str(self._private)
             env_tmp = str(self._private / "tmp")
             python, worker = self.python, str(self._private / "worker.py")
+            self._private_dir_seen = str(self._private)
             paths = [numpy_dir]
         env = {
             "LANG": "C.UTF-8",

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import testfuncs
 from checks import (
     assert_args_unchanged,
     assert_close,
@@ -274,7 +273,11 @@ def test_softmax_cross_entropy_grad_matches_numerical_gradient(hw):
     args = {"logits": logits, "labels": labels}
     before = snapshot(args)
     got = hw.softmax_cross_entropy_grad(logits, labels)
-    f = testfuncs.make("softmax_cross_entropy", labels=labels)
+    rows = np.arange(len(labels))
+
+    def f(z):  # the loss of SPEC, written plainly (fine for these moderate logits)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, labels]))
+
     assert_gradient_matches(
         got,
         f,
