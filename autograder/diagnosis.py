@@ -217,3 +217,18 @@ def diagnose(function: str, args: tuple, kwargs: dict, got: Any) -> list[str]:
         return _diagnose(function, tuple(args or ()), dict(kwargs or {}), got)
     except Exception:
         return []
+
+
+#: how the feedback introduces a diagnosis
+KNOWN_MISTAKE = "This matches a known mistake: "
+
+
+def explain(function: str, args: tuple, kwargs: dict, got: Any) -> str:
+    """``"\\nThis matches a known mistake: ..."`` for ``got``, or ``""`` (never raises)."""
+    try:
+        hints = diagnose(function, copy.deepcopy(args), copy.deepcopy(kwargs), got)
+    except Exception:  # a broken catalog entry must not hide the real failure
+        return ""
+    if not hints:
+        return ""
+    return "\n" + KNOWN_MISTAKE + " ".join(str(h) for h in hints)

@@ -49,6 +49,7 @@ import pytest
 
 from autograder import paths
 from autograder.config import AssignmentConfig
+from autograder.diagnosis import explain
 from autograder.results import (
     FAILED,
     PASSED,
@@ -215,7 +216,13 @@ class _BudgetedProxy:
                     self._timeouts.setdefault(name, []).append(exc)
                 guard.check()  # a write to an input is the first thing to report
                 raise
-            guard.check()
+            try:
+                guard.check()
+            except AssertionError as exc:  # say which known mistake writes into inputs
+                hint = explain(name, (), guard.arguments_before(), value)
+                if hint:
+                    raise AssertionError(f"{exc}{hint}") from None
+                raise
             return value
 
         call.__name__ = call.__qualname__ = name
@@ -251,9 +258,18 @@ class _InputGuard:
         if bound is None:
             names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
             values = [*args, *kwargs.values()]
+        self.bound = bound
         self.watched = [(n, v) for n, v in zip(names, values) if _has_data(v)]
         self.before = [copy.deepcopy(v) for _, v in self.watched]
         self.h = bound.arguments.get("h", 1e-5) if bound is not None else 1e-5
+
+    def arguments_before(self) -> dict[str, Any]:
+        """The call's arguments by name, as they were before the call."""
+        if self.bound is None:
+            return {}
+        arguments = dict(self.bound.arguments)
+        arguments.update(dict(zip([n for n, _ in self.watched], self.before)))
+        return arguments
 
     def check(self) -> None:
         if self.checks is None:

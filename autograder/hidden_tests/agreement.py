@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from autograder import paths
-from autograder.diagnosis import diagnose
+from autograder.diagnosis import KNOWN_MISTAKE, explain
 
 if str(paths.STUDENT_TESTS) not in sys.path:  # the runner normally puts it first already
     sys.path.append(str(paths.STUDENT_TESTS))
@@ -68,20 +68,6 @@ def _label(function: str, what: str = "") -> str:
 def fresh(value: Any) -> Any:
     """A deep copy of an argument (arrays, dicts, lists, tuples, scalars)."""
     return copy.deepcopy(value)
-
-
-KNOWN_MISTAKE = "This matches a known mistake: "
-
-
-def explain(function: str, args: tuple, kwargs: dict, got: Any) -> str:
-    """The "This matches a known mistake: ..." sentence for ``got``, or ''."""
-    try:
-        hints = diagnose(function, fresh(args), fresh(kwargs), got)
-    except Exception:  # a broken catalog entry must not hide the real failure
-        return ""
-    if not hints:
-        return ""
-    return "\n" + KNOWN_MISTAKE + " ".join(str(h) for h in hints)
 
 
 @contextlib.contextmanager

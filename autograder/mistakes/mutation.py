@@ -26,11 +26,12 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import AssignmentConfig, HypothesisConfig, load_config
+from autograder.diagnosis import KNOWN_MISTAKE
 from autograder.mistakes.catalog import MISTAKES, Mistake, get
 from autograder.mistakes.inject import write_mutant
 
 #: how the hidden tests introduce a diagnosis in a test's feedback
-DIAGNOSIS_PREFIX = "This matches a known mistake:"
+DIAGNOSIS_PREFIX = KNOWN_MISTAKE.strip()
 
 
 @functools.lru_cache(maxsize=1)
