@@ -172,7 +172,7 @@ class _BudgetedProxy:
       timeout's message, so one endless loop cannot eat the other functions' time.
     """
 
-    MAX_TIMEOUTS = 2
+    MAX_TIMEOUTS = 1
 
     def __init__(self, proxy: Any, plugin: GradingPlugin) -> None:
         self._proxy = proxy
@@ -203,9 +203,10 @@ class _BudgetedProxy:
                 raise TimeoutNotRetried(f"{earlier} (not called again in this test)")
             strikes = self._timeouts.get(name, [])
             if len(strikes) >= self.MAX_TIMEOUTS:
+                times = "once" if len(strikes) == 1 else f"{len(strikes)} times"
                 raise TimeoutNotRetried(
-                    f"{name}() was not called: it already timed out {len(strikes)} times "
-                    f"(first: {strikes[0]})"
+                    f"{name}() was not called: it already timed out {times} in this grade "
+                    f"({strikes[0]})"
                 )
             guard = _InputGuard(plugin.signature(name), name, args, kwargs)
             try:
