@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.util
 import inspect
 import sys
 import time
@@ -46,25 +45,13 @@ def _checks() -> ModuleType:
     module = sys.modules.get("checks")
     if module is not None and hasattr(module, "assert_close"):
         return module
-    spec = importlib.util.spec_from_file_location(
-        "_autograder_diagnosis_checks", paths.STUDENT_TESTS / "checks.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return paths.load_module(paths.STUDENT_TESTS / "checks.py", "_autograder_diagnosis_checks")
 
 
 @functools.lru_cache(maxsize=1)
 def reference_module() -> ModuleType:
     """A private copy of ``solutions/hw.py`` (never the submission)."""
-    spec = importlib.util.spec_from_file_location(
-        "_autograder_diagnosis_reference", paths.SOLUTIONS_HW
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return paths.load_module(paths.SOLUTIONS_HW, "_autograder_diagnosis_reference")
 
 
 @functools.cache

@@ -88,13 +88,7 @@ class TimeoutNotRetried(SubmissionError):
 
 def load_reference(path: Path = paths.SOLUTIONS_HW) -> ModuleType:
     """``solutions/hw.py`` loaded by path under a fresh module name (never ``hw``)."""
-    name = f"_autograder_reference_hw_{next(_ref_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load the reference solution {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return paths.load_module(path, f"_autograder_reference_hw_{next(_ref_counter)}")
 
 
 def default_proxy_factory(submission: Path, config: AssignmentConfig) -> Any:

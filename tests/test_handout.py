@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 import shutil
@@ -25,17 +24,15 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from autograder.paths import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT = ROOT / "student"
 SOLUTIONS_HW = ROOT / "solutions" / "hw.py"
 
 
 def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(path, name)
 
 
 def _hw_functions() -> list[str]:

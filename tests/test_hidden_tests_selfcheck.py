@@ -7,7 +7,6 @@ second copy of it or a copy with one function replaced by a typical student mist
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import os
 import sys
@@ -28,11 +27,7 @@ _COUNTER = itertools.count()
 def _solutions() -> ModuleType:
     """A fresh copy of solutions/hw.py (its own module object, its own globals)."""
     name = f"_selfcheck_solutions_{next(_COUNTER)}"
-    spec = importlib.util.spec_from_file_location(name, paths.SOLUTIONS_HW)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return paths.load_module(paths.SOLUTIONS_HW, name)
 
 
 class _Plugin:
@@ -146,10 +141,7 @@ def test_correct_variants_pass_every_hidden_test() -> None:
     """Correct hw.py written another way (loops, einsum, in-place on copies...) get full marks."""
     variants = {}
     for path in sorted(VARIANTS.glob("hw_*.py")):
-        spec = importlib.util.spec_from_file_location(f"_selfcheck_{path.stem}", path)
-        assert spec is not None and spec.loader is not None
-        variants[path.stem] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(variants[path.stem])
+        variants[path.stem] = paths.load_module(path, f"_selfcheck_{path.stem}")
     assert variants, f"no correct variants in {VARIANTS}"
     # timbre excluded (slow): the training agreement tests compare every step already
     plugin = _run(variants, max_examples=2, exclude=("timbre",))

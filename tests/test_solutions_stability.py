@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib.util
 import warnings
 from collections.abc import Iterator
 from types import ModuleType
@@ -21,15 +20,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder import stubgen
+from autograder.paths import load_module
 
 
 def _load() -> ModuleType:
     path = stubgen.default_root() / "solutions" / "hw.py"
-    spec = importlib.util.spec_from_file_location("_hw_solutions_for_stability", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(path, "_hw_solutions_for_stability")
 
 
 hw = _load()

@@ -8,7 +8,6 @@ functions with identical signatures and docstrings, that every stub raises
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 from autograder import stubgen
+from autograder.paths import load_module
 
 ROOT = stubgen.default_root()
 SOLUTIONS = ROOT / "solutions" / "hw.py"
@@ -65,11 +65,7 @@ FUNCTIONS = sorted(SPEC_SIGNATURES)
 
 
 def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(path, name)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib.util
 import inspect
 import sys
 from collections.abc import Callable, Iterator
@@ -242,11 +241,7 @@ def assert_gradient(function: str, analytic: Any, f: Callable[[np.ndarray], floa
 
 def load_timbre() -> ModuleType:
     """Import the provided ``student/timbre.py`` (trusted copy) by path."""
-    spec = importlib.util.spec_from_file_location("timbre", paths.STUDENT_DIR / "timbre.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return paths.load_module(paths.STUDENT_DIR / "timbre.py", "timbre")
 
 
 def immutability_case(function: str, *args: Any, **kwargs: Any) -> Any:
