@@ -198,7 +198,15 @@ def test_loss_gradients_match_numerical_gradients(hw, reg):
         f"two_layer_net_loss: grads must have the keys W1, b1, W2, b2, got {sorted(grads)}"
     )
     # each gradient must match central differences of your own loss (its value is
-    # checked against known numbers in test_loss_known_value)
+    # checked against known numbers in test_loss_known_value); a constant loss would
+    # make that check vacuous, so the loss must move when the weights move
+    for key in ("W1", "W2"):
+        own_loss = loss_of_one_param(hw, params, X, labels, reg, key)
+        change = abs(own_loss(1.5 * params[key]) - own_loss(params[key]))
+        assert change > 1e-6, (
+            f"two_layer_net_loss: the loss does not change when {key} changes "
+            f"(it changed by {change:.3g}); it must depend on the weights"
+        )
     for key in ("W1", "b1", "W2", "b2"):
         assert_gradient_matches(
             grads[key],
