@@ -58,7 +58,12 @@ from autograder.results import (
     TestResult,
     trim,
 )
-from autograder.sandbox.errors import SubmissionError
+from autograder.sandbox.errors import (
+    MissingFunction,
+    NotImplementedBySubmission,
+    SubmissionError,
+    SubmissionTimeout,
+)
 from autograder.submission import unusable_reason
 
 MARKER = "grades"
@@ -84,6 +89,26 @@ class TimeoutNotRetried(SubmissionError):
     """A call not made because the function already timed out (see ``_BudgetedProxy``)."""
 
     kind = "timeout"
+
+
+#: Failures no other input can change: the function is a stub, missing, or out of time.
+INPUT_INDEPENDENT = (NotImplementedBySubmission, MissingFunction, SubmissionTimeout)
+
+
+class NoFurtherExamples(BaseException):
+    """Ends a test at once with ``error``, a failure no other input would change.
+
+    Hypothesis retries a failing test many times to shrink its example (about 50 calls
+    per test for a stub); for a function that is not implemented, missing or timed out
+    every retry fails the same way, so it is wasted time. Hypothesis lets a
+    ``BaseException`` that is not an ``Exception`` through at once, as it does for
+    ``KeyboardInterrupt``; pytest records it as the test's failure, and the plugin
+    reports ``error`` (see ``_unwrap``).
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def load_reference(path: Path = paths.SOLUTIONS_HW) -> ModuleType:
@@ -163,7 +188,9 @@ class _BudgetedProxy:
     * a function that timed out is not called again in the same test (Hypothesis would
       otherwise wait out the timeout for every shrinking step), and after
       ``MAX_TIMEOUTS`` timeouts not at all: its later calls fail at once with the
-      timeout's message, so one endless loop cannot eat the other functions' time.
+      timeout's message, so one endless loop cannot eat the other functions' time;
+    * a failure no input would change (:data:`INPUT_INDEPENDENT`, the budget, a timeout)
+      ends the test at once (:class:`NoFurtherExamples`) instead of being shrunk.
     """
 
     MAX_TIMEOUTS = 1
@@ -181,26 +208,38 @@ class _BudgetedProxy:
             self._test_timeouts = {}
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._proxy, name)
-        if name not in self._plugin.config.functions or not callable(attr):
+        graded = name in self._plugin.config.functions
+        try:
+            attr = getattr(self._proxy, name)
+        except MissingFunction as exc:
+            if graded:
+                raise NoFurtherExamples(exc) from None
+            raise
+        if not graded or not callable(attr):
             return attr
         plugin = self._plugin
 
         def call(*args: Any, **kwargs: Any) -> Any:
             if plugin.budget_spent():
-                raise TimeBudgetExhausted(
-                    f"stopped: time budget exhausted "
-                    f"({plugin.config.limits.time_budget:g} s for the whole grade)"
+                raise NoFurtherExamples(
+                    TimeBudgetExhausted(
+                        f"stopped: time budget exhausted "
+                        f"({plugin.config.limits.time_budget:g} s for the whole grade)"
+                    )
                 )
             earlier = self._test_timeouts.get(name)
             if earlier is not None:
-                raise TimeoutNotRetried(f"{earlier} (not called again in this test)")
+                raise NoFurtherExamples(
+                    TimeoutNotRetried(f"{earlier} (not called again in this test)")
+                )
             strikes = self._timeouts.get(name, [])
             if len(strikes) >= self.MAX_TIMEOUTS:
                 times = "once" if len(strikes) == 1 else f"{len(strikes)} times"
-                raise TimeoutNotRetried(
-                    f"{name}() was not called: it already timed out {times} in this grade "
-                    f"({strikes[0]})"
+                raise NoFurtherExamples(
+                    TimeoutNotRetried(
+                        f"{name}() was not called: it already timed out {times} in this "
+                        f"grade ({strikes[0]})"
+                    )
                 )
             guard = _InputGuard(plugin.signature(name), name, args, kwargs)
             try:
@@ -210,6 +249,8 @@ class _BudgetedProxy:
                     self._test_timeouts[name] = exc
                     self._timeouts.setdefault(name, []).append(exc)
                 guard.check()  # a write to an input is the first thing to report
+                if isinstance(exc, INPUT_INDEPENDENT):
+                    raise NoFurtherExamples(exc) from None
                 raise
             try:
                 guard.check()
@@ -864,9 +905,13 @@ def _display_name(item: pytest.Item, function: str, hidden: bool) -> str:
 
 
 def _unwrap(exc: BaseException) -> BaseException:
-    """The meaningful exception inside an exception group (e.g. Hypothesis' FlakyFailure,
-    raised when a replay fails differently): its first SubmissionError, else its first."""
+    """The meaningful exception: the error a :class:`NoFurtherExamples` carries, or inside
+    an exception group (e.g. Hypothesis' FlakyFailure, raised when a replay fails
+    differently) its first SubmissionError, else its first."""
     for _ in range(10):
+        if isinstance(exc, NoFurtherExamples):
+            exc = exc.error
+            continue
         inner = getattr(exc, "exceptions", None)
         if not inner or not isinstance(inner, (list, tuple)):
             return exc

@@ -112,6 +112,31 @@ def _isolated(extra_path: Path) -> Iterator[None]:
             checks.SHOW_EXPECTED = True
 
 
+@contextlib.contextmanager
+def fixed_hypothesis_constants() -> Iterator[None]:
+    """Hypothesis draws its "interesting constants" from the built-in pool only.
+
+    Hypothesis (6.13x and later) also mixes in the literals of every *local* module loaded
+    in the process (``__main__``, the autograder package when installed editable, ...),
+    so the examples a grade runs would depend on how and where the grader was started
+    (``autograder run``, otter on Gradescope, a long-lived ``autograder grade`` process)
+    and on which modules earlier grades happened to import. With the local pool pinned
+    to empty, the same submission gets the same examples everywhere. Uses a private
+    Hypothesis function (the version is pinned; tests/test_runner.py fails if it moves).
+    """
+    from hypothesis.internal.conjecture import providers
+
+    original = providers._get_local_constants
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 def run_grading(
     submission: str | Path,
     config: AssignmentConfig | None = None,
@@ -162,7 +187,8 @@ def run_grading(
                 # dir, by default ./.hypothesis: keep them out of the grader's cwd
                 set_hypothesis_home_dir(Path(tmp) / "hypothesis")
                 try:
-                    code = pytest.main(pytest_args(dirs, inifile), plugins=[plugin])
+                    with fixed_hypothesis_constants():
+                        code = pytest.main(pytest_args(dirs, inifile), plugins=[plugin])
                 finally:
                     set_hypothesis_home_dir(None)
         if plugin.engine_errors:

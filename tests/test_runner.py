@@ -26,6 +26,7 @@ from autograder.config import AssignmentConfig, load_config, parse_config
 from autograder.results import is_engine_failure
 from autograder.runner import grade_submission, run_grading
 from autograder.sandbox.errors import (
+    MissingFunction,
     NotImplementedBySubmission,
     SubmissionImportError,
     SubmissionTimeout,
@@ -211,10 +212,10 @@ def test_fake_grade_entries_points_and_messages(tree: dict[str, Path]) -> None:
     assert wrong["output"].startswith("alpha(3) gave 6")
     assert "secret" not in wrong["output"] and "12345" not in wrong["output"]
     assert wrong["extra_data"]["kind"] == "wrong"
-    # SubmissionError: its own message and kind; Hypothesis' falsifying example is shown
+    # a stub: its own message and kind, tried once (no example to shrink, none shown)
     beta = tests["test_beta_property"]
-    assert "beta() is not implemented yet" in beta["output"]
-    assert "test_beta_property(" in beta["output"] and "x=0" in beta["output"]
+    assert beta["output"] == "beta() is not implemented yet (it raises NotImplementedError)"
+    assert proxy.calls.count("beta") == 1
     assert beta["extra_data"]["kind"] == "not_implemented"
     assert beta["visibility"] == "after_published"
     assert beta["tags"] == ["beta", "part 2", "hidden"]
@@ -345,6 +346,86 @@ def test_a_function_that_times_out_is_not_called_again_and_again(tree: dict[str,
         if name not in timed_out:
             assert "beta() was not called: it already timed out once" in tests[name]["output"]
     assert tests["test_alpha_doubles"]["status"] == "passed"
+
+
+class MissingBetaProxy(FakeProxy):
+    """hw.py without beta(): the sandbox proxy raises MissingFunction on attribute access."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "beta":
+            object.__getattribute__(self, "calls").append("beta")
+            raise MissingFunction("beta")
+        return object.__getattribute__(self, name)
+
+
+@pytest.mark.parametrize("proxy_class", [FakeProxy, MissingBetaProxy, LoopingProxy])
+def test_a_failure_no_input_can_change_ends_a_property_test_at_once(
+    tree: dict[str, Path], proxy_class: type
+) -> None:
+    # Hypothesis would shrink a stub's failure with dozens of identical failing calls
+    run, proxy = grade_fake(tree, proxy_class(), functions=["beta"])
+    assert run.engine_error is None, run.log
+    test = by_test(run.results)["test_beta_property"]
+    assert test["status"] == "failed"
+    assert proxy.calls.count("beta") == 1
+    assert test["extra_data"]["kind"] in ("not_implemented", "missing", "timeout")
+    assert "Falsifying" not in test["output"] and "x=" not in test["output"]
+
+
+def test_a_wrong_result_is_still_shrunk(tree: dict[str, Path]) -> None:
+    # only input-independent failures skip shrinking: a wrong value gets the minimal example
+    run, proxy = grade_fake(tree, functions=["alpha"])
+    prop = by_test(run.results)["test_alpha_property"]
+    assert "x=50" in prop["output"]
+    assert proxy.calls.count("alpha") > 9 + 3  # the examples, the shrinks, the other tests
+
+
+CONSTANT_DRAWS = """
+import pytest
+from hypothesis import given, strategies as st
+
+
+@pytest.mark.grades("alpha")
+@given(st.lists(st.integers(0, 10**6), min_size=40, max_size=40))
+def test_draws(hw, xs):
+    hw.alpha(xs)
+"""
+
+
+class ArgsProxy(FakeProxy):
+    def alpha(self, x: Any) -> int:
+        self.calls.append(repr(x))
+        return 0
+
+
+def test_examples_do_not_depend_on_the_modules_loaded_in_the_grader(
+    tree: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hypothesis mixes literals of loaded local modules into its draws; grading pins that
+    pool (runner.fixed_hypothesis_constants), so a long-lived grader, otter's kernel and
+    ``autograder run`` all give a submission the same examples."""
+    import contextlib
+
+    from autograder import runner
+
+    (tree["public"] / "test_fake_public.py").write_text(CONSTANT_DRAWS)
+    (tree["hidden"] / "test_fake_hidden.py").unlink()
+
+    def draws() -> list[str]:
+        run, proxy = grade_fake(tree, ArgsProxy(), functions=["alpha"])
+        assert run.engine_error is None, run.log
+        return proxy.calls
+
+    before = draws()
+    local = tmp_path / "grader_local_module_with_literals.py"
+    local.write_text("".join(f"C{i} = {1000 + 7919 * i}\n" for i in range(100)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, local.stem, raising=False)
+    __import__(local.stem)
+    assert draws() == before
+    # the check can fail: without the pin, the new module's literals change the examples
+    monkeypatch.setattr(runner, "fixed_hypothesis_constants", contextlib.nullcontext)
+    assert draws() != before
 
 
 def test_missing_marker_fails_the_grade_loudly(tree: dict[str, Path]) -> None:
