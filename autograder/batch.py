@@ -2,10 +2,11 @@
 
 SUBMISSIONS is a folder of submissions (each a ``.py`` file, a folder or a ``.zip``),
 an unpacked Gradescope export, or a Gradescope "Export Submissions" zip
-(:mod:`autograder.gradescope_export`). Each submission is graded in its own
-subprocess, ``python -m autograder run <submission> --results <path>``, exactly as a
-single ``autograder run``: a crash or a hang of one cannot take down the batch, and
-this module depends only on the CLI and the ``results.json`` format (SPEC section 4).
+(:mod:`autograder.gradescope_export`). ``--jobs`` grader processes grade the
+submissions in parallel (:mod:`autograder.graders`): long-lived grading servers, each
+grade exactly an ``autograder run`` of that submission in its own sandbox worker. A crash
+or a hang of one grade cannot take down the batch (its grader is replaced), and this
+module reads only the ``results.json`` the graders write (SPEC section 4).
 
 Outputs in DIR: ``grades.csv``, ``report.html`` (the class), and per submission
 ``submissions/<id>/results.json`` and ``submissions/<id>/report.html``
@@ -17,26 +18,21 @@ solutions, assignment.toml, public tests); a rerun grades only what changed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
+import queue
 import re
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import gradescope_export
+from autograder import graders, gradescope_export
 from autograder.reports import GradedSubmission, SkippedInput, write_reports
-from autograder.reports.model import first_line
 
 #: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,14 +42,7 @@ DEFAULT_TIMEOUT = 600.0
 IGNORED_NAMES = {"__pycache__", "__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints"}
 #: Files of the package that do not change grades (batch + reports): not in the cache key.
 NOT_GRADING_CODE = ("autograder/batch.py", "autograder/gradescope_export.py", "autograder/reports/")
-#: Cap on the grader log kept per submission.
-LOG_CAP = 200_000
 CACHE_VERSION = 1
-
-#: Graders running now (so an interrupted batch can stop them: they run in their own
-#: sessions and do not get the terminal's Ctrl-C).
-_LIVE: set[subprocess.Popen] = set()
-_LIVE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -306,137 +295,10 @@ def _rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Stop the grader's process group: SIGTERM, then SIGKILL after a grace period."""
-    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def synthetic_results(message: str, kind: str) -> dict:
-    """A results.json for a submission the engine could not grade: 0 of 100 points."""
-    return {
-        "score": 0.0,
-        "execution_time": 0.0,
-        "output": message,
-        "tests": [
-            {
-                "name": "hw.py could not be graded",
-                "score": 0.0,
-                "max_score": 100.0,
-                "status": "failed",
-                "visibility": "visible",
-                "output": message,
-                "tags": ["submission"],
-                "extra_data": {"kind": kind},
-            }
-        ],
-        "extra_data": {"kind": kind, "batch": True},
-    }
-
-
-def _valid_results(data: object) -> bool:
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("tests"), list)
-        and all(isinstance(t, dict) and "score" in t for t in data["tests"])
-    )
-
-
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def run_grader(
-    sub: Submission, sub_dir: Path, grader_cmd: Sequence[str], timeout: float
-) -> tuple[dict, str, str]:
-    """Grade ``sub`` in a subprocess. Returns ``(results, status, message)``.
-
-    ``status`` is ``"graded"``, ``"timeout"`` (the wall-clock limit killed it) or
-    ``"crash"`` (the engine exited non-zero or wrote no valid results.json).
-    """
-    assert sub.path is not None
-    out = sub_dir / "results.engine.json"
-    out.unlink(missing_ok=True)
-    log_path = sub_dir / "grader.log"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-    cmd = [*grader_cmd, str(sub.path), "--results", str(out)]
-    # A scratch working directory, so whatever the grader leaves behind (caches) does
-    # not end up in the report folder.
-    scratch = Path(tempfile.mkdtemp(prefix="autograder-grade-"))
-    try:
-        return _run(sub, cmd, scratch, log_path, out, env, timeout)
-    finally:
-        _rmtree(scratch)
-
-
-def _run(
-    sub: Submission,
-    cmd: list[str],
-    cwd: Path,
-    log_path: Path,
-    out: Path,
-    env: dict[str, str],
-    timeout: float,
-) -> tuple[dict, str, str]:
-    """Run the grader command (see :func:`run_grader`)."""
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=cwd,
-            env=env,
-            start_new_session=True,
-        )
-        with _LIVE_LOCK:
-            _LIVE.add(proc)
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            msg = f"grading timed out after {timeout:g} s (wall-clock limit per submission); killed"
-            return synthetic_results(msg, "timeout"), "timeout", msg
-        finally:
-            with _LIVE_LOCK:
-                _LIVE.discard(proc)
-    with open(log_path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        f.seek(max(0, size - 4000))
-        tail = f.read().decode("utf-8", "replace").strip()
-    if size > LOG_CAP:
-        with open(log_path, "r+b") as f:
-            f.truncate(LOG_CAP)
-    data = None
-    if out.is_file():
-        try:
-            data = json.loads(out.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            data = None
-        out.unlink(missing_ok=True)
-    last = tail.splitlines()[-1] if tail else "no output"
-    msg = f"the grading engine failed (exit code {rc}): {last}"
-    if _valid_results(data):
-        assert isinstance(data, dict)
-        engine_error = (data.get("extra_data") or {}).get("engine_error")
-        if rc == 0 and not engine_error:
-            return data, "graded", ""
-        # The engine failed but said so in a valid results.json: keep its own words.
-        if engine_error:
-            msg = f"the grading engine failed (exit code {rc}): {first_line(str(engine_error))}"
-        return data, "crash", msg
-    return synthetic_results(msg + "\n\n" + tail[-2000:], "crash"), "crash", msg
 
 
 def find_source(path: Path | None) -> tuple[str, str] | None:
@@ -476,32 +338,37 @@ def find_source(path: Path | None) -> tuple[str, str] | None:
     return None
 
 
-def _grade_or_reuse(
-    sub: Submission, sub_dir: Path, key: str, grader_cmd: Sequence[str], timeout: float
-) -> tuple[dict, str, str, float, bool]:
-    """Results of ``sub``: from the cache when its key matches, else by running the grader."""
+def cached_outcome(sub_dir: Path, key: str) -> tuple[dict, str, str, float] | None:
+    """``(results, status, message, seconds)`` kept from an earlier run with the same key.
+
+    Engine crashes are never reused: they may be transient (a rerun retries them).
+    """
     cache_path, results_path = sub_dir / "cache.json", sub_dir / "results.json"
-    if cache_path.is_file() and results_path.is_file():
-        try:
-            cache = json.loads(cache_path.read_text(encoding="utf-8"))
-            results = json.loads(results_path.read_text(encoding="utf-8"))
-            # Engine crashes are never reused: they may be transient (rerun retries them).
-            reusable = cache.get("key") == key and cache.get("status") != "crash"
-            if reusable and _valid_results(results):
-                return (
-                    results,
-                    cache["status"],
-                    cache.get("message", ""),
-                    cache.get("seconds", 0.0),
-                    True,
-                )
-        except (ValueError, OSError, KeyError):
-            pass
+    if not (cache_path.is_file() and results_path.is_file()):
+        return None
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        if cache.get("key") != key or cache.get("status") == "crash":
+            return None
+        if not graders.valid_results(results):
+            return None
+        return results, cache["status"], cache.get("message", ""), cache.get("seconds", 0.0)
+    except (ValueError, OSError, KeyError, AttributeError):
+        return None
+
+
+def grade_and_store(
+    sub: Submission, sub_dir: Path, key: str, grader: graders.Grader, timeout: float
+) -> tuple[dict, str, str, float]:
+    """Grade ``sub`` with ``grader``; write its results.json and cache entry."""
+    assert sub.path is not None
+    cache_path = sub_dir / "cache.json"
     cache_path.unlink(missing_ok=True)
     start = time.monotonic()
-    results, status, message = run_grader(sub, sub_dir, grader_cmd, timeout)
+    results, status, message = grader.grade(sub.path, sub_dir, timeout)
     seconds = time.monotonic() - start
-    _write_json(results_path, results)
+    _write_json(sub_dir / "results.json", results)
     entry = {
         "version": CACHE_VERSION,
         "key": key,
@@ -510,7 +377,7 @@ def _grade_or_reuse(
         "seconds": seconds,
     }
     _write_json(cache_path, entry)
-    return results, status, message, seconds, False
+    return results, status, message, seconds
 
 
 def assignment_title(config: Path | None = None) -> str:
@@ -531,6 +398,7 @@ def grade(
     progress: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     grader_cmd: Sequence[str] | None = None,
+    server_cmd: Sequence[str] | None = None,
     per_test_columns: bool = False,
     force: bool = False,
     autograder_root: Path | None = None,
@@ -538,21 +406,21 @@ def grade(
 ) -> BatchSummary:
     """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
 
-    ``jobs`` parallel graders (default ``os.cpu_count()``); ``timeout`` wall-clock seconds
-    per submission; ``grader_cmd`` the command that grades one submission (default
-    ``python -m autograder run``; it is called with ``<submission> --results <path>``);
-    ``force`` ignores the cache; ``autograder_root`` is the project whose files key the
-    cache (default: this checkout); ``config`` another ``assignment.toml`` (passed to every
-    ``autograder run`` as ``--config``; the one a Gradescope zip was built with, to regrade
-    exactly as Gradescope did). Raises ValueError when ``submissions`` or ``config`` is
-    unusable.
+    ``jobs`` parallel graders (default ``os.cpu_count()``), each a long-lived grading
+    server (:class:`autograder.graders.PooledGrader`; ``server_cmd`` replaces its command)
+    or, with ``grader_cmd``, one process per submission running that command with
+    ``<submission> --results <path>`` (e.g. ``python -m autograder run``); ``timeout``
+    wall-clock seconds per submission; ``force`` ignores the cache; ``autograder_root``
+    is the project whose files key the cache (default: this checkout); ``config`` another
+    ``assignment.toml`` (the one a Gradescope zip was built with, to regrade exactly as
+    Gradescope did). Raises ValueError when ``submissions`` or ``config`` is unusable.
     """
     from tqdm import tqdm
 
     t0 = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = list(grader_cmd) if grader_cmd else [sys.executable, "-m", "autograder", "run"]
+    config_args: list[str] = []
     extra = [f"timeout={timeout}"]
     if config is not None:
         from autograder.config import ConfigError, load_config
@@ -562,14 +430,22 @@ def grade(
             load_config(config)
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
-        cmd += ["--config", str(config)]
+        config_args = ["--config", str(config)]
         extra.append(hashlib.sha256(config.read_bytes()).hexdigest())
+    make_grader: Callable[[], graders.Grader]
+    if grader_cmd:
+        process_cmd = [*grader_cmd, *config_args]
+        make_grader = lambda: graders.ProcessGrader(process_cmd)  # noqa: E731
+        extra.append(json.dumps(process_cmd))
+    else:
+        server = [*(server_cmd or [sys.executable, "-m", "autograder.grading_server"])]
+        server += config_args
+        make_grader = lambda: graders.PooledGrader(server)  # noqa: E731
+        # the interpreter's path is not part of the key (sys.version is)
+        extra.append(json.dumps(server[1:] if server_cmd is None else server))
     jobs = max(1, jobs or os.cpu_count() or 1)
     subs, skipped = discover(Path(submissions), out_dir / ".inputs", exclude=out_dir)
-    ag_key = autograder_hash(
-        autograder_root or ROOT,
-        extra=[json.dumps(cmd[1:] if grader_cmd is None else cmd), *extra],
-    )
+    ag_key = autograder_hash(autograder_root or ROOT, extra=extra)
     summary = BatchSummary(out_dir=out_dir, skipped=skipped)
     subs_root = out_dir / "submissions"
     records: dict[str, GradedSubmission] = {}
@@ -598,7 +474,7 @@ def grade(
         sub_dir = subs_root / sub.id
         sub_dir.mkdir(parents=True, exist_ok=True)
         if sub.problem is not None:
-            results = synthetic_results(sub.problem, "bad_input")
+            results = graders.synthetic_results(sub.problem, "bad_input")
             _write_json(sub_dir / "results.json", results)
             (sub_dir / "cache.json").unlink(missing_ok=True)
             record(sub, results, "bad_input", sub.problem, 0.0, False)
@@ -609,38 +485,52 @@ def grade(
         ).hexdigest()
         todo.append((sub, sub_dir, key))
 
-    with tqdm(
-        total=len(todo), disable=not progress, unit="sub", desc="grading", file=sys.stderr
-    ) as bar:
-        # Cached entries first (instant), then the pool for the rest.
-        def work(item: tuple[Submission, Path, str]) -> tuple[Submission, tuple]:
-            sub, sub_dir, key = item
-            return sub, _grade_or_reuse(sub, sub_dir, key, cmd, timeout)
+    # Cached entries first (instant), then the graders for the rest.
+    to_grade = []
+    for sub, sub_dir, key in todo:
+        kept = None if force else cached_outcome(sub_dir, key)
+        if kept is None:
+            to_grade.append((sub, sub_dir, key))
+        else:
+            record(sub, *kept, cached=True)
+            summary.n_cached += 1
 
-        if force:
-            for _, sub_dir, _ in todo:
-                (sub_dir / "cache.json").unlink(missing_ok=True)
+    idle: queue.SimpleQueue[graders.Grader] = queue.SimpleQueue()
+    started: list[graders.Grader] = []
+
+    def work(item: tuple[Submission, Path, str]) -> tuple[Submission, tuple]:
+        sub, sub_dir, key = item
+        try:
+            grader = idle.get_nowait()
+        except queue.Empty:
+            grader = make_grader()
+            started.append(grader)
+        try:
+            return sub, grade_and_store(sub, sub_dir, key, grader, timeout)
+        finally:
+            idle.put(grader)
+
+    with tqdm(
+        total=len(to_grade), disable=not progress, unit="sub", desc="grading", file=sys.stderr
+    ) as bar:
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            futures = [pool.submit(work, item) for item in todo]
+            futures = [pool.submit(work, item) for item in to_grade]
             for fut in as_completed(futures):
-                sub, (results, status, message, seconds, cached) = fut.result()
-                record(sub, results, status, message, seconds, cached)
-                summary.n_cached += cached
-                summary.n_run += not cached
-                bar.set_postfix_str(
-                    f"{sub.id}: {status}{' (cached)' if cached else ''}", refresh=False
-                )
+                sub, outcome = fut.result()
+                record(sub, *outcome, cached=False)
+                summary.n_run += 1
+                bar.set_postfix_str(f"{sub.id}: {outcome[1]}", refresh=False)
                 bar.update(1)
         except BaseException:
             # Ctrl-C or a bug: stop the graders still running, drop the queued ones.
             pool.shutdown(wait=False, cancel_futures=True)
-            with _LIVE_LOCK:
-                live = list(_LIVE)
-            for proc in live:
-                _kill_group(proc)
+            graders.stop_all()
             raise
-        pool.shutdown(wait=True)
+        finally:
+            pool.shutdown(wait=True)
+            for grader in started:
+                grader.close()
 
     summary.graded = [records[s.id] for s in subs]
     write_reports(

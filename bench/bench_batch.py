@@ -1,11 +1,14 @@
 """Benchmark of ``autograder grade``: 40 submissions (copies of the bundled examples).
 
     python3 bench/bench_batch.py [--n 40] [--jobs N] [--keep DIR] [--only NAME ...]
+                                 [--process-per-submission]
 
 Copies ``examples/submissions/*`` round-robin into a temporary class folder (each copy
 gets its own id and a distinct trailing comment, so nothing is shared or cached),
 grades it once with a fresh output folder, and prints submissions per minute, the
 status counts and the slowest submissions. Target: >= 30 submissions/min on 2 cores.
+``--process-per-submission`` grades each submission with a fresh ``autograder run``
+process instead of the batch's long-lived grading servers (to compare the two).
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=None, help="parallel graders (default: CPUs)")
     ap.add_argument("--keep", type=Path, default=None, help="write the reports here")
     ap.add_argument("--only", nargs="*", help="use only examples whose name contains these")
+    ap.add_argument(
+        "--process-per-submission",
+        action="store_true",
+        help="one fresh 'autograder run' process per submission (no grading servers)",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         subs = Path(tmp) / "class"
@@ -64,12 +72,20 @@ def main(argv: list[str] | None = None) -> int:
         if out.exists():
             shutil.rmtree(out)
         start = time.monotonic()
-        summary = batch.grade(subs, out, args.jobs, progress=True)
+        fresh = [sys.executable, "-m", "autograder", "run"]
+        summary = batch.grade(
+            subs,
+            out,
+            args.jobs,
+            progress=True,
+            grader_cmd=fresh if args.process_per_submission else None,
+        )
         elapsed = time.monotonic() - start
     per_min = len(summary.graded) / elapsed * 60
     jobs = args.jobs or os.cpu_count()
+    mode = "a process per submission" if args.process_per_submission else "grading servers"
     print(
-        f"{len(summary.graded)} submissions in {elapsed:.1f} s with --jobs {jobs}: "
+        f"{len(summary.graded)} submissions in {elapsed:.1f} s with --jobs {jobs} ({mode}): "
         f"{per_min:.1f} submissions/min (target >= 30)"
     )
     print("statuses:", dict(Counter(g.status for g in summary.graded)))

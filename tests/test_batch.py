@@ -1,8 +1,9 @@
-"""``autograder grade``: discovery, parallel grading in subprocesses, cache, limits, CSV.
+"""``autograder grade``: discovery, parallel grading in grader processes, cache, limits, CSV.
 
-Most tests inject ``tests/fake_grader.py`` (fast, predictable) as the grader command so
-they test the batch machinery; ``test_real_cli_end_to_end`` runs the real
-``python -m autograder run`` on a few bundled examples.
+Most tests inject a fake grader (fast, predictable), in both of the batch's modes: as a
+grading server (the default mode: long-lived processes, see autograder.graders) and as a
+one-process-per-submission command; they test the batch machinery.
+``test_real_engine_end_to_end`` runs the real engine on a few bundled examples.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, gradescope_export
+from autograder import batch, graders, gradescope_export
 
 REPO = Path(__file__).resolve().parents[1]
+#: ``batch.grade`` keyword arguments choosing the grader (see the ``fake`` fixture).
+GraderArgs = dict[str, list[str]]
 EXAMPLES = REPO / "examples" / "submissions"
-# A stand-in for ``python -m autograder run``, fast and predictable: written to a file and
-# injected as the grader command.
-# A stand-in for ``python -m autograder run`` in the batch tests: fast and predictable.
+# A stand-in for the grading engine in the batch tests: fast and predictable.
 #
-# ``python fake_grader.py SUBMISSION --results PATH`` reads the submitted hw.py as text
-# and writes a SPEC section 4 results.json for a tiny two-function assignment
-# (softmax 60 points, adam_step 40, two tests each). A function passes when it is
-# defined and its body has no ``BUG`` and no ``raise NotImplementedError``. Source
-# containing ``HANG_FOREVER`` sleeps (wall-clock limit test); ``CRASH_ENGINE`` exits 3
-# without results. Every run appends a line to ``$FAKE_GRADER_LOG`` (to count runs).
+# ``python fake_grader.py SUBMISSION --results PATH`` (as ``autograder run``) reads the
+# submitted hw.py as text and writes a SPEC section 4 results.json for a tiny
+# two-function assignment (softmax 60 points, adam_step 40, two tests each). A function
+# passes when it is defined and its body has no ``BUG`` and no ``raise
+# NotImplementedError``. Source containing ``HANG_FOREVER`` sleeps (wall-clock limit
+# test); ``CRASH_ENGINE`` exits 3 without results. Every grade appends a line to
+# ``$FAKE_GRADER_LOG`` (to count grades). ``python fake_grader.py --serve`` speaks
+# autograder.grading_server's protocol instead, one grade per request line; it appends a
+# line to ``$FAKE_SERVER_LOG`` when it starts (to count server starts), and answers
+# garbage to a submission containing ``SERVER_GARBLES``.
 FAKE_GRADER = r"""
 from __future__ import annotations
 
@@ -57,8 +62,7 @@ def read_hw(path: Path) -> str:
     return path.read_text()
 
 
-def main() -> int:
-    sub, out = Path(sys.argv[1]), Path(sys.argv[sys.argv.index("--results") + 1])
+def grade(sub: Path, out: Path) -> int:
     if os.environ.get("FAKE_GRADER_LOG"):
         with open(os.environ["FAKE_GRADER_LOG"], "a") as f:
             f.write(f"{sub}\n")
@@ -124,17 +128,47 @@ def main() -> int:
     return 0
 
 
+def serve() -> int:
+    # as autograder.grading_server: answers on the real stdout, prints go to stderr
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    if os.environ.get("FAKE_SERVER_LOG"):
+        with open(os.environ["FAKE_SERVER_LOG"], "a") as f:
+            f.write("started\n")
+    for line in sys.stdin:
+        request = json.loads(line)
+        if "SERVER_GARBLES" in read_hw(Path(request["submission"])):
+            print("this is not json", file=answers, flush=True)
+            continue
+        rc = grade(Path(request["submission"]), Path(request["results"]))
+        if rc != 0:
+            os._exit(rc)  # the server dies in the middle of a grade
+        Path(request["log"]).write_text("fake log\n")
+        print(json.dumps({"ok": True, "engine_error": None}), file=answers, flush=True)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["--serve"]:
+        sys.exit(serve())
+    sys.exit(grade(Path(sys.argv[1]), Path(sys.argv[sys.argv.index("--results") + 1])))
 """
 
 
 @pytest.fixture(scope="module")
-def fake(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The fake grader's command line."""
+def fake_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     script = tmp_path_factory.mktemp("fake") / "fake_grader.py"
     script.write_text(FAKE_GRADER)
-    return [sys.executable, str(script)]
+    return script
+
+
+@pytest.fixture(params=["server", "process"])
+def fake(request: pytest.FixtureRequest, fake_script: Path) -> dict[str, list[str]]:
+    """``batch.grade`` arguments that grade with the fake: as a pooled grading server (the
+    batch's default mode) or as one process per submission (``grader_cmd``)."""
+    if request.param == "server":
+        return {"server_cmd": [sys.executable, str(fake_script), "--serve"]}
+    return {"grader_cmd": [sys.executable, str(fake_script)]}
 
 
 GOOD = textwrap.dedent(
@@ -217,10 +251,10 @@ def test_discover_reports_every_kind_of_input(class_folder: Path, tmp_path: Path
 
 
 def test_folder_graded_end_to_end_with_reports(
-    class_folder: Path, tmp_path: Path, fake: list[str]
+    class_folder: Path, tmp_path: Path, fake: GraderArgs
 ) -> None:
     out = tmp_path / "out"
-    summary = batch.grade(class_folder, out, jobs=2, progress=False, grader_cmd=fake)
+    summary = batch.grade(class_folder, out, jobs=2, progress=False, **fake)
     rows = read_csv(out / "grades.csv")
     assert set(rows) == {
         "buggy",
@@ -259,7 +293,7 @@ def test_folder_graded_end_to_end_with_reports(
 
 
 def test_cache_skips_unchanged_and_regrades_changes(
-    class_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: list[str]
+    class_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: GraderArgs
 ) -> None:
     log = tmp_path / "runs.log"
     monkeypatch.setenv("FAKE_GRADER_LOG", str(log))
@@ -274,7 +308,7 @@ def test_cache_skips_unchanged_and_regrades_changes(
 
     def run() -> batch.BatchSummary:
         return batch.grade(
-            class_folder, out, jobs=2, progress=False, grader_cmd=fake, autograder_root=root
+            class_folder, out, jobs=2, progress=False, **fake, autograder_root=root
         )
 
     def runs() -> int:
@@ -300,12 +334,12 @@ def test_cache_skips_unchanged_and_regrades_changes(
     assert run().n_run == 5
     assert run().n_run == 0
     forced = batch.grade(
-        class_folder, out, jobs=2, progress=False, grader_cmd=fake, autograder_root=root, force=True
+        class_folder, out, jobs=2, progress=False, **fake, autograder_root=root, force=True
     )
     assert forced.n_run == 5
 
 
-def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: list[str]) -> None:
+def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: GraderArgs) -> None:
     d = tmp_path / "subs"
     d.mkdir()
     (d / "good.py").write_text(GOOD)
@@ -313,7 +347,7 @@ def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: list[s
     (d / "broken_engine.py").write_text(GOOD + "\n# CRASH_ENGINE\n")
     out = tmp_path / "out"
     start = time.monotonic()
-    batch.grade(d, out, jobs=3, progress=False, grader_cmd=fake, timeout=2.0)
+    batch.grade(d, out, jobs=3, progress=False, **fake, timeout=2.0)
     assert time.monotonic() - start < 20
     rows = read_csv(out / "grades.csv")
     assert rows["stuck"]["status"] == "timeout" and float(rows["stuck"]["total"]) == 0
@@ -326,8 +360,56 @@ def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: list[s
     report = (out / "report.html").read_text()
     assert "timed out" in report and "crashed the grader" in report
     # A timeout is cached (same code, same grader); an engine crash is retried.
-    again = batch.grade(d, out, jobs=3, progress=False, grader_cmd=fake, timeout=2.0)
+    again = batch.grade(d, out, jobs=3, progress=False, **fake, timeout=2.0)
     assert again.n_run == 1 and again.n_cached == 2
+
+
+def test_a_grading_server_survives_hangs_crashes_and_garbage(
+    tmp_path: Path, fake_script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One pooled grader, one submission at a time: a grade that hangs, kills its server
+    or answers garbage is reported, and the next submission gets a fresh server."""
+    starts = tmp_path / "starts.log"
+    monkeypatch.setenv("FAKE_SERVER_LOG", str(starts))
+    d = tmp_path / "subs"
+    d.mkdir()
+    kinds = {"a_good": "", "b_stuck": "# HANG_FOREVER", "c_good": "", "d_crash": "# CRASH_ENGINE"}
+    kinds |= {"e_good": "", "f_garbled": "# SERVER_GARBLES", "g_good": "", "h_good": ""}
+    for name, marker in kinds.items():
+        (d / f"{name}.py").write_text(GOOD + "\n" + marker + "\n")
+    out = tmp_path / "out"
+    server = [sys.executable, str(fake_script), "--serve"]
+    batch.grade(d, out, jobs=1, progress=False, server_cmd=server, timeout=2.0)
+    rows = read_csv(out / "grades.csv")
+    assert {n: r["status"] for n, r in rows.items()} == {
+        "a_good": "graded", "b_stuck": "timeout", "c_good": "graded", "d_crash": "crash",
+        "e_good": "graded", "f_garbled": "crash", "g_good": "graded", "h_good": "graded",
+    }  # fmt: skip
+    assert "timed out after 2 s" in rows["b_stuck"]["message"]
+    assert "exit code 3" in rows["d_crash"]["message"]
+    assert all(float(rows[n]["total"]) == 100 for n in kinds if n.endswith("_good"))
+    # a fresh server after the hang, the crash and the garbled answer; none otherwise
+    assert len(starts.read_text().splitlines()) == 4
+    assert (out / "submissions" / "a_good" / "grader.log").read_text() == "fake log\n"
+
+
+def test_a_grading_server_is_replaced_after_max_grades(tmp_path: Path, fake_script: Path) -> None:
+    sub = tmp_path / "hw.py"
+    sub.write_text(GOOD)
+    grader = graders.PooledGrader([sys.executable, str(fake_script), "--serve"], max_grades=2)
+    try:
+        for i in range(5):
+            sub_dir = tmp_path / f"s{i}"
+            sub_dir.mkdir()
+            results, status, message = grader.grade(sub, sub_dir, timeout=30)
+            assert (status, message, results["score"]) == ("graded", "", 100)
+        assert grader.starts == 3
+        proc = grader.proc
+        assert proc is not None
+    finally:
+        grader.close()
+    assert proc.poll() is not None  # closing stops the server
+    assert not graders._LIVE
 
 
 METADATA = """\
@@ -379,11 +461,11 @@ def make_export(path: Path) -> Path:
     return path
 
 
-def test_gradescope_export_zip_graded_with_names(tmp_path: Path, fake: list[str]) -> None:
+def test_gradescope_export_zip_graded_with_names(tmp_path: Path, fake: GraderArgs) -> None:
     export = make_export(tmp_path / "submissions.zip")
     assert gradescope_export.is_export_zip(export)
     out = tmp_path / "out"
-    batch.grade(export, out, jobs=2, progress=False, grader_cmd=fake)
+    batch.grade(export, out, jobs=2, progress=False, **fake)
     rows = read_csv(out / "grades.csv")
     assert set(rows) == {"submission_101", "submission_102", "submission_103"}
     ada = rows["submission_101"]
@@ -422,8 +504,8 @@ def test_unusable_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     assert batch.main([str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
 
 
-def test_real_cli_end_to_end(tmp_path: Path) -> None:
-    """The real ``python -m autograder run`` on three bundled examples, two at a time."""
+def test_real_engine_end_to_end(tmp_path: Path) -> None:
+    """The real engine (pooled grading servers) on three bundled examples, two at a time."""
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copytree(EXAMPLES / "alice_correct", subs / "alice_correct")

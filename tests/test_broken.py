@@ -11,7 +11,6 @@ same results.json apart from timings.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from broken.cases import BROKEN, BY_NAME, CORRECT_ONE_HOT, CORRECT_RELU, STUB, Broken
 from hostile.harness import recording_workers, schema_problems, small_config
+from results_helpers import strip_timings
 
 from autograder.runner import grade_submission
 
@@ -109,15 +109,6 @@ def test_the_cases_are_what_they_claim() -> None:
             compile(case.build(), "hw.py", "exec")  # function-level cases import fine
 
 
-def _strip_timings(data: dict) -> dict:
-    data = copy.deepcopy(data)
-    data.pop("execution_time")
-    data.get("extra_data", {}).pop("worker", None)
-    for test in data["tests"]:
-        test["extra_data"].pop("duration", None)
-    return data
-
-
 def test_five_regrades_are_identical_apart_from_timings(tmp_path: Path) -> None:
     hw = tmp_path / "hw.py"
     hw.write_text(STUB.read_text(encoding="utf-8") + CORRECT_ONE_HOT + CORRECT_RELU + '''
@@ -137,9 +128,9 @@ def mae_loss(y_pred, y):
     with recording_workers():
         for _ in range(5):
             runs.append(grade_submission(hw, None, config, functions))
-    first = _strip_timings(runs[0])
+    first = strip_timings(runs[0])
     assert schema_problems(runs[0], 10.0) == []
     assert 2.0 <= runs[0]["score"] < 10.0  # relu and one_hot right, the others partly
     for other in runs[1:]:
-        assert _strip_timings(other) == first
+        assert strip_timings(other) == first
     assert len({r["execution_time"] for r in runs}) > 1  # the timings really were removed

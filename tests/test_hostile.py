@@ -9,8 +9,9 @@ process of the submission outlives the grade, and the students get a readable me
 
 Then the faults: a worker killed mid-test is restarted and the rest is graded; an
 exhausted time budget reports the tests not run; an engine failure still writes
-results.json. And the checks themselves are checked (a sandbox without the jail leaks,
-and the harness says so).
+results.json; attacks graded by one long-lived grading server (``autograder grade``) do
+not reach the submission graded after them. And the checks themselves are checked (a
+sandbox without the jail leaks, and the harness says so).
 
 Root only: the jail and the dedicated uid exist only then (CI runs as root). As another
 user the worker runs unisolated as that user (a documented limitation), and these
@@ -41,11 +42,22 @@ from hostile.harness import (
     schema_problems,
     secret_lines,
     small_config,
+    small_config_file,
     submission_processes,
 )
-from hostile.payloads import BY_NAME, LEAK_PROBE, PAYLOADS, PROLOGUE, STUB, WHOAMI, Context
+from hostile.payloads import (
+    BY_NAME,
+    LEAK_PROBE,
+    PAYLOADS,
+    PROLOGUE,
+    STUB,
+    WHOAMI,
+    Context,
+    write_submission,
+)
+from results_helpers import strip_timings
 
-from autograder import runner
+from autograder import graders, paths, runner
 from autograder.results import is_engine_failure
 from autograder.runner import grade_submission
 from autograder.sandbox import Limits, SubmissionProxy, Worker
@@ -368,3 +380,47 @@ def test_no_worker_survives_a_grader_that_is_killed(tmp_path: Path) -> None:
     while submission_processes([ctx.comm]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert submission_processes([ctx.comm]) == []
+
+
+#: Attacks on what outlives one grade in a long-lived grading server (``autograder grade``):
+#: the server process itself, the shared jail runtime, leftover processes, grader files.
+POOLED_ATTACKS = ("kill_parent", "poison_runtime", "detached_daemon", "write_grader_files",
+                  "monkeypatch_numpy")
+
+
+def test_hostile_submissions_do_not_reach_the_next_one_in_a_grading_server(
+    tmp_path: Path,
+) -> None:
+    """One grading server grades several attacks, then the solutions: each attack scores
+    0, the server is never replaced, and the solutions get exactly what a fresh
+    ``autograder run`` gives them."""
+    toml = small_config_file(tmp_path / "assignment.toml")
+    server = [sys.executable, "-m", "autograder.grading_server", "--config", str(toml)]
+    pooled = graders.PooledGrader(server)
+    (tmp_path / "trap").mkdir()
+    ctx = Context(f"h7pool{os.getpid() % 10**6}", tmp_path / "trap", tmp_path / "r.json",
+                  1, 2, os.getuid())
+    try:
+        for name in POOLED_ATTACKS:
+            hw = write_submission(BY_NAME[name], ctx, tmp_path / name)
+            sub_dir = tmp_path / "out" / name
+            sub_dir.mkdir(parents=True)
+            data, status, message = pooled.grade(hw, sub_dir, timeout=120)
+            assert (status, data["score"]) == ("graded", 0), (name, message)
+            assert leaked(json.dumps(data)) == [], name
+        time.sleep(BY_NAME["detached_daemon"].lifetime + 1)  # let its late writer finish
+        pooled_dir = tmp_path / "out" / "solutions"
+        pooled_dir.mkdir()
+        after, status, _ = pooled.grade(paths.SOLUTIONS_HW, pooled_dir, timeout=120)
+        assert status == "graded" and pooled.starts == 1
+    finally:
+        pooled.close()
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh = graders.ProcessGrader(
+        [sys.executable, "-m", "autograder", "run", "--config", str(toml)]
+    )
+    alone, status, _ = fresh.grade(paths.SOLUTIONS_HW, fresh_dir, timeout=120)
+    assert status == "graded"
+    assert after["score"] == 100
+    assert strip_timings(after) == strip_timings(alone)

@@ -11,7 +11,6 @@ public tests): the solutions, the stubs, a syntax error, and determinism.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from results_helpers import strip_timings
 
 from autograder import paths
 from autograder.config import AssignmentConfig, load_config, parse_config
@@ -52,16 +52,6 @@ def check_schema(data: dict, total: float | None = 100.0) -> None:
     if total is not None:
         assert math.isclose(sum(t["max_score"] for t in data["tests"]), total, abs_tol=1e-6)
     json.dumps(data, allow_nan=False)
-
-
-def strip_timings(data: dict) -> dict:
-    """``data`` without the figures that legitimately differ between two runs."""
-    data = copy.deepcopy(data)
-    data.pop("execution_time", None)
-    data.get("extra_data", {}).pop("worker", None)
-    for test in data["tests"]:
-        test["extra_data"].pop("duration", None)
-    return data
 
 
 # ---------------------------------------------------------------------------- A: fake trees
