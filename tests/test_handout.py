@@ -244,6 +244,28 @@ def test_assert_close_reports_what_is_wrong(checks: ModuleType, got, expected, m
     assert "z = [0., 1., 2.]" in text
 
 
+@pytest.mark.parametrize("show", [True, False])
+def test_integer_mismatch_speaks_of_exact_values_not_tolerances(
+    checks: ModuleType, show: bool
+) -> None:
+    with pytest.raises(AssertionError) as info:
+        checks.assert_close(np.array([0, 2, 1]), np.array([0, 1, 1]), name="predict",
+                            show_expected=show)
+    text = str(info.value)
+    assert text.startswith("predict: wrong values: 1 of 3 entries differ")
+    assert "integers are compared exactly" in text
+    assert "tolerance" not in text and "relative error" not in text
+    if show:
+        assert "first difference at index [1]: got 2, expected 1" in text
+    else:
+        assert "differs from the expected one (first at index [1])" in text
+        assert "expected 1" not in text and "[0, 1, 1]" not in text
+    with pytest.raises(AssertionError) as info:  # an exact convention on floats
+        checks.assert_close(3.0, 4.0, name="f", rtol=0.0, atol=0.0)
+    assert "this value is compared exactly" in str(info.value)
+    assert "tolerance" not in str(info.value)
+
+
 def test_assert_close_can_hide_expected_values(checks: ModuleType) -> None:
     with pytest.raises(AssertionError) as info:
         checks.assert_close(np.array([0.25]), np.array([0.125]), name="f", show_expected=False)

@@ -265,6 +265,13 @@ def _compare_arrays(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
     if not bad.any():
         return
 
+    # integers (labels, counts, indices) and exact conventions: no tolerance to talk about
+    exact = (exp.dtype.kind in "biu" and got.dtype.kind in "biu") or (
+        opts["atol"] == 0 and opts["rtol"] == 0
+    )
+    if exact:
+        _raise_exact(got, exp, bad, where, show)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_err = np.where(np.abs(ef) > 0, abs_err / np.abs(ef), np.where(abs_err > 0, np.inf, 0))
     i_abs = int(np.argmax(abs_err))
@@ -304,6 +311,41 @@ def _compare_arrays(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
         f"  tolerance: |got - expected| <= {opts['atol']:.0e} * {scale_text} "
         f"+ {opts['rtol']:.0e} * |expected|"
     )
+    raise _Mismatch(where, "\n".join(lines))
+
+
+def _raise_exact(
+    got: np.ndarray, exp: np.ndarray, bad: np.ndarray, where: str, show: bool
+) -> None:
+    """The mismatch of an exact comparison (integers, or rtol = atol = 0)."""
+
+    def number(x: Any) -> str:
+        x = x.item()
+        return f"{x:.10g}" if isinstance(x, float) else str(x)
+
+    n_bad = int(bad.sum())
+    first = int(np.flatnonzero(bad)[0])
+    index = _index(first, got.shape)
+    if got.ndim == 0:
+        lines = ["wrong value"]
+    else:
+        lines = [f"wrong values: {n_bad} of {got.size} entries differ"]
+    got_text = format_value(got if got.ndim else got[()], indent=12, precision=10)
+    if show:
+        exp_text = format_value(exp if exp.ndim else exp[()], indent=12, precision=10)
+        lines.append(f"  expected: {exp_text}")
+        lines.append(f"  got:      {got_text}")
+        if got.ndim:
+            lines.append(
+                f"  first difference at index {index}: got {number(got.flat[first])}, "
+                f"expected {number(exp.flat[first])}"
+            )
+    else:
+        lines.append(f"  got:      {got_text}")
+        at = f" (first at index {index})" if got.ndim else ""
+        lines.append(f"  the result differs from the expected one{at}")
+    integers = got.dtype.kind in "biu" and exp.dtype.kind in "biu"
+    lines.append(f"  {'integers are' if integers else 'this value is'} compared exactly")
     raise _Mismatch(where, "\n".join(lines))
 
 
