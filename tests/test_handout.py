@@ -102,6 +102,7 @@ def test_public_tests_pass_on_the_solutions(solved: Path) -> None:
             f"{name} not ticked:\n{out[-3000:]}"
         )
     assert "33 functions pass, 0 fail, 0 not implemented yet" in out
+    assert "grader does not have" not in out
 
 
 def test_public_tests_fail_cleanly_on_the_stub(stubbed: Path) -> None:
@@ -133,6 +134,38 @@ def test_public_tests_report_a_wrong_function_with_its_inputs(tmp_path: Path) ->
     assert "inputs:" in out and "y_pred = " in out and "expected:" in out
     assert re.search(r"✗ mae_grad\s+0/2 tests passed", out), out[-3000:]
     assert re.search(r"✓ mae_loss\s+2/2 tests passed", out), out[-3000:]
+
+
+def test_public_run_warns_about_imports_the_grader_does_not_have(tmp_path: Path) -> None:
+    # matplotlib is installed here, so the student's own run passes; graded, hw.py would
+    # not import at all (the sandbox has only NumPy and the standard library)
+    plotting = tmp_path / "hw_plotting.py"
+    source = SOLUTIONS_HW.read_text(encoding="utf-8")
+    plotting.write_text(
+        "import matplotlib.pyplot as plt\nfrom scipy import special\nimport collections.abc\n"
+        + source,
+        encoding="utf-8",
+    )
+    dest = _handout(tmp_path, plotting)
+    proc = _run(["-m", "pytest", "-q", "-k", "relu"], dest)
+    out = proc.stdout + proc.stderr
+    assert "hw.py imports matplotlib, scipy. When graded" in out, out[-3000:]
+    assert "collections" not in out.split("When graded")[0]
+
+
+def test_unavailable_imports_reads_every_import(tmp_path: Path) -> None:
+    conftest = _load(STUDENT / "tests" / "conftest.py", "conftest_under_test")
+    hw = tmp_path / "hw.py"
+    hw.write_text(
+        "from __future__ import annotations\nimport numpy as np, os.path\n"
+        "from numpy.linalg import norm\nfrom . import sibling\n"
+        "def f():\n    import torch\n    from sklearn.metrics import accuracy_score\n",
+        encoding="utf-8",
+    )
+    assert conftest.unavailable_imports(hw) == ["sklearn", "torch"]
+    assert conftest.unavailable_imports(SOLUTIONS_HW) == []
+    hw.write_text("def broken(:\n", encoding="utf-8")
+    assert conftest.unavailable_imports(hw) == []  # the import error says it already
 
 
 # ----------------------------------------------------------------------------- train.py

@@ -427,6 +427,7 @@ def test_syntax_error_is_an_import_error_with_line(files):
         ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "SIGKILL"),
         ("while True:\n    pass\n", "took more than"),
         ("import scipy_not_there\n", "ModuleNotFoundError"),
+        ("import matplotlib.pyplot as plt\n", "can import only NumPy and the Python standard"),
     ],
 )
 def test_import_time_failures(files, source, pattern):

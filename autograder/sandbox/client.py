@@ -537,6 +537,11 @@ class Worker:
             text = f"{exc_type}{where}:\n{message}"  # message: File "hw.py", line N ...
         else:
             text = f"{exc_type}: {message}" if message else exc_type
+        if exc_type == "ModuleNotFoundError":
+            text += (
+                "\n(when graded, hw.py can import only NumPy and the Python standard library: "
+                "remove this import, e.g. plotting belongs in train.py)"
+            )
         if tb:
             text += "\nTraceback (your code only):\n" + tb.rstrip("\n")
         self.import_error = SubmissionImportError(text, exc_type, line)

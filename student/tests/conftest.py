@@ -6,7 +6,9 @@
   function a test grades.
 * A function that still raises ``NotImplementedError`` gives a one-line
   "not implemented yet" failure instead of a long traceback.
-* At the end, a checklist per part: ✓ passed, ✗ failed, · not implemented yet.
+* At the end, a checklist per part: ✓ passed, ✗ failed, · not implemented yet,
+  and a warning when ``hw.py`` imports a module the grader does not have (it has
+  only NumPy and the standard library).
 
 When the autograder runs these same tests, its own plugin provides ``hw`` (your
 code then runs in a separate, sandboxed process) and this file only registers
@@ -15,6 +17,7 @@ the marker.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -144,6 +147,23 @@ def _load_hw(path: Path) -> ModuleType:
     return module
 
 
+def unavailable_imports(path: Path) -> list[str]:
+    """Modules ``hw.py`` imports that the grader does not have: anything but NumPy and
+    the standard library (read from the source, not imported)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    available = set(getattr(sys, "stdlib_module_names", ())) | {"numpy", "__future__"}
+    return sorted(names - available)
+
+
 def _marked_function(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("grades")
     if marker is None:
@@ -231,9 +251,19 @@ class StudentRun:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print the checklist: every function that had tests in this run."""
+        tr = terminalreporter
+        foreign = unavailable_imports(self.hw_path)
+        if foreign:
+            tr.write_sep("=", "hw.py imports what the grader does not have", red=True)
+            tr.write_line(
+                f"hw.py imports {', '.join(foreign)}. When graded, hw.py can import only "
+                "NumPy and the Python standard library: it would not import at all, and "
+                "every test would fail. Remove these imports (plotting belongs in train.py).",
+                red=True,
+                bold=True,
+            )
         if not self.outcomes:
             return
-        tr = terminalreporter
         encoding = getattr(sys.stdout, "encoding", None) or "ascii"
         try:
             "✓✗·".encode(encoding)
