@@ -43,6 +43,10 @@ IGNORED_NAMES = {"__pycache__", "__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_ch
 #: Files of the package that do not change grades (batch + reports): not in the cache key.
 NOT_GRADING_CODE = ("autograder/batch.py", "autograder/gradescope_export.py", "autograder/reports/")
 CACHE_VERSION = 1
+#: What ``grade`` writes in a submission's folder (a folder holding only these is ours).
+SUBMISSION_FILES = frozenset(
+    {"results.json", "cache.json", "report.html", "grader.log", "results.engine.json"}
+)
 
 
 @dataclass
@@ -67,6 +71,7 @@ class BatchSummary:
     skipped: list[SkippedInput] = field(default_factory=list)
     n_run: int = 0
     n_cached: int = 0
+    n_removed: int = 0
     seconds: float = 0.0
 
     @property
@@ -286,6 +291,26 @@ def autograder_hash(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
     return h.hexdigest()
 
 
+def remove_stale_folders(subs_root: Path, current: set[str]) -> int:
+    """Delete the folders of submissions that are no longer in the input.
+
+    Only folders holding nothing but what ``grade`` writes (:data:`SUBMISSION_FILES`,
+    and their ``.tmp`` versions) are removed, so a folder of the grader's own notes
+    stays. Returns how many were removed.
+    """
+    if not subs_root.is_dir():
+        return 0
+    removed = 0
+    for folder in sorted(subs_root.iterdir()):
+        if folder.name in current or not folder.is_dir() or folder.is_symlink():
+            continue
+        names = {p.name.removesuffix(".tmp") for p in folder.iterdir()}
+        if names <= SUBMISSION_FILES and all(p.is_file() for p in folder.iterdir()):
+            _rmtree(folder)
+            removed += 1
+    return removed
+
+
 # --------------------------------------------------------------------------- grading
 
 
@@ -448,6 +473,7 @@ def grade(
     ag_key = autograder_hash(autograder_root or ROOT, extra=extra)
     summary = BatchSummary(out_dir=out_dir, skipped=skipped)
     subs_root = out_dir / "submissions"
+    summary.n_removed = remove_stale_folders(subs_root, {s.id for s in subs})
     records: dict[str, GradedSubmission] = {}
 
     def record(
@@ -602,7 +628,13 @@ def run_from_args(ns: argparse.Namespace) -> int:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     print(
         f"{len(summary.graded)} submissions ({counts}); {summary.n_run} graded now, "
-        f"{summary.n_cached} from cache, {len(summary.skipped)} inputs skipped; "
+        f"{summary.n_cached} from cache, {len(summary.skipped)} inputs skipped"
+        + (
+            f", {summary.n_removed} folders of submissions no longer in the input removed"
+            if summary.n_removed
+            else ""
+        )
+        + "; "
         f"{summary.seconds:.1f} s"
     )
     print(f"grades:  {summary.grades_csv}")

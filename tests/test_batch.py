@@ -339,6 +339,28 @@ def test_cache_skips_unchanged_and_regrades_changes(
     assert forced.n_run == 5
 
 
+def test_folders_of_submissions_gone_from_the_input_are_removed(
+    class_folder: Path, tmp_path: Path, fake_script: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    args = [str(class_folder), "--out", str(out), "--no-progress", "--jobs", "2"]
+    cmd = [sys.executable, str(fake_script)]
+    batch.grade(class_folder, out, jobs=2, progress=False, grader_cmd=cmd)
+    assert (out / "submissions" / "buggy" / "results.json").is_file()
+    notes = out / "submissions" / "my_notes"
+    notes.mkdir()
+    (notes / "regrade-requests.txt").write_text("not ours: keep")
+    (class_folder / "buggy.py").unlink()
+    shutil.rmtree(class_folder / "no_code")
+    # the CLI (a pooled grader: no grader_cmd) prints what it removed
+    assert batch.main(args) == 0
+    assert "2 folders of submissions no longer in the input removed" in capsys.readouterr().out
+    left = {p.name for p in (out / "submissions").iterdir()}
+    assert left == {"corrupt", "good", "nested_student", "syntax", "zipped", "my_notes"}
+    assert (notes / "regrade-requests.txt").is_file()
+    assert set(read_csv(out / "grades.csv")) == left - {"my_notes"}
+
+
 def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: GraderArgs) -> None:
     d = tmp_path / "subs"
     d.mkdir()
