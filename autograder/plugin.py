@@ -77,6 +77,10 @@ BUDGET_MESSAGE = "not run: time budget exhausted"
 IMPORT_PREFIX = "hw.py could not be imported: "
 #: Longest part of a failure message kept per test (before results.py's own cap).
 MAX_MESSAGE = 3000
+#: The "inputs:" block of a ``checks`` message (``checks.format_inputs``).
+INPUTS_LISTED = re.compile(r"^\s+inputs:$", re.MULTILINE)
+#: Hypothesis' notes that show a failing example: "Falsifying example: ...", "Draw 1: ...".
+HYPOTHESIS_EXAMPLE = re.compile(r"(Falsifying example|Failing test case|Draw \d+)\b")
 
 _ref_counter = itertools.count()
 
@@ -717,6 +721,10 @@ class GradingPlugin:
             message = f"error in test {when}: {message}"
         notes = [str(n) for n in getattr(exc, "__notes__", []) or []]
         notes = [n for n in notes if not n.startswith("You can reproduce")]
+        if INPUTS_LISTED.search(message):
+            # the checks helpers already list the call's inputs, by name: Hypothesis'
+            # falsifying example and its unnamed "Draw N: value" lines repeat them
+            notes = [n for n in notes if not HYPOTHESIS_EXAMPLE.match(n)]
         if notes:
             message += "\n\n" + "\n".join(notes)
         return trim(message, MAX_MESSAGE)

@@ -370,6 +370,33 @@ def test_a_wrong_result_is_still_shrunk(tree: dict[str, Path]) -> None:
     assert proxy.calls.count("alpha") > 9 + 3  # the examples, the shrinks, the other tests
 
 
+LISTED_INPUTS = """
+import pytest
+import checks
+from hypothesis import given, strategies as st
+
+
+@pytest.mark.grades("alpha")
+@given(st.integers(0, 10), st.data())
+def test_listed(hw, x, data):
+    k = data.draw(st.integers(1, 3))
+    checks.assert_close(float(hw.alpha(x) + k), -1.0, name="alpha", inputs={"x": x, "k": k})
+"""
+
+
+def test_the_falsifying_example_is_left_out_when_the_message_lists_the_inputs(
+    tree: dict[str, Path],
+) -> None:
+    (tree["public"] / "test_fake_public.py").write_text(LISTED_INPUTS)
+    run, _ = grade_fake(tree, functions=["alpha"])
+    test = by_test(run.results)["test_listed"]
+    assert test["status"] == "failed"
+    assert "inputs:\n    x = 0\n    k = 1" in test["output"]
+    assert "Falsifying" not in test["output"] and "Draw 1" not in test["output"]
+    # without an inputs block the example is kept: see test_alpha_property ("x=50") in
+    # test_fake_grade_entries_points_and_messages
+
+
 CONSTANT_DRAWS = """
 import pytest
 from hypothesis import given, strategies as st
