@@ -2,8 +2,9 @@
 
 Each file in ``tests/variants/`` is a complete, genuinely different, correct ``hw.py``
 (loops, einsum, log-domain formulas, in-place work on copies, full Jacobian + lists +
-NumPy scalars, a functional style). Graded by the real engine (sandboxed worker, hidden and
-public tests, the instructor's configuration), each must score 100 / 100.
+NumPy scalars, a functional style, class-based optimizers with errstate-guarded formulas,
+clipped inputs with ``out=``/``where=`` logs). Graded by the real engine (sandboxed
+worker, hidden and public tests, the instructor's configuration), each must score 100 / 100.
 """
 
 from __future__ import annotations

@@ -157,6 +157,22 @@ def test_cross_entropy_grad_matches_numerical_gradient(hw, ref, case):
                     inputs={"probs": probs, "labels": labels})
 
 
+#: integer one-hot probabilities (integer arrays are accepted and treated as float64)
+INT_PROBS = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+
+
+@pytest.mark.grades("cross_entropy_loss", weight=1)
+def test_cross_entropy_loss_of_integer_probs(hw, ref):
+    # the label has probability 1 in two rows and 0 (the -100 clamp) in the other two
+    agree(hw, ref, "cross_entropy_loss", INT_PROBS, np.array([1, 0, 0, 2]), names=CE)
+
+
+@pytest.mark.grades("cross_entropy_grad", weight=1)
+def test_cross_entropy_grad_of_integer_probs(hw, ref):
+    # no clamped entry: its -1 / (N 1e-12) would dwarf the -1 / N of the others
+    agree(hw, ref, "cross_entropy_grad", INT_PROBS, np.array([1, 0, 2, 1]), names=CE)
+
+
 @pytest.mark.grades("softmax_cross_entropy_loss", weight=3)
 @given(hs.logits_and_labels())
 def test_softmax_cross_entropy_loss_agrees_with_solution(hw, ref, case):

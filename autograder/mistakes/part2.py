@@ -240,6 +240,23 @@ MISTAKES = [
         """,
     ),
     mistake(
+        "cross_entropy_grad_int_dtype",
+        "cross_entropy_grad",
+        "cross_entropy_grad builds its result with np.zeros_like(probs) without converting "
+        "probs to float64 first: for integer probs the gradient is an integer array and "
+        "-1 / (N p) is cut to an integer.",
+        """
+        def cross_entropy_grad(probs, labels):
+            probs = np.asarray(probs)
+            labels = np.asarray(labels, dtype=np.intp)
+            n = probs.shape[0]
+            rows = np.arange(n)
+            grad = np.zeros_like(probs)
+            grad[rows, labels] = -1.0 / (n * np.maximum(probs[rows, labels], 1e-12))
+            return grad
+        """,
+    ),
+    mistake(
         "cross_entropy_grad_logit_gradient",
         "cross_entropy_grad",
         "cross_entropy_grad returns (probs - one_hot) / N, the gradient with respect to "

@@ -15,7 +15,7 @@ def train_two_layer_net(
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.intp)
     n, d = X.shape
-    params = init_two_layer_net(d, n_hidden, int(labels.max()) + 1, seed)
+    params = init_two_layer_net(d, n_hidden, {n_classes}, seed)
     if optimizer == "gd":
         state = {{k: () for k in params}}
     elif optimizer in ("momentum", "adagrad", "rmsprop"):
@@ -48,6 +48,7 @@ def train_two_layer_net(
     return params, losses
 """
 _OK = {
+    "n_classes": "int(labels.max()) + 1",
     "adam_state": "state = {k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}",
     "t0": "0",
     "epoch_start": "pass",
@@ -138,6 +139,14 @@ MISTAKES = [
         """,
         TRAIN,
         _WHY_BATCHES,
+    ),
+    mistake(
+        "train_classes_from_unique",
+        "train_two_layer_net",
+        "train_two_layer_net counts the classes as len(np.unique(labels)); a class may "
+        "never occur in the data, so C = labels.max() + 1.",
+        _train(n_classes="len(np.unique(labels))"),
+        diagnosable=False,  # the net is too small for the labels: it raises, no output
     ),
     mistake(
         "train_same_shuffle_every_epoch",
