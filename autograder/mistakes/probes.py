@@ -71,6 +71,8 @@ PROBES: dict[str, list[Probe]] = {
             (np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]]), np.array([0, 2, 1])),
             {},
         ),
+        # integer one-hot probabilities (treated as float64)
+        lambda: ((np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]]), np.array([1, 0, 2])), {}),
     ],
     "softmax_cross_entropy_loss": [
         lambda: ((np.array([[1e4, -1e4], [0.0, 1.0]]), np.array([1, 0])), {}),
