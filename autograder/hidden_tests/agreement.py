@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterator
@@ -44,6 +45,7 @@ __all__ = [
     "require",
     "run_immutability",
     "testfuncs",
+    "timbre_dataset",
 ]
 
 
@@ -242,6 +244,24 @@ def assert_gradient(function: str, analytic: Any, f: Callable[[np.ndarray], floa
 def load_timbre() -> ModuleType:
     """Import the provided ``student/timbre.py`` (trusted copy) by path."""
     return paths.load_module(paths.STUDENT_DIR / "timbre.py", "timbre")
+
+
+@functools.lru_cache(maxsize=4)
+def _timbre_dataset(n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    X, labels = load_timbre().make_timbre_dataset(n_per_class, seed=seed)
+    X.setflags(write=False)
+    labels.setflags(write=False)
+    return X, labels
+
+
+def timbre_dataset(n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``make_timbre_dataset(n_per_class, seed)`` of the provided ``student/timbre.py``.
+
+    Synthesised once per process (it is deterministic, and a long-lived grader grades
+    many submissions); every call gets its own writable copies.
+    """
+    X, labels = _timbre_dataset(n_per_class, seed)
+    return X.copy(), labels.copy()
 
 
 def immutability_case(function: str, *args: Any, **kwargs: Any) -> Any:

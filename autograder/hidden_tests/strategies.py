@@ -7,6 +7,7 @@ C = 1 or 2, non-square shapes, integer dtypes and classes that no label uses.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,26 @@ seeds = st.integers(0, 2**32 - 1)
 SPREADS = (1.0, 0.1, 1e-3)
 #: fraction of the entries replaced by special values (0, +-1, the caller's specials)
 SPECIAL_FRACTIONS = (0.0, 0.3, 0.7)
+
+# The strategies drawn inside the composite ones below, built once: Hypothesis validates
+# a strategy the first time it is drawn from, and a new one per draw costs about a tenth
+# of a grade. The same strategies draw the same values, cached or not.
+_spreads = st.sampled_from(SPREADS)
+_special_fractions = st.sampled_from(SPECIAL_FRACTIONS)
+_coin = st.booleans()
+_int_dtypes = st.sampled_from(INT_DTYPES)
+
+
+@functools.lru_cache(maxsize=256)
+def _sampled(values: tuple) -> Any:
+    """``st.sampled_from(values)``, one strategy per tuple of values."""
+    return st.sampled_from(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _integers(lo: int, hi: int) -> Any:
+    """``st.integers(lo, hi)``, one strategy per range."""
+    return st.integers(lo, hi)
 
 
 def _clip_pool(lo: float, hi: float, specials: tuple[float, ...]) -> list[float]:
@@ -47,15 +68,15 @@ def float_arrays(draw: Any, shape: Any, lo: float = -10.0, hi: float = 10.0,
     """
     shp = _shape(draw, shape)
     rng = np.random.default_rng(draw(seeds))
-    spread = draw(st.sampled_from(SPREADS))
+    spread = draw(_spreads)
     centre, half = (lo + hi) / 2.0, (hi - lo) / 2.0
     a = np.clip(centre + half * spread * rng.uniform(-1.0, 1.0, size=shp), lo, hi)
     pool = _clip_pool(lo, hi, specials)
-    fraction = draw(st.sampled_from(SPECIAL_FRACTIONS))
+    fraction = draw(_special_fractions)
     if pool and fraction > 0:
         mask = rng.random(shp) < fraction
         a[mask] = rng.choice(pool, size=int(mask.sum()))
-    if a.size > 1 and draw(st.booleans()):  # exact ties with the first entry
+    if a.size > 1 and draw(_coin):  # exact ties with the first entry
         a[rng.random(shp) < 0.3] = a.flat[0]
     return a.astype(np.float64)
 
@@ -64,7 +85,7 @@ def float_arrays(draw: Any, shape: Any, lo: float = -10.0, hi: float = 10.0,
 def int_arrays(draw: Any, shape: Any, lo: int = -5, hi: int = 5) -> np.ndarray:
     """Integer arrays (int64 or int32) of ``shape``; the API treats them as float64."""
     shp = _shape(draw, shape)
-    dtype = draw(st.sampled_from(INT_DTYPES))
+    dtype = draw(_int_dtypes)
     rng = np.random.default_rng(draw(seeds))
     return rng.integers(lo, hi + 1, size=shp).astype(dtype)
 
@@ -87,12 +108,18 @@ def logit_arrays(shape: Any, extreme: bool = True) -> Any:
     return numeric_arrays(shape, -30.0, 30.0, (2.0, -2.0))
 
 
+@functools.lru_cache(maxsize=64)
+def _classes(min_c: int, max_c: int) -> Any:
+    """C = 1 or 2 (at least ``min_c``) often, else any C in [min_c, max_c]."""
+    small = tuple(v for v in (1, 2) if v >= min_c) or (min_c,)
+    return st.one_of(st.sampled_from(small), st.integers(min_c, max_c))
+
+
 @st.composite
 def batch_dims(draw: Any, max_n: int = 6, max_c: int = 5, min_c: int = 1) -> tuple[int, int]:
     """(N, C) with N = 1 and C = 1 or 2 often."""
-    n = draw(st.sampled_from([1, 2, 3, max_n]) if draw(st.booleans()) else st.integers(1, max_n))
-    c = draw(st.one_of(st.sampled_from([v for v in (1, 2) if v >= min_c] or [min_c]),
-                       st.integers(min_c, max_c)))
+    n = draw(_sampled((1, 2, 3, max_n)) if draw(_coin) else _integers(1, max_n))
+    c = draw(_classes(min_c, max_c))
     return n, c
 
 
@@ -103,10 +130,10 @@ def labels(draw: Any, n: int, c: int) -> np.ndarray:
     Mostly spread over all classes (so that indexing mistakes show), sometimes confined
     to the first or last few classes.
     """
-    dtype = draw(st.sampled_from(INT_DTYPES))
+    dtype = draw(_int_dtypes)
     rng = np.random.default_rng(draw(seeds))
-    high = draw(st.sampled_from([c, c, c, max(1, c // 2)]))
-    offset = (c - high) if draw(st.booleans()) else 0
+    high = draw(_sampled((c, c, c, max(1, c // 2))))
+    offset = (c - high) if draw(_coin) else 0
     return (rng.integers(0, high, size=n) + offset).astype(dtype)
 
 

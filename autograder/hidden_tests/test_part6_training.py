@@ -15,9 +15,9 @@ from autograder.hidden_tests.agreement import (
     describe,
     diagnosed,
     immutability_case,
-    load_timbre,
     require,
     run_immutability,
+    timbre_dataset,
 )
 
 
@@ -193,9 +193,8 @@ TIMBRE_MIN_ACCURACY = 0.85
 
 @pytest.mark.grades("train_two_layer_net", weight=2)
 def test_train_two_layer_net_learns_timbre(hw, ref):
-    timbre = load_timbre()
-    X, labels = timbre.make_timbre_dataset(200, seed=21)
-    X_test, labels_test = timbre.make_timbre_dataset(40, seed=22)
+    X, labels = timbre_dataset(200, seed=21)
+    X_test, labels_test = timbre_dataset(40, seed=22)
     got = hw.train_two_layer_net(X, labels, **TIMBRE_TRAIN)
     inputs = {"X": X, "labels": labels, **TIMBRE_TRAIN}
     require(isinstance(got, (tuple, list)) and len(got) == 2,
