@@ -304,8 +304,9 @@ def remove_stale_folders(subs_root: Path, current: set[str]) -> int:
     for folder in sorted(subs_root.iterdir()):
         if folder.name in current or not folder.is_dir() or folder.is_symlink():
             continue
-        names = {p.name.removesuffix(".tmp") for p in folder.iterdir()}
-        if names <= SUBMISSION_FILES and all(p.is_file() for p in folder.iterdir()):
+        entries = list(folder.iterdir())
+        names = {p.name.removesuffix(".tmp") for p in entries}
+        if names <= SUBMISSION_FILES and all(p.is_file() for p in entries):
             _rmtree(folder)
             removed += 1
     return removed

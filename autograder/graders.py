@@ -222,9 +222,8 @@ class ProcessGrader:
         _cap_log(log_path)
         data = _read_results(out)
         engine_error = (data or {}).get("extra_data", {}).get("engine_error")
-        failed = None if rc == 0 else f"the grading engine failed (exit code {rc})"
-        if rc == 0 and data is None:
-            failed = "the grading engine failed (exit code 0)"
+        ok = rc == 0 and data is not None
+        failed = None if ok else f"the grading engine failed (exit code {rc})"
         return _judge(data, failed, engine_error, tail)
 
     def close(self) -> None:
@@ -270,30 +269,26 @@ class PooledGrader:
             self._buffer = b""
         return self.proc
 
-    def _stop(self) -> None:
+    def _stop(self, graceful: bool = True) -> None:
+        """Stop the server: end its requests and let it exit (``graceful``), or kill it."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        with contextlib.suppress(OSError):
-            if proc.stdin:
-                proc.stdin.close()  # end of requests: the server exits by itself
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        if graceful:
+            with contextlib.suppress(OSError):
+                if proc.stdin:
+                    proc.stdin.close()  # end of requests: the server exits by itself
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                kill_group(proc)
+        else:
             kill_group(proc)
-        if proc.stdout:
-            proc.stdout.close()
+        for pipe in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if pipe:
+                    pipe.close()
         _forget(proc)
-
-    def _kill(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            kill_group(proc)
-            for pipe in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):
-                    if pipe:
-                        pipe.close()
-            _forget(proc)
 
     def _answer(self, proc: subprocess.Popen, deadline: float) -> dict | str | None:
         """The server's answer line (a dict), "timeout", or None when it died."""
@@ -335,7 +330,7 @@ class PooledGrader:
             answer = None
         self.grades += 1
         if answer == "timeout":
-            self._kill()
+            self._stop(graceful=False)
             out.unlink(missing_ok=True)
             return timeout_outcome(timeout)
         if answer is None:  # the server died: the next grade gets a fresh one
@@ -343,7 +338,7 @@ class PooledGrader:
             if rc is None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     rc = proc.wait(timeout=2)
-            self._kill()
+            self._stop(graceful=False)
             tail = _tail(self._log)
             data = _read_results(out)
             return _judge(data, f"the grading engine failed (exit code {rc})", None, tail)
