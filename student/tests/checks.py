@@ -265,10 +265,10 @@ def _compare_arrays(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
     if not bad.any():
         return
 
-    # integers (labels, counts, indices) and exact conventions: no tolerance to talk about
-    exact = (exp.dtype.kind in "biu" and got.dtype.kind in "biu") or (
-        opts["atol"] == 0 and opts["rtol"] == 0
-    )
+    # integers (labels, counts, indices) whose tolerance is below 1, and exact
+    # conventions: every difference fails, so there is no tolerance to talk about
+    integers = exp.dtype.kind in "biu" and got.dtype.kind in "biu"
+    exact = (opts["atol"] == 0 and opts["rtol"] == 0) or (integers and bool(np.all(allowed < 1)))
     if exact:
         _raise_exact(got, exp, bad, where, show)
 
