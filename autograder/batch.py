@@ -640,6 +640,17 @@ def run_from_args(ns: argparse.Namespace) -> int:
     )
     print(f"grades:  {summary.grades_csv}")
     print(f"report:  {summary.report_html}")
+    crashed = [g for g in summary.graded if g.status == "crash"]
+    if crashed:
+        logs = summary.out_dir / "submissions" / "<id>" / "grader.log"
+        print(
+            f"autograder grade: the grading engine itself failed on {len(crashed)} of "
+            f"{len(summary.graded)} submissions ({', '.join(g.id for g in crashed[:5])}"
+            f"{', ...' if len(crashed) > 5 else ''}); their grades are not valid. "
+            f"Each one's log: {logs}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

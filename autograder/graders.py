@@ -194,6 +194,8 @@ class ProcessGrader:
 
     def grade(self, submission: Path, sub_dir: Path, timeout: float) -> GradeOutcome:
         """Run the command on ``submission`` (see the module docstring)."""
+        # the command runs in a scratch working directory: it gets absolute paths
+        submission, sub_dir = submission.resolve(), sub_dir.resolve()
         out = sub_dir / "results.engine.json"
         out.unlink(missing_ok=True)
         log_path = sub_dir / "grader.log"
@@ -314,6 +316,8 @@ class PooledGrader:
 
     def grade(self, submission: Path, sub_dir: Path, timeout: float) -> GradeOutcome:
         """Send ``submission`` to the server; wait at most ``timeout`` seconds."""
+        # the server runs in its own working directory: it gets absolute paths
+        submission, sub_dir = submission.resolve(), sub_dir.resolve()
         out = sub_dir / "results.engine.json"
         out.unlink(missing_ok=True)
         log_path = sub_dir / "grader.log"
@@ -339,7 +343,9 @@ class PooledGrader:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     rc = proc.wait(timeout=2)
             self._stop(graceful=False)
-            tail = _tail(self._log)
+            tail = _tail(self._log, LOG_CAP)
+            with contextlib.suppress(OSError):  # the server's own log explains the crash
+                log_path.write_text(tail + "\n", encoding="utf-8")
             data = _read_results(out)
             return _judge(data, f"the grading engine failed (exit code {rc})", None, tail)
         _cap_log(log_path)
