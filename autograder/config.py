@@ -56,7 +56,10 @@ class Part:
 class Limits:
     """Resource limits of the untrusted worker and of the whole grade."""
 
-    call_timeout: float = 10.0
+    #: the least time (seconds) one call into hw.py gets (see autograder/time_limits.py)
+    call_timeout: float = 5.0
+    #: a call may also take this many times the reference solution's time for it
+    call_timeout_factor: float = 1000.0
     #: (function, seconds) pairs that replace call_timeout for that function
     call_timeout_per_function: tuple[tuple[str, float], ...] = ()
     time_budget: float = 300.0
@@ -272,6 +275,7 @@ def parse_config(
         lim,
         {
             "call_timeout",
+            "call_timeout_factor",
             "call_timeout_per_function",
             "time_budget",
             "memory_mb",
@@ -285,6 +289,12 @@ def parse_config(
         call_timeout=float(
             _positive_number(
                 lim.get("call_timeout", defaults.call_timeout), "[limits] call_timeout (seconds)"
+            )
+        ),
+        call_timeout_factor=float(
+            _positive_number(
+                lim.get("call_timeout_factor", defaults.call_timeout_factor),
+                "[limits] call_timeout_factor",
             )
         ),
         time_budget=float(
@@ -302,6 +312,11 @@ def parse_config(
             lim.get("output_cap_kb", defaults.output_cap_kb), "[limits] output_cap_kb", integer=True
         ),
     )
+    if limits.call_timeout_factor < 1:
+        raise ConfigError(
+            f"[limits] call_timeout_factor must be at least 1 (the reference solution itself "
+            f"must fit), got {limits.call_timeout_factor:g}"
+        )
     if limits.call_timeout > limits.time_budget:
         raise ConfigError(
             f"[limits] call_timeout ({limits.call_timeout:g} s) must not exceed "

@@ -65,6 +65,7 @@ from autograder.sandbox.errors import (
     SubmissionTimeout,
 )
 from autograder.submission import unusable_reason
+from autograder.time_limits import CallLimits
 
 MARKER = "grades"
 MARKER_HELP = (
@@ -245,11 +246,25 @@ class _BudgetedProxy:
                         f"grade ({strikes[0]})"
                     )
                 )
+            limit = plugin.call_limits.limit(name, args, kwargs)
+            seconds = min(limit.seconds, plugin.budget_left() + 1.0)  # the budget: a backstop
             guard = _InputGuard(plugin.signature(name), name, args, kwargs)
+            timed = getattr(self._proxy, "call_with_timeout", None)
             try:
-                value = attr(*args, **kwargs)
+                if timed is not None:
+                    value = timed(name, args, kwargs, timeout=seconds)
+                else:  # a stand-in proxy of the project's tests: no limit of its own
+                    value = attr(*args, **kwargs)
             except Exception as exc:
                 if getattr(exc, "kind", None) == "timeout":
+                    why = (
+                        limit.explain(name)
+                        if seconds == limit.seconds
+                        else "(the grade's time budget ran out during the call)"
+                    )
+                    exc.args = (f"{exc} {why}",)
+                    if isinstance(exc, SubmissionError):
+                        exc.message = exc.args[0]
                     self._test_timeouts[name] = exc
                     self._timeouts.setdefault(name, []).append(exc)
                 guard.check()  # a write to an input is the first thing to report
@@ -428,12 +443,23 @@ class GradingPlugin:
         self._hw: _BudgetedProxy | None = None
         self._previous_profile: str | None = None
         self._result: GradeResult | None = None
+        lim = config.limits
+        self.call_limits = CallLimits(
+            self.reference_module,
+            floor=lim.call_timeout,
+            factor=lim.call_timeout_factor,
+            per_function_floor=dict(lim.call_timeout_per_function),
+        )
 
     # -- time budget ---------------------------------------------------------------------
 
     def budget_spent(self) -> bool:
         """Whether the grade's total time budget is used up."""
-        return self.clock() - self.start >= self.config.limits.time_budget
+        return self.budget_left() <= 0
+
+    def budget_left(self) -> float:
+        """Seconds left of the grade's total time budget."""
+        return self.config.limits.time_budget - (self.clock() - self.start)
 
     # -- configuration ---------------------------------------------------------------------
 

@@ -574,11 +574,18 @@ class Worker:
 
     # -- calls ------------------------------------------------------------------------
 
-    def call(self, function: str, args: tuple | list = (), kwargs: dict | None = None) -> Any:
+    def call(
+        self,
+        function: str,
+        args: tuple | list = (),
+        kwargs: dict | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         """Call ``hw.<function>(*args, **kwargs)`` in the worker and return the value.
 
-        Arrays the submission modified in place are mirrored back into ``args`` /
-        ``kwargs``. Raises the :mod:`~autograder.sandbox.errors` exceptions.
+        ``timeout``: seconds the call may take (default: the function's limit in
+        :class:`Limits`). Arrays the submission modified in place are mirrored back into
+        ``args`` / ``kwargs``. Raises the :mod:`~autograder.sandbox.errors` exceptions.
         """
         kwargs = {} if kwargs is None else kwargs
         try:
@@ -602,7 +609,8 @@ class Worker:
             if self.import_error is not None:
                 raise copy.copy(self.import_error)  # a fresh instance: no growing traceback
             self.stats.calls += 1
-            timeout = self.limits.function_timeouts.get(function, self.limits.call_timeout_s)
+            if timeout is None:
+                timeout = self.limits.function_timeouts.get(function, self.limits.call_timeout_s)
             t0 = time.monotonic()
             try:
                 wire.write_message(self._req_w, request, timeout)
@@ -770,6 +778,17 @@ class SubmissionProxy:
     def output_tail(self) -> str:
         """What the submission printed so far (capped)."""
         return self._worker.output_tail()
+
+    def call_with_timeout(
+        self, function: str, args: tuple | list, kwargs: dict, timeout: float
+    ) -> Any:
+        """``hw.<function>(*args, **kwargs)`` with its own time limit (``timeout`` s)."""
+        err = self.import_error
+        if err is not None:
+            raise SubmissionNotImported(err)
+        if function not in self._worker.functions:
+            raise MissingFunction(function)
+        return self._worker.call(function, args, kwargs, timeout=timeout)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
