@@ -145,8 +145,12 @@ def run_grading(
     test_dirs: Sequence[Path] | None = None,
     hidden_dir: Path = paths.HIDDEN_TESTS,
     proxy_factory: Callable[[Path, AssignmentConfig], Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> GradeRun:
-    """Grade ``submission``; never raises for a problem of the submission or the engine."""
+    """Grade ``submission``; never raises for a problem of the submission or the engine.
+
+    ``clock`` measures the time budget (the project's tests substitute a fake one).
+    """
     import pytest
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -175,6 +179,7 @@ def run_grading(
                 functions=functions,
                 proxy_factory=proxy_factory,
                 hidden_dir=hidden_dir,
+                clock=clock,
             )
             with (
                 _isolated(paths.STUDENT_TESTS),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +69,16 @@ def fake_config(**limits: Any) -> AssignmentConfig:
     return parse_config(data)
 
 
+class FakeClock:
+    """The grade's clock in these tests: time passes only when a fake call says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class FakeProxy:
     """In-process stand-in for the sandbox's SubmissionProxy."""
 
@@ -78,11 +87,12 @@ class FakeProxy:
         self.calls: list[str] = []
         self.closed = False
         self.stats = {"calls": 0, "restarts": 0}
+        self.clock = FakeClock()
 
     def alpha(self, x: int) -> int:
         self.calls.append("alpha")
         if x == -7:
-            time.sleep(0.6)
+            self.clock.now += 0.6  # a slow call (on the grade's clock)
         return 2 * x
 
     def beta(self, x: int) -> int:
@@ -168,6 +178,7 @@ def grade_fake(tree: dict[str, Path], proxy: FakeProxy | None = None, **kwargs: 
         test_dirs=[tree["hidden"], tree["public"]],
         hidden_dir=tree["hidden"],
         proxy_factory=lambda path, cfg: proxy,
+        clock=proxy.clock,
         **kwargs,
     )
     return run, proxy
