@@ -80,6 +80,19 @@ def make_stub(solution_source: str) -> str:
             module level, mismatched BEGIN/END indentation, or a result that is
             not valid Python. The message names the offending line (1-based).
     """
+    return _transform(solution_source, keep_solutions=False)
+
+
+def make_solved(solution_source: str) -> str:
+    """The solutions as a student who solved everything would hand them in.
+
+    Like :func:`make_stub`, except that the code of every solution block stays (only its
+    marker lines go). The example submissions are made from it (``examples/generate.py``).
+    """
+    return _transform(solution_source, keep_solutions=True)
+
+
+def _transform(solution_source: str, keep_solutions: bool) -> str:
     out: list[str] = []
     open_marker: str | None = None  # the BEGIN marker of the block we are in
     open_line = 0
@@ -87,7 +100,7 @@ def make_stub(solution_source: str) -> str:
     for lineno, line in enumerate(solution_source.splitlines(keepends=True), start=1):
         marker = _marker(line, lineno)
         if marker is None:
-            if open_marker is None:
+            if open_marker is None or (keep_solutions and open_marker == BEGIN_SOLUTION):
                 out.append(line)
             continue
         if marker in _BLOCKS:  # a BEGIN marker
@@ -116,7 +129,7 @@ def make_stub(solution_source: str) -> str:
                 f"line {lineno}: {marker!r} is indented differently from its "
                 f"{open_marker!r} on line {open_line}"
             )
-        if open_marker == BEGIN_SOLUTION:
+        if open_marker == BEGIN_SOLUTION and not keep_solutions:
             newline = "\r\n" if line.endswith("\r\n") else "\n"
             out.append(f"{open_indent}{TODO_COMMENT}{newline}")
             out.append(f"{open_indent}{STUB_STATEMENT}{newline}")
@@ -124,14 +137,15 @@ def make_stub(solution_source: str) -> str:
     if open_marker is not None:
         raise ValueError(f"line {open_line}: {open_marker!r} is never closed")
 
-    stub = "".join(out)
+    result = "".join(out)
     try:
-        ast.parse(stub)
+        ast.parse(result)
     except SyntaxError as exc:
+        what = "solved file" if keep_solutions else "stub"
         raise ValueError(
-            f"line {exc.lineno} of the generated stub: invalid Python ({exc.msg})"
+            f"line {exc.lineno} of the generated {what}: invalid Python ({exc.msg})"
         ) from exc
-    return stub
+    return result
 
 
 def _paths(root: Path | None) -> tuple[Path, Path]:

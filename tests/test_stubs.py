@@ -11,8 +11,11 @@ signatures), with identical signatures and docstrings, that every stub raises
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -352,3 +355,52 @@ def test_stubs_refuses_a_readme_without_its_points_table(
     assert stubgen.main(["--root", str(root)]) == 2
     assert "points table" in capsys.readouterr().err
     assert readme.read_text(encoding="utf-8") == "# The homework\n"  # nothing half-written
+
+
+# ----------------------------------------------------------------------------- the examples
+
+
+@pytest.fixture(scope="module")
+def examples() -> Iterator[ModuleType]:
+    """``examples/generate.py`` (registered while in use: its dataclass needs that)."""
+    name = "examples_generate_under_test"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def test_example_submissions_are_up_to_date(examples: ModuleType) -> None:
+    """The examples are generated from solutions/hw.py (and the stub): a changed or added
+    function reaches them with one command."""
+    assert examples.out_of_date() == [], "run `python examples/generate.py` and commit"
+
+
+def test_examples_replace_bodies_and_leave_out_functions(examples: ModuleType) -> None:
+    solved = (
+        '"""Doc."""\nimport numpy as np\n\n\n'
+        'def f(x):\n    """F."""\n    # a comment of the solution\n    return x + 1\n\n\n'
+        'def g(x):\n    """G."""\n    return 2 * x\n\n\n'
+        'def h(x):\n    """H."""\n    return f(x)\n'
+    )
+    example = examples.Example("x.py", bodies={"f": "\n    return x - 1\n"}, missing=("g",))
+    assert examples.apply(solved, example) == (
+        '"""Doc."""\nimport numpy as np\n\n\n'
+        'def f(x):\n    """F."""\n    return x - 1\n\n\n'
+        'def h(x):\n    """H."""\n    return f(x)\n'
+    )
+    with pytest.raises(ValueError, match="no documented nope"):
+        examples.apply(solved, examples.Example("x.py", bodies={"nope": "pass"}))
+
+
+def test_make_solved_keeps_the_solution_code_and_drops_the_markers() -> None:
+    source = (
+        "# BEGIN INSTRUCTOR ONLY\n# secret\n# END INSTRUCTOR ONLY\n"
+        'def f(x):\n    """F."""\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION\n'
+    )
+    assert stubgen.make_solved(source) == 'def f(x):\n    """F."""\n    return x\n'
