@@ -5,15 +5,13 @@ einsum, log-domain formulas, in-place work on copies, full Jacobian + lists + Nu
 scalars, a functional style, class-based optimizers with errstate-guarded formulas,
 clipped inputs with ``out=``/``where=`` logs). Graded by the real engine (sandboxed
 worker, hidden and public tests, the instructor's configuration), each must score full
-marks. A variant need not define every graded function: one it lacks (say, a function
-the instructor added after the variants were written) is the reference's, bound from the
-solutions executed in a namespace of their own (:func:`completed`), so adding a function
-to the homework does not mean editing every variant.
+marks. A variant need not define every graded function: one it lacks is the reference's
+(:func:`variant_helpers.completed`), so adding a function to the homework does not mean
+editing every variant.
 """
 
 from __future__ import annotations
 
-import ast
 import concurrent.futures
 import math
 import multiprocessing
@@ -21,38 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from variant_helpers import VARIANTS, completed, defined_functions, load_completed
 
 from autograder import paths
 from autograder.config import TOTAL_POINTS, load_config
 from autograder.runner import grade_submission
-from autograder.stubgen import make_solved
-
-VARIANTS_DIR = Path(__file__).parent / "variants"
-VARIANTS = sorted(VARIANTS_DIR.glob("hw_*.py"))
-
-
-def _functions(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-
-
-def completed(variant: Path) -> str:
-    """The variant's source, plus the reference's version of every graded function it lacks."""
-    source = variant.read_text(encoding="utf-8")
-    missing = sorted(set(load_config().functions) - _functions(variant))
-    if not missing:
-        return source
-    reference = make_solved(paths.SOLUTIONS_HW.read_text(encoding="utf-8"))
-    lines = [
-        "",
-        "",
-        f"# added by tests/test_variants.py: the reference's {', '.join(missing)}",
-        "_reference: dict = {}",
-        f"exec(compile({reference!r}, 'reference', 'exec'), _reference)",
-        *(f"{name} = _reference[{name!r}]" for name in missing),
-        "",
-    ]
-    return source + "\n".join(lines)
 
 
 def _grade(path: str, folder: str) -> dict[str, Any]:
@@ -78,7 +49,7 @@ def test_there_are_at_least_six_variants_each_of_most_of_the_homework():
     assert len(VARIANTS) >= 6
     texts = set()
     for v in VARIANTS:
-        own = _functions(v) & graded
+        own = defined_functions(v) & graded
         assert len(own) * 2 > len(graded), f"{v.name} defines only {sorted(own)}"
         texts.add(v.read_text())
     assert len(texts) == len(VARIANTS)
@@ -86,8 +57,6 @@ def test_there_are_at_least_six_variants_each_of_most_of_the_homework():
 
 def test_a_variant_lacking_a_function_gets_the_reference_one(tmp_path: Path) -> None:
     """What :func:`completed` adds is the reference's function, and only for what is missing."""
-    import importlib.util
-
     variant = tmp_path / "hw_partial.py"
     names = list(load_config().functions)
     kept, dropped = names[:-1], names[-1]
@@ -95,12 +64,7 @@ def test_a_variant_lacking_a_function_gets_the_reference_one(tmp_path: Path) -> 
         f"def {name}(*args, **kwargs):\n    return {name!r}\n\n\n" for name in kept
     )
     variant.write_text(source, encoding="utf-8")
-    target = tmp_path / "hw.py"
-    target.write_text(completed(variant), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("hw_partial_completed", target)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_completed(variant, "hw_partial_completed")
     assert [getattr(module, name)() for name in kept] == kept  # the variant's own
     reference = paths.load_module(paths.SOLUTIONS_HW, "reference_for_test_variants")
     assert getattr(module, dropped).__doc__ == getattr(reference, dropped).__doc__
