@@ -393,12 +393,12 @@ def test_build_logs_the_check_of_the_full_release(built_log: dict[str, Any]) -> 
 
 # ------------------------------------------------------------- zips that cannot grade
 
-NEW_FUNCTION = "leaky_relu"
+NEW_FUNCTION = "new_activation"  # a leaky ReLU, under a name no homework will use
 NEW_SOLUTION = f'''
 
 
 def {NEW_FUNCTION}(x, alpha=0.01):
-    """Leaky ReLU: x where x > 0, alpha * x elsewhere.
+    """A leaky ReLU: x where x > 0, alpha * x elsewhere.
 
     Args:
         x: array of any shape.
