@@ -62,7 +62,7 @@ def ungraded_solution_functions(config: AssignmentConfig, solutions: Path) -> st
         f"Fix: give {'it' if len(missing) == 1 else 'each'} points in a part of [[parts]] "
         f"({first} = N, the total staying 100) and tests marked "
         f'@pytest.mark.grades("{first}") if there are none yet; or, for a helper, '
-        f"rename it with a leading underscore (_{first}: not graded, not in the stub's list)."
+        f"rename it with a leading underscore (_{first}: a helper, not graded)."
     )
 
 
@@ -189,8 +189,9 @@ def _listed(tests: list[dict[str, Any]], what: str) -> str:
     lines = [f"These tests {what}:"]
     for t in tests[:LISTED_TESTS]:
         first = (str(t.get("output", "")).strip().splitlines() or [""])[0][:160]
-        tag = (t.get("tags") or ["?"])[0]
-        lines.append(f"  - {tag}: {t.get('name', '?')}" + (f": {first}" if first else ""))
+        tag, name = (t.get("tags") or ["?"])[0], str(t.get("name", "?"))
+        label = name if name.startswith(f"{tag}: ") else f"{tag}: {name}"
+        lines.append(f"  - {label}" + (f": {first}" if first else ""))
     if len(tests) > LISTED_TESTS:
         lines.append(f"  ... and {len(tests) - LISTED_TESTS} more")
     return "\n".join(lines)
