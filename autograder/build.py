@@ -13,11 +13,17 @@
 * ``out_dir/handout.zip``: the ``student/`` folder as a student receives it (no caches,
   no generated plot, no solutions, no hidden tests).
 
-Before writing anything the build validates ``assignment.toml`` and checks that
-``student/hw.py`` is exactly the stub generated from ``solutions/hw.py``; any problem
-raises :class:`BuildError` with a message saying what to do, and no zip is written.
-How the zip grades on Gradescope: see :mod:`autograder.gradescope.otter_plugin` and
-``docs/INSTRUCTOR.md``.
+Before writing anything the build validates ``assignment.toml``, checks that every public
+function of ``solutions/hw.py`` has points, that ``student/hw.py`` and the handout's
+generated points (``autograder stubs``) are up to date, and that no handout file leaks a
+solution. Then it stages the files of the zip in a temporary folder and, while otter
+builds the zip, grades the solutions and the stubs with that staged engine and
+configuration (:mod:`autograder.release_check`): unless the solutions get the maximum and
+the stubs 0, the build is refused. Any problem raises :class:`BuildError` with a message
+saying what to do, and no zip is written. The handout's points (``student/README.md``'s
+table, ``student/tests/points.json``) are rendered from the configuration the zip ships
+(:mod:`autograder.handout`). How the zip grades on Gradescope: see
+:mod:`autograder.gradescope.otter_plugin` and ``docs/INSTRUCTOR.md``.
 """
 
 from __future__ import annotations
@@ -29,11 +35,12 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder import paths
+from autograder import handout, paths, release_check
+from autograder.config import AssignmentConfig, ConfigError, load_config
 from autograder.gradescope import (
     OTTER_TESTS_README,
     OTTER_VERSION,
@@ -133,9 +140,11 @@ def engine_members(root: Path, config_path: Path | None = None) -> list[tuple[Pa
 
 def check_sources(
     root: Path, config_path: Path | None = None, functions: list[str] | None = None
-) -> None:
-    """Everything the build needs is present and consistent, or :class:`BuildError`."""
-    from autograder.config import ConfigError, load_config
+) -> AssignmentConfig:
+    """Everything the build needs is present and consistent, or :class:`BuildError`.
+
+    Returns the configuration the zip will ship.
+    """
     from autograder.stubgen import check_stub
 
     for rel in ("solutions/hw.py", "student/hw.py", "student/tests", "autograder/hidden_tests"):
@@ -143,8 +152,9 @@ def check_sources(
             raise BuildError(f"{root / rel} is missing: the zip cannot be built without it")
     if not any((root / "autograder" / "hidden_tests").glob("test_*.py")):
         raise BuildError(f"{root / 'autograder' / 'hidden_tests'} holds no test_*.py files")
+    solutions = root / "solutions" / "hw.py"
     try:
-        config = load_config(config_path, solutions=root / "solutions" / "hw.py")
+        config = load_config(config_path, solutions=solutions)
     except ConfigError as exc:
         raise BuildError(f"invalid grading configuration: {exc}") from None
     unknown = sorted(set(functions or ()) - set(config.functions))
@@ -153,6 +163,9 @@ def check_sources(
             f"--functions: {', '.join(unknown)} not graded by the configuration "
             f"(known: {', '.join(config.functions)})"
         )
+    ungraded = release_check.ungraded_solution_functions(config, solutions)
+    if ungraded:
+        raise BuildError(ungraded)
     try:
         up_to_date = check_stub(root)
     except ValueError as exc:  # malformed solution markers
@@ -162,7 +175,8 @@ def check_sources(
             "student/hw.py is out of date with solutions/hw.py: run `autograder stubs`, "
             "check the diff, commit, then build again"
         )
-    secrets = {(root / "solutions" / "hw.py").read_bytes()}
+    _check_generated_points(root, config, config_path)
+    secrets = {solutions.read_bytes()}
     secrets |= {p.read_bytes() for p in (root / "autograder" / "hidden_tests").glob("*.py")}
     for path, arc in handout_members(root):
         if path.read_bytes() in secrets and path.stat().st_size > 0:
@@ -172,6 +186,33 @@ def check_sources(
             leaked = [m for m in SOLUTION_MARKERS if m in text]
             if leaked:
                 raise BuildError(f"{arc} contains the solution marker {leaked[0]!r}: not a handout")
+    return config
+
+
+def _check_generated_points(
+    root: Path, config: AssignmentConfig, config_path: Path | None
+) -> None:
+    """The checked-in handout points agree with the project's own ``assignment.toml``.
+
+    (With ``--config``, the zips carry points rendered from that file instead.)
+    """
+    own = root / "autograder" / "assignment.toml"
+    if config_path is not None and Path(config_path).resolve() != own.resolve():
+        try:
+            config = load_config(own, solutions=root / "solutions" / "hw.py")
+        except ConfigError as exc:
+            raise BuildError(f"invalid grading configuration: {exc}") from None
+    try:
+        stale = handout.stale_files(root, config)
+    except ValueError as exc:  # the README lost its points markers
+        raise BuildError(str(exc)) from None
+    if stale:
+        names = ", ".join(rel.as_posix() for rel in stale)
+        raise BuildError(
+            f"{names}: out of date with autograder/assignment.toml (the handout would show "
+            "other points than the grader gives): run `autograder stubs`, check the diff, "
+            "commit, then build again"
+        )
 
 
 @contextmanager
@@ -187,6 +228,37 @@ def _chdir(folder: Path) -> Iterator[None]:
 def _write_members(zf: zipfile.ZipFile, members: list[tuple[Path, str]]) -> None:
     for path, arc in members:
         zf.write(path, arcname=arc)
+
+
+def with_generated(
+    members: list[tuple[Path, str]], generated: dict[str, Path]
+) -> list[tuple[Path, str]]:
+    """``members`` with the file of every name in ``generated`` replaced by its rendering."""
+    return [(generated.get(arc, path), arc) for path, arc in members]
+
+
+def render_generated(root: Path, config: AssignmentConfig, folder: Path) -> dict[str, Path]:
+    """Write the handout's generated files, rendered from ``config``, under ``folder``.
+
+    Returns ``{name in the zip: file}`` for :func:`with_generated`.
+    """
+    rendered = {}
+    for rel, text in handout.generated_files(root, config).items():
+        dest = folder / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(dest, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        rendered[rel.as_posix()] = dest
+    return rendered
+
+
+def stage_members(members: list[tuple[Path, str]], stage: Path) -> Path:
+    """Copy ``members`` into ``stage`` as the zip lays them out; returns ``stage``."""
+    for path, arc in members:
+        dest = stage / arc
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    return stage
 
 
 def _placeholder_notebook() -> str:
@@ -211,9 +283,16 @@ def otter_config(functions: list[str] | None = None) -> dict:
 
 
 def write_autograder_zip(
-    root: Path, dest: Path, config_path: Path | None = None, functions: list[str] | None = None
+    root: Path,
+    dest: Path,
+    config_path: Path | None = None,
+    functions: list[str] | None = None,
+    members: list[tuple[Path, str]] | None = None,
 ) -> Path:
-    """Write the Gradescope zip at ``dest`` with ``otter generate``, then add the engine."""
+    """Write the Gradescope zip at ``dest`` with ``otter generate``, then add the engine.
+
+    ``members``: the engine's files (default: :func:`engine_members`).
+    """
     import otter
     from otter.generate import main as otter_generate
 
@@ -243,17 +322,19 @@ def write_autograder_zip(
             )
         with zipfile.ZipFile(partial, "a", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(f"tests/{OTTER_TESTS_README}", TESTS_README_TEXT)
-            _write_members(zf, engine_members(root, config_path))
+            _write_members(zf, members or engine_members(root, config_path))
         shutil.move(str(partial), str(dest))
     return dest
 
 
-def write_handout_zip(root: Path, dest: Path) -> Path:
-    """Write the student handout (the ``student/`` folder) at ``dest``."""
+def write_handout_zip(
+    root: Path, dest: Path, members: list[tuple[Path, str]] | None = None
+) -> Path:
+    """Write the student handout (the ``student/`` folder, or ``members``) at ``dest``."""
     dest = Path(dest)
     partial = dest.with_name(dest.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        _write_members(zf, handout_members(root))
+        _write_members(zf, members or handout_members(root))
     os.replace(partial, dest)
     return dest
 
@@ -263,35 +344,65 @@ def build(
     config_path: Path | str | None = None,
     root: Path | None = None,
     functions: list[str] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[Path, Path]:
     """Check the sources, then write ``out_dir/autograder.zip`` and ``out_dir/handout.zip``.
 
     ``config_path`` replaces ``autograder/assignment.toml`` in the zip (validated first);
-    ``root`` is the project root (default: this checkout). Raises :class:`BuildError`
-    (nothing written) when the configuration is invalid or ``student/hw.py`` is stale.
-    ``functions`` makes a zip that grades only those hw.py functions (e.g. parts 1-3
-    released as their own Gradescope assignment); the maximum is then their points.
+    ``root`` is the project root (default: this checkout). ``functions`` makes a zip that
+    grades only those hw.py functions (e.g. parts 1-3 released as their own Gradescope
+    assignment); the maximum is then their points. Raises :class:`BuildError` (nothing
+    written) when the sources are inconsistent (see :func:`check_sources`) or when the
+    staged zip, grading the solutions and the stubs, does not give them the maximum and 0.
+    ``log`` receives a line saying what the check found.
     """
     root = Path(root) if root is not None else paths.ROOT
     if config_path is not None:
-        config: Path | None = Path(config_path)
+        config_file: Path | None = Path(config_path)
     elif root.resolve() != paths.ROOT:
-        config = root / "autograder" / "assignment.toml"
+        config_file = root / "autograder" / "assignment.toml"
     else:
-        config = None
-    check_sources(root, config, functions)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ag_zip = write_autograder_zip(root, out / "autograder.zip", config, functions)
-    handout = write_handout_zip(root, out / "handout.zip")
-    return ag_zip, handout
+        config_file = None
+    config = check_sources(root, config_file, functions)
+    with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
+        work = Path(tmp)
+        generated = render_generated(root, config, work / "generated")
+        engine = with_generated(engine_members(root, config_file), generated)
+        stage = stage_members(engine, work / "stage")
+        check = release_check.start(stage, config, functions)
+        try:
+            ag_zip = write_autograder_zip(
+                root, work / "autograder.zip", config_file, functions, members=engine
+            )
+            handout_zip = write_handout_zip(
+                root, work / "handout.zip", with_generated(handout_members(root), generated)
+            )
+            verdict = check.result()
+        except release_check.CheckFailed as exc:
+            raise BuildError(str(exc)) from None
+        finally:
+            check.close()
+        if log is not None:
+            log(verdict)
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        results = []
+        for made in (ag_zip, handout_zip):
+            dest = out / made.name
+            shutil.move(str(made), str(dest))
+            results.append(dest)
+    return results[0], results[1]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line of ``autograder build``; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog="autograder build",
-        description="Build the Gradescope autograder zip (otter-grader) and the handout zip.",
+        description=(
+            "Build the Gradescope autograder zip (otter-grader) and the handout zip. The "
+            "build is refused unless the zip grades solutions/hw.py with every point and "
+            "student/hw.py with none."
+        ),
     )
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: dist/)"
@@ -311,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         functions = [f.strip() for f in args.functions.split(",") if f.strip()]
-        ag_zip, handout = build(args.out, args.config, functions=functions or None)
+        ag_zip, handout = build(args.out, args.config, functions=functions or None, log=print)
     except BuildError as exc:
         print(f"autograder build: error: {exc}", file=sys.stderr)
         return 1

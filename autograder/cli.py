@@ -25,7 +25,8 @@ DELEGATED = {
         "autograder.build",
         "build dist/autograder.zip (Gradescope, via otter-grader) and dist/handout.zip",
         "Write DIR/autograder.zip (upload it to Gradescope) and DIR/handout.zip "
-        "(the student/ folder). Options: --out DIR (default dist/).",
+        "(the student/ folder), refused unless the zip grades the solutions with every "
+        "point and the stubs with none. Options: --out DIR (default dist/).",
     ),
     "grade": (
         "autograder.batch",
@@ -35,8 +36,10 @@ DELEGATED = {
     ),
     "stubs": (
         "autograder.stubgen",
-        "regenerate student/hw.py from solutions/hw.py (--check: only verify)",
-        "Generate the student stub from the solutions. Options: --check.",
+        "regenerate student/hw.py and the handout's points table (--check: only verify)",
+        "Generate the student stub from the solutions, and the handout's points "
+        "(student/README.md's table, student/tests/points.json) from assignment.toml. "
+        "Options: --check.",
     ),
 }
 

@@ -11,8 +11,12 @@ Markers (each alone on its line, surrounding whitespace ignored):
   so the generated file reads as a handout.
 
 Unbalanced, nested or misspelt markers raise a ``ValueError`` naming the line.
-``autograder stubs`` (the CLI) calls :func:`write_stub`; ``python -m autograder.stubgen
-[--check] [--root DIR]`` does the same.
+
+``autograder stubs`` (the CLI; ``python -m autograder.stubgen`` is the same) regenerates
+everything of the handout that is generated rather than written: ``student/hw.py`` here,
+and the points table of ``student/README.md`` and ``student/tests/points.json`` from
+``autograder/assignment.toml`` (:mod:`autograder.handout`). ``--check`` only verifies
+(:func:`out_of_date`), ``--root DIR`` works on another checkout.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import re
 import sys
 from pathlib import Path
 
-from autograder import paths
+from autograder import handout, paths
+from autograder.config import AssignmentConfig, load_config
 
 BEGIN_SOLUTION = "# BEGIN SOLUTION"
 END_SOLUTION = "# END SOLUTION"
@@ -75,6 +80,19 @@ def make_stub(solution_source: str) -> str:
             module level, mismatched BEGIN/END indentation, or a result that is
             not valid Python. The message names the offending line (1-based).
     """
+    return _transform(solution_source, keep_solutions=False)
+
+
+def make_solved(solution_source: str) -> str:
+    """The solutions as a student who solved everything would hand them in.
+
+    Like :func:`make_stub`, except that the code of every solution block stays (only its
+    marker lines go). The example submissions are made from it (``examples/generate.py``).
+    """
+    return _transform(solution_source, keep_solutions=True)
+
+
+def _transform(solution_source: str, keep_solutions: bool) -> str:
     out: list[str] = []
     open_marker: str | None = None  # the BEGIN marker of the block we are in
     open_line = 0
@@ -82,7 +100,7 @@ def make_stub(solution_source: str) -> str:
     for lineno, line in enumerate(solution_source.splitlines(keepends=True), start=1):
         marker = _marker(line, lineno)
         if marker is None:
-            if open_marker is None:
+            if open_marker is None or (keep_solutions and open_marker == BEGIN_SOLUTION):
                 out.append(line)
             continue
         if marker in _BLOCKS:  # a BEGIN marker
@@ -111,7 +129,7 @@ def make_stub(solution_source: str) -> str:
                 f"line {lineno}: {marker!r} is indented differently from its "
                 f"{open_marker!r} on line {open_line}"
             )
-        if open_marker == BEGIN_SOLUTION:
+        if open_marker == BEGIN_SOLUTION and not keep_solutions:
             newline = "\r\n" if line.endswith("\r\n") else "\n"
             out.append(f"{open_indent}{TODO_COMMENT}{newline}")
             out.append(f"{open_indent}{STUB_STATEMENT}{newline}")
@@ -119,14 +137,15 @@ def make_stub(solution_source: str) -> str:
     if open_marker is not None:
         raise ValueError(f"line {open_line}: {open_marker!r} is never closed")
 
-    stub = "".join(out)
+    result = "".join(out)
     try:
-        ast.parse(stub)
+        ast.parse(result)
     except SyntaxError as exc:
+        what = "solved file" if keep_solutions else "stub"
         raise ValueError(
-            f"line {exc.lineno} of the generated stub: invalid Python ({exc.msg})"
+            f"line {exc.lineno} of the generated {what}: invalid Python ({exc.msg})"
         ) from exc
-    return stub
+    return result
 
 
 def _paths(root: Path | None) -> tuple[Path, Path]:
@@ -154,31 +173,80 @@ def check_stub(root: Path | None = None) -> bool:
     return current == make_stub(solutions.read_text(encoding="utf-8"))
 
 
+def _config(root: Path | None) -> AssignmentConfig | None:
+    """The configuration of ``root`` (None when it has no ``autograder/assignment.toml``).
+
+    Raises :class:`ConfigError` when the file is invalid.
+    """
+    base = default_root() if root is None else Path(root)
+    toml = base / "autograder" / "assignment.toml"
+    if not toml.is_file():
+        return None
+    return load_config(toml, solutions=base / SOLUTIONS_RELPATH)
+
+
+def regenerate(root: Path | None = None) -> list[Path]:
+    """Write every generated handout file of ``root`` that is out of date; returns them.
+
+    ``student/hw.py`` always; the points table of ``student/README.md`` and
+    ``student/tests/points.json`` when ``root`` has an ``autograder/assignment.toml``.
+    Raises ValueError (markers, README without its points table) or
+    :class:`~autograder.config.ConfigError`.
+    """
+    base = default_root() if root is None else Path(root)
+    config = _config(base)  # validated before anything is written
+    written = [] if check_stub(base) else [write_stub(base)]
+    if config is not None:
+        written += handout.write(base, config)
+    return written
+
+
+def out_of_date(root: Path | None = None) -> list[str]:
+    """The generated handout files of ``root`` that :func:`regenerate` would change."""
+    base = default_root() if root is None else Path(root)
+    stale = [] if check_stub(base) else [STUDENT_RELPATH.as_posix()]
+    config = _config(base)
+    if config is not None:
+        stale += [rel.as_posix() for rel in handout.stale_files(base, config)]
+    return stale
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: regenerate the stub (default) or only check that it is up to date."""
+    """Command line: regenerate the generated handout files, or (--check) only verify them."""
     parser = argparse.ArgumentParser(
         prog="autograder stubs",
-        description="Generate student/hw.py from solutions/hw.py.",
+        description=(
+            "Generate student/hw.py from solutions/hw.py, and the points table of "
+            "student/README.md and student/tests/points.json from autograder/assignment.toml."
+        ),
     )
     parser.add_argument(
         "--root", type=Path, default=None, help="project root (default: this checkout)"
     )
     parser.add_argument(
-        "--check", action="store_true", help="do not write; exit 1 if student/hw.py is out of date"
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 if a generated file is out of date",
     )
     args = parser.parse_args(argv)
     try:
         if args.check:
-            if check_stub(args.root):
-                print("student/hw.py is up to date")
+            stale = out_of_date(args.root)
+            if not stale:
+                print("student/hw.py and the handout's points are up to date")
                 return 0
-            print("student/hw.py is out of date: run `autograder stubs`", file=sys.stderr)
+            print(
+                f"out of date: {', '.join(stale)}: run `autograder stubs`", file=sys.stderr
+            )
             return 1
-        path = write_stub(args.root)
-    except (OSError, ValueError) as exc:
+        written = regenerate(args.root)
+    except (OSError, ValueError) as exc:  # ConfigError is a ValueError
         print(f"autograder stubs: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {path}")
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("student/hw.py and the handout's points are up to date (nothing written)")
     return 0
 
 

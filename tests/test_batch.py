@@ -20,8 +20,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from config_helpers import set_hidden_visibility, set_limit
 
 from autograder import batch, graders, gradescope_export
+from autograder.config import TOTAL_POINTS, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 #: ``batch.grade`` keyword arguments choosing the grader (see the ``fake`` fixture).
@@ -576,7 +578,8 @@ def test_grade_uses_the_given_configuration(tmp_path: Path) -> None:
 
     config = tmp_path / "assignment.toml"
     text = paths.ASSIGNMENT_TOML.read_text(encoding="utf-8")
-    config.write_text(text.replace('hidden_tests = "after_published"', 'hidden_tests = "hidden"'))
+    visibility = "hidden" if load_config().hidden_visibility != "hidden" else "after_due_date"
+    config.write_text(set_hidden_visibility(text, visibility))
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copy(EXAMPLES / "carol_softmax_no_shift.py", subs)
@@ -584,8 +587,8 @@ def test_grade_uses_the_given_configuration(tmp_path: Path) -> None:
     batch.grade(subs, out, jobs=1, progress=False, config=config)
     data = json.loads((out / "submissions" / "carol_softmax_no_shift" / "results.json").read_text())
     hidden = [t for t in data["tests"] if "hidden" in t["tags"]]
-    assert hidden and {t["visibility"] for t in hidden} == {"hidden"}
+    assert hidden and {t["visibility"] for t in hidden} == {visibility}
     bad = tmp_path / "bad.toml"
-    bad.write_text(text.replace("call_timeout = 5.0", "call_timeout = -5.0"))
+    bad.write_text(set_limit(text, "call_timeout", -5.0))
     with pytest.raises(ValueError, match="call_timeout"):
         batch.grade(subs, tmp_path / "out2", jobs=1, progress=False, config=bad)

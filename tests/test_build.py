@@ -2,8 +2,12 @@
 
 * The zips: contents of ``autograder.zip`` (otter's files, pinned environment, the
   engine) and of ``handout.zip`` (the student folder only, nothing secret, no debris).
-* Refusals: a stale ``student/hw.py`` or an invalid ``assignment.toml`` stop the build
-  with a clear message and no zip.
+* Refusals: a stale ``student/hw.py`` or handout points table, an invalid
+  ``assignment.toml``, and the four ways a zip cannot grade (points for a function no test
+  grades, tests for a function without points, a solution function with neither, the
+  solutions short of the maximum or the stubs above 0) stop the build with a message
+  naming the problem and the fix, and no zip.
+* The handout carries the points of the configuration the zip ships.
 * The handout works: unpacked in a fresh folder, its ``pytest`` runs and reports the
   stubs as not implemented.
 * Gradescope equivalence: the zip, run by otter's local runner (``otter.run``) on the
@@ -34,10 +38,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from config_helpers import (
+    add_points,
+    copy_project,
+    move_points,
+    set_hidden_visibility,
+    set_points,
+)
 
 from autograder import build as build_mod
-from autograder import paths
-from autograder.config import load_config
+from autograder import handout, paths, stubgen
+from autograder.config import TOTAL_POINTS, load_config
 from autograder.gradescope import PLACEHOLDER_NOTEBOOK, PLUGIN_NAME, otter_plugin
 from autograder.stubgen import make_stub
 
@@ -49,14 +60,6 @@ FAST_POINTS = sum(load_config().points(f) for f in FAST)
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def copy_project(dest: Path) -> Path:
-    """A copy of the parts of the project the build reads (autograder/, solutions/, student/)."""
-    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
-    for name in ("autograder", "solutions", "student"):
-        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
-    return dest
 
 
 def zip_text(zf: zipfile.ZipFile, name: str) -> str:
@@ -204,9 +207,17 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def built_log(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The release build of :func:`project` (all functions) and what it logged."""
     out = tmp_path_factory.mktemp("dist")
-    return build_mod.build(out, root=project)
+    lines: list[str] = []
+    zips = build_mod.build(out, root=project, log=lines.append)
+    return {"zips": zips, "log": lines}
+
+
+@pytest.fixture(scope="module")
+def built(built_log: dict[str, Any]) -> tuple[Path, Path]:
+    return built_log["zips"]
 
 
 def fast_config(project: Path) -> Path:
@@ -222,10 +233,7 @@ def built_fast(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     text = (project / "autograder" / "assignment.toml").read_text()
     current = load_config(project / "autograder" / "assignment.toml").hidden_visibility
     other = "after_due_date" if current != "after_due_date" else "after_published"
-    assert f'hidden_tests = "{current}"' in text
-    fast_config(project).write_text(
-        text.replace(f'hidden_tests = "{current}"', f'hidden_tests = "{other}"')
-    )
+    fast_config(project).write_text(set_hidden_visibility(text, other))
     out = tmp_path_factory.mktemp("dist-fast")
     return build_mod.build(out, root=project, config_path=fast_config(project), functions=FAST)
 
@@ -349,9 +357,10 @@ def test_build_refuses_an_invalid_config_with_a_clear_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "assignment.toml"
-    text = paths.ASSIGNMENT_TOML.read_text()
-    assert "softmax = 6" in text
-    bad.write_text(text.replace("softmax = 6", "softmax = 7"))  # points no longer sum to 100
+    config = load_config()
+    first = config.functions[0]
+    # one more point: the points no longer add up to the total
+    bad.write_text(set_points(paths.ASSIGNMENT_TOML.read_text(), first, config.points(first) + 1))
     out = tmp_path / "dist"
     with pytest.raises(build_mod.BuildError, match="invalid grading configuration"):
         build_mod.build(out, config_path=bad)
@@ -362,10 +371,9 @@ def test_build_refuses_an_invalid_config_with_a_clear_message(
 
 def test_build_ships_the_given_config_and_refuses_leaks(tmp_path: Path) -> None:
     good = tmp_path / "release.toml"
-    text = paths.ASSIGNMENT_TOML.read_text()
-    assert 'hidden_tests = "after_published"' in text
-    good.write_text(text.replace('hidden_tests = "after_published"', 'hidden_tests = "visible"'))
-    ag_zip, _ = build_mod.build(tmp_path / "dist", config_path=good)
+    visibility = "visible" if load_config().hidden_visibility != "visible" else "hidden"
+    good.write_text(set_hidden_visibility(paths.ASSIGNMENT_TOML.read_text(), visibility))
+    ag_zip, _ = build_mod.build(tmp_path / "dist", config_path=good, functions=["relu"])
     with zipfile.ZipFile(ag_zip) as zf:
         assert zf.read("autograder/assignment.toml") == good.read_bytes()
     # a copy of the solutions dropped into the student folder stops the build
@@ -374,6 +382,186 @@ def test_build_ships_the_given_config_and_refuses_leaks(tmp_path: Path) -> None:
     with pytest.raises(build_mod.BuildError, match=r"student/reference\.py"):
         build_mod.build(tmp_path / "dist2", root=root)
     assert not (tmp_path / "dist2").exists()
+
+
+def test_build_logs_the_check_of_the_full_release(built_log: dict[str, Any]) -> None:
+    """The release build graded the solutions and the stubs with the zip's own engine."""
+    (line,) = built_log["log"]
+    assert f"solutions {TOTAL_POINTS:g} / {TOTAL_POINTS:g}" in line
+    assert f"stubs 0 / {TOTAL_POINTS:g}" in line
+
+
+# ------------------------------------------------------------- zips that cannot grade
+
+NEW_FUNCTION = "new_activation"  # a leaky ReLU, under a name no homework will use
+NEW_SOLUTION = f'''
+
+
+def {NEW_FUNCTION}(x, alpha=0.01):
+    """A leaky ReLU: x where x > 0, alpha * x elsewhere.
+
+    Args:
+        x: array of any shape.
+        alpha: the slope where x <= 0.
+
+    Returns:
+        float64 array shaped like x.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x > 0, x, alpha * x)
+    # END SOLUTION
+'''
+NEW_TEST = f"""
+
+
+@pytest.mark.grades("{NEW_FUNCTION}")
+def test_{NEW_FUNCTION}_keeps_positive_values(hw):
+    np.testing.assert_array_equal(hw.{NEW_FUNCTION}(np.array([1.0, 2.0])), [1.0, 2.0])
+"""
+
+
+def add_new_solution(root: Path) -> None:
+    """:data:`NEW_FUNCTION` written in the solutions, the handout regenerated."""
+    solutions = root / "solutions" / "hw.py"
+    solutions.write_text(solutions.read_text(encoding="utf-8") + NEW_SOLUTION, encoding="utf-8")
+    stubgen.write_stub(root)
+
+
+def public_test_file(root: Path, function: str) -> Path:
+    """The public test file holding the tests of ``function``."""
+    for path in sorted((root / "student" / "tests").glob("test_*.py")):
+        if f'@pytest.mark.grades("{function}"' in path.read_text(encoding="utf-8"):
+            return path
+    raise AssertionError(f"no public test file grades {function}")
+
+
+def refused(root: Path, out: Path, functions: list[str] | None = None) -> str:
+    """The message of the build's refusal; checks that nothing was written."""
+    with pytest.raises(build_mod.BuildError) as info:
+        build_mod.build(out, root=root, functions=functions)
+    assert not out.exists() or not list(out.iterdir())
+    return str(info.value)
+
+
+def test_build_refuses_points_for_a_function_no_test_grades(tmp_path: Path) -> None:
+    """(1) The documented first step of adding a function: its solution and its points,
+    before its tests. The zip would give every submission one "Autograder error"."""
+    root = copy_project(tmp_path / "project")
+    add_new_solution(root)
+    toml = root / "autograder" / "assignment.toml"
+    config = load_config(toml)
+    donor = max(config.functions, key=config.points)  # gives 2 of its points
+    toml.write_text(add_points(toml.read_text(), donor, NEW_FUNCTION, 2, taken=2))
+    assert stubgen.main(["--root", str(root)]) == 0  # the handout's points follow
+    message = refused(root, tmp_path / "dist")
+    assert f"no test grades {NEW_FUNCTION}()" in message  # what `autograder run` says
+    assert "the grading engine failed" in message
+    assert f"Fix: write the tests of {NEW_FUNCTION}()" in message
+    assert f'@pytest.mark.grades("{NEW_FUNCTION}")' in message
+    assert message.count("no test grades") == 1  # told once, not once per submission
+
+
+def test_build_refuses_tests_for_a_function_without_points(tmp_path: Path) -> None:
+    """(2) Tests written first: marked for a function that has no points (and no solution)."""
+    root = copy_project(tmp_path / "project")
+    tests = public_test_file(root, "relu")
+    tests.write_text(tests.read_text(encoding="utf-8") + NEW_TEST, encoding="utf-8")
+    message = refused(root, tmp_path / "dist")
+    assert f"grades '{NEW_FUNCTION}', which assignment.toml does not grade" in message
+    assert f"test_{NEW_FUNCTION}_keeps_positive_values" in message
+    assert f"Fix: give {NEW_FUNCTION} points in assignment.toml" in message
+
+
+def test_build_refuses_a_solution_function_without_points_or_tests(tmp_path: Path) -> None:
+    """(3) A function in solutions/hw.py (so in the stub) that nothing grades."""
+    root = copy_project(tmp_path / "project")
+    add_new_solution(root)
+    message = refused(root, tmp_path / "dist")
+    assert f"solutions/hw.py defines {NEW_FUNCTION}(), which assignment.toml gives no points" in (
+        message
+    )
+    assert f"Fix: give it points in a part of [[parts]] ({NEW_FUNCTION} = N" in message
+    assert f"_{NEW_FUNCTION}" in message  # or: a helper, named with a leading underscore
+    # with its tests written too, the same refusal (the points are what is missing)
+    tests = public_test_file(root, "relu")
+    tests.write_text(tests.read_text(encoding="utf-8") + NEW_TEST, encoding="utf-8")
+    assert "gives no points" in refused(root, tmp_path / "dist")
+
+
+def replace_solution_block(root: Path, function: str, body: str) -> None:
+    """The solution block of ``function`` replaced by ``body`` (one line), stub regenerated."""
+    path = root / "solutions" / "hw.py"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"def {function}(")
+    begin = text.index("# BEGIN SOLUTION", start)
+    end = text.index("# END SOLUTION", begin)
+    indent = text[text.rindex("\n", 0, begin) + 1 : begin]
+    path.write_text(text[:begin] + f"# BEGIN SOLUTION\n{indent}{body}\n{indent}" + text[end:])
+    stubgen.write_stub(root)
+
+
+def test_build_refuses_solutions_short_of_the_maximum(tmp_path: Path) -> None:
+    """(4a) A wrong solution (the hidden tests compare with it, the public ones do not)."""
+    root = copy_project(tmp_path / "project")
+    replace_solution_block(root, "relu_backward", "return np.zeros_like(np.asarray(x, float))")
+    points = load_config().points("relu_backward")
+    message = refused(root, tmp_path / "dist", functions=["relu_backward"])
+    assert "The solutions get " in message and f" / {points:g} with the built zip" in message
+    assert "These tests lost points:" in message and "relu_backward" in message
+    assert "Fix: correct solutions/hw.py" in message
+
+
+def test_build_refuses_stubs_that_earn_points(tmp_path: Path) -> None:
+    """(4b) A test that an empty hw.py passes: points not earned by right values."""
+    root = copy_project(tmp_path / "project")
+    hidden = sorted((root / "autograder" / "hidden_tests").glob("test_*.py"))[0]
+    function = load_config().functions[0]
+    hidden.write_text(
+        hidden.read_text(encoding="utf-8")
+        + f"\n\n@pytest.mark.grades({function!r})\ndef test_it_is_defined(hw):\n"
+        f"    assert callable(hw.{function})\n",
+        encoding="utf-8",
+    )
+    message = refused(root, tmp_path / "dist", functions=[function])
+    assert "The stubs get " in message and "an empty hw.py must get 0" in message
+    assert "test_it_is_defined" in message
+    assert "Fix: make these tests fail unless the function returns right values" in message
+
+
+def test_build_refuses_a_stale_points_table(tmp_path: Path) -> None:
+    """The handout's points are generated: a points change without `autograder stubs`
+    stops the build; `autograder stubs` brings the handout up to date."""
+    root = copy_project(tmp_path / "project")
+    toml = root / "autograder" / "assignment.toml"
+    text, _, _ = move_points(toml.read_text(), load_config(toml))
+    toml.write_text(text)
+    message = refused(root, tmp_path / "dist")
+    assert "student/tests/points.json" in message and "student/README.md" in message
+    assert "run `autograder stubs`" in message
+    assert stubgen.main(["--root", str(root)]) == 0
+    assert stubgen.out_of_date(root) == []
+
+
+def test_handout_carries_the_points_of_the_shipped_config(tmp_path: Path) -> None:
+    """The README table and the checklist's points.json in both zips follow the
+    configuration the zip ships (here another file, two functions' points changed)."""
+    other = tmp_path / "other.toml"
+    text, giver, taker = move_points(paths.ASSIGNMENT_TOML.read_text(), load_config())
+    other.write_text(text)
+    changed = load_config(other)
+    ag_zip, handout_zip = build_mod.build(
+        tmp_path / "dist", config_path=other, functions=[giver, taker]
+    )
+    readme_text = (ROOT / "student" / "README.md").read_text(encoding="utf-8")
+    for path in (ag_zip, handout_zip):
+        with zipfile.ZipFile(path) as zf:
+            points = json.loads(zf.read("student/tests/points.json"))
+            readme = zf.read("student/README.md").decode("utf-8")
+        assert points == handout.points_data(changed)
+        assert readme == handout.render_readme(readme_text, changed)
+        for function in (giver, taker):
+            assert f"| `{function}` | {changed.points(function):g} |" in readme
 
 
 # ---------------------------------------------------------------------------- the plugin
@@ -438,8 +626,8 @@ def test_release_zip_grades_solutions_and_stubs_like_autograder_run(
     via_otter, seen = otter_run_inprocess(ag_zip, upload, tmp_path / "otter", monkeypatch)
     assert comparable(via_otter) == comparable(direct)
     check_seen(seen, which)
-    assert direct["score"] == pytest.approx(100.0 if which == "solutions" else 0.0)
-    assert sum(t["max_score"] for t in direct["tests"]) == pytest.approx(100.0)
+    assert direct["score"] == pytest.approx(TOTAL_POINTS if which == "solutions" else 0.0)
+    assert sum(t["max_score"] for t in direct["tests"]) == pytest.approx(TOTAL_POINTS)
     assert {t["status"] for t in direct["tests"]} == (
         {"passed"} if which == "solutions" else {"failed"}
     )

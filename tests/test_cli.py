@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, paths
+from autograder.config import load_config
 from autograder.results import is_engine_failure
 
 
@@ -42,9 +43,11 @@ def test_run_grades_writes_results_and_prints_a_summary(
     code = cli.main(["run", str(paths.SOLUTIONS_HW), "--results", str(out), "--functions", "relu"])
     assert code == 0
     data = json.loads(out.read_text())
-    assert data["score"] == 1.0 and {t["tags"][0] for t in data["tests"]} == {"relu"}
+    points = load_config().points("relu")
+    assert data["score"] == points and {t["tags"][0] for t in data["tests"]} == {"relu"}
     text = capsys.readouterr().out
-    assert "relu" in text and "Total: 1 / 1 points" in text and str(out) in text
+    assert "relu" in text and f"Total: {points:g} / {points:g} points" in text
+    assert str(out) in text
 
 
 def test_run_of_a_missing_submission_still_finishes(
@@ -94,6 +97,16 @@ def test_run_exits_nonzero_when_the_engine_fails(
 def test_stubs_check_is_delegated(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["stubs", "--check"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_build_refusal_is_delegated_with_its_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[limits]\ncall_timeout = -1\n")
+    assert cli.main(["build", "--out", str(tmp_path / "dist"), "--config", str(bad)]) == 1
+    assert "autograder build: error: invalid grading configuration" in capsys.readouterr().err
+    assert not (tmp_path / "dist").exists()
 
 
 def test_missing_delegate_gives_a_clear_message(

@@ -17,6 +17,7 @@ from pathlib import Path
 from results_helpers import strip_timings
 
 from autograder import graders
+from autograder.config import TOTAL_POINTS
 from autograder.grading_server import serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def test_pooled_results_equal_fresh_process_results(tmp_path: Path) -> None:
     finally:
         pooled.close()
     scores = {name: runs[0]["score"] for name, runs in results.items()}
-    assert scores["bob_stub"] == 0 and 80 < scores["carol_softmax_no_shift.py"] < 100
+    assert scores["bob_stub"] == 0 and 0 < scores["carol_softmax_no_shift.py"] < TOTAL_POINTS
     for name, (in_pool, in_fresh) in results.items():
         assert strip_timings(in_pool) == strip_timings(in_fresh), name
 

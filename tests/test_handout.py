@@ -1,7 +1,7 @@
 """The student handout (``student/``) works as a student will use it.
 
 * a copy of ``student/`` with the reference solutions as ``hw.py``: ``pytest`` passes,
-  every one of the 33 functions is graded by a public test and ticked in the checklist;
+  every function is graded by a public test and ticked in the checklist;
 * a copy with the generated stub ``hw.py``: the tests fail cleanly (exit code 1, no
   collection errors) saying "not implemented", and the checklist is printed;
 * ``train.py`` with the solutions: Adam reaches >= 90 % held-out accuracy and the plot
@@ -95,13 +95,16 @@ def test_public_tests_pass_on_the_solutions(solved: Path) -> None:
     assert proc.returncode == 0, out[-4000:]
     assert re.search(r"\b\d+ passed\b", out) and "failed" not in out, out[-2000:]
     functions = _hw_functions()
-    assert len(functions) == 33
     # the checklist ticks every function: each one has at least one graded public test
     for name in functions:
         assert re.search(rf"✓ {name}\s+\d+/\d+ tests passed", out), (
             f"{name} not ticked:\n{out[-3000:]}"
         )
-    assert "33 functions pass, 0 fail, 0 not implemented yet" in out
+    assert f"{len(functions)} functions pass, 0 fail, 0 not implemented yet" in out
+    from autograder.config import load_config
+
+    for part in load_config().parts:  # the checklist's points come from points.json
+        assert f"Part {part.number}: {part.title} ({part.total:g} points)" in out, out[-3000:]
     assert "grader does not have" not in out
 
 
@@ -116,7 +119,7 @@ def test_public_tests_fail_cleanly_on_the_stub(stubbed: Path) -> None:
     assert "NotImplementedError" not in out.replace("hw.py raises NotImplementedError", "")
     assert "Traceback" not in out
     assert "homework checklist" in out
-    assert "0 functions pass, 0 fail, 33 not implemented yet" in out
+    assert f"0 functions pass, 0 fail, {len(_hw_functions())} not implemented yet" in out
     assert re.search(r"· relative_error\s+not implemented yet", out)
 
 
@@ -423,20 +426,19 @@ def test_testfuncs_params_are_plain_data(testfuncs: ModuleType) -> None:
 
 
 def test_checklist_parts_and_readme_points_match_the_grading_config() -> None:
+    """The handout's points are generated from assignment.toml (`autograder stubs`) and up
+    to date: the README's table and the checklist's parts say what the grader gives."""
+    from autograder import handout, stubgen
     from autograder.config import load_config
 
     config = load_config()
+    assert stubgen.out_of_date() == [], "run `autograder stubs`"
     conftest = _load(STUDENT / "tests" / "conftest.py", "student_conftest_under_test")
-    assert [(n, fs) for n, _, _, fs in conftest.PARTS] == [
-        (p.number, p.functions) for p in config.parts
-    ]
-    assert [(t, pts) for _, t, pts, _ in conftest.PARTS] == [
-        (p.title, p.total) for p in config.parts
+    assert [(n, t, pts, fs) for n, t, pts, fs in conftest.PARTS] == [
+        (p.number, p.title, p.total, p.functions) for p in config.parts
     ]
     readme = (STUDENT / "README.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `(\w+)\(.*?\)` \| (\d+) \|", readme, re.M))
-    assert set(rows) == set(config.functions)
+    assert handout.points_table(config) in readme
     for function in config.functions:
-        assert float(rows[function]) == config.points(function), function
-    for part in config.parts:
-        assert f"### Part {part.number}: " in readme and f"({part.total:g} points" in readme
+        assert f"| `{function}` | {config.points(function):g} |" in readme, function
+        assert f"| `{function}(" in readme, f"the README does not describe {function}()"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from variant_helpers import load_completed
 
 from autograder import paths
 from autograder.config import load_config
@@ -141,7 +142,7 @@ def test_correct_variants_pass_every_hidden_test() -> None:
     """Correct hw.py written another way (loops, einsum, in-place on copies...) get full marks."""
     variants = {}
     for path in sorted(VARIANTS.glob("hw_*.py")):
-        variants[path.stem] = paths.load_module(path, f"_selfcheck_{path.stem}")
+        variants[path.stem] = load_completed(path, f"_selfcheck_{path.stem}")
     assert variants, f"no correct variants in {VARIANTS}"
     # timbre excluded (slow): the training agreement tests compare every step already
     plugin = _run(variants, max_examples=2, exclude=("timbre",))

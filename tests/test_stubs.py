@@ -1,28 +1,37 @@
-"""The student handout ``student/hw.py`` is the stub of ``solutions/hw.py``.
+"""The generated parts of the handout: ``student/hw.py`` and the points it shows.
 
-Checks that the checked-in stub is up to date, that both files expose the 33 SPEC
-functions with identical signatures and docstrings, that every stub raises
-``NotImplementedError``, and the marker handling of ``autograder.stubgen``.
+Checks that the checked-in stub is up to date, that the solutions, the stub and
+``assignment.toml`` name the same functions (the SPEC's among them, with the SPEC's
+signatures), with identical signatures and docstrings, that every stub raises
+``NotImplementedError``, the marker handling of ``autograder.stubgen``, and that
+``autograder stubs`` regenerates the handout's points (``student/README.md``'s table,
+``student/tests/points.json``) from ``assignment.toml``.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
+import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
 import pytest
+from config_helpers import copy_project, move_points
 
-from autograder import stubgen
+from autograder import handout, stubgen
+from autograder.config import AssignmentConfig, load_config, parse_config
 from autograder.paths import load_module
 
 ROOT = stubgen.default_root()
 SOLUTIONS = ROOT / "solutions" / "hw.py"
 STUDENT = ROOT / "student" / "hw.py"
 
-# The API of SPEC section 2, exactly as written there.
+# The API of SPEC section 2, exactly as written there. An instructor may grade more
+# functions (they need points in assignment.toml, a solution and tests); these stay.
 SPEC_SIGNATURES = {
     "softmax": "(z, axis=-1)",
     "softmax_backward": "(z, upstream, axis=-1)",
@@ -61,7 +70,8 @@ SPEC_SIGNATURES = {
     "numerical_gradient": "(f, x, h=1e-05)",
     "relative_error": "(a, b)",
 }
-FUNCTIONS = sorted(SPEC_SIGNATURES)
+#: Every graded function: the one list is assignment.toml's.
+FUNCTIONS = sorted(load_config().functions)
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -78,56 +88,23 @@ def student() -> ModuleType:
     return _load(STUDENT, "_hw_student_for_test_stubs")
 
 
-def _small_args() -> dict[str, tuple]:
-    """Small valid arguments for every SPEC function."""
-    z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
-    labels = np.array([2, 0])
-    x = np.array([[0.5, -1.0], [2.0, 0.0]])
-    W = np.ones((2, 3))
-    params = {"W1": np.ones((2, 4)), "b1": np.zeros(4), "W2": np.ones((4, 3)), "b2": np.zeros(3)}
-    p = np.array([0.2, 0.9])
-    y = np.array([0.0, 1.0])
-    g = np.array([0.1, -0.2])
-    return {
-        "softmax": (z,),
-        "softmax_backward": (z, z),
-        "mae_loss": (p, y),
-        "mae_grad": (p, y),
-        "mse_loss": (p, y),
-        "mse_grad": (p, y),
-        "bce_loss": (p, y),
-        "bce_grad": (p, y),
-        "cross_entropy_loss": (np.full((2, 3), 1 / 3), labels),
-        "cross_entropy_grad": (np.full((2, 3), 1 / 3), labels),
-        "softmax_cross_entropy_loss": (z, labels),
-        "softmax_cross_entropy_grad": (z, labels),
-        "one_hot": (labels, 3),
-        "sigmoid": (x,),
-        "sigmoid_backward": (x, x),
-        "relu": (x,),
-        "relu_backward": (x, x),
-        "linear_forward": (x, W, np.zeros(3)),
-        "linear_backward": (x, W, z),
-        "init_two_layer_net": (2, 4, 3),
-        "two_layer_net_forward": (params, x),
-        "two_layer_net_loss": (params, x, np.array([0, 2])),
-        "predict": (params, x),
-        "gd_step": (g, g, 0.1),
-        "momentum_step": (g, g, np.zeros(2), 0.1),
-        "adagrad_step": (g, g, np.zeros(2)),
-        "rmsprop_step": (g, g, np.zeros(2)),
-        "adam_step": (g, g, np.zeros(2), np.zeros(2), 1),
-        "steps_per_epoch": (10, 3),
-        "minibatch_indices": (10, 3, 0),
-        "train_two_layer_net": (x, np.array([0, 1]), 3, "gd", 0.1, 1, 2),
-        "numerical_gradient": (lambda v: float(np.sum(v**2)), x),
-        "relative_error": (p, y),
-    }
+def _placeholder_args(function: object) -> list[None]:
+    """``None`` for every parameter without a default (a stub raises before reading any)."""
+    return [
+        None
+        for p in inspect.signature(function).parameters.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
 
 
-def test_small_args_cover_the_spec() -> None:
-    assert sorted(_small_args()) == FUNCTIONS
-    assert len(FUNCTIONS) == 33
+def test_the_spec_functions_are_graded_with_the_spec_signatures(
+    solutions: ModuleType, student: ModuleType
+) -> None:
+    assert set(SPEC_SIGNATURES) <= set(FUNCTIONS)
+    for name, signature in SPEC_SIGNATURES.items():
+        assert str(inspect.signature(getattr(solutions, name))) == signature, name
+        assert str(inspect.signature(getattr(student, name))) == signature, name
 
 
 def test_checked_in_stub_is_up_to_date() -> None:
@@ -147,15 +124,18 @@ def test_same_signature_and_docstring(
     name: str, solutions: ModuleType, student: ModuleType
 ) -> None:
     sol, stu = getattr(solutions, name), getattr(student, name)
-    assert str(inspect.signature(sol)) == SPEC_SIGNATURES[name]
-    assert str(inspect.signature(stu)) == SPEC_SIGNATURES[name]
+    assert str(inspect.signature(stu)) == str(inspect.signature(sol))
     assert sol.__doc__ and len(inspect.getdoc(sol)) > 80, f"{name} needs a real docstring"
     assert stu.__doc__ == sol.__doc__
     for section in ("Args:", "Returns:"):
         assert section in sol.__doc__, f"docstring of {name} has no {section} section"
 
 
-def test_no_extra_public_functions(solutions: ModuleType, student: ModuleType) -> None:
+def test_solutions_stub_and_config_name_the_same_functions(
+    solutions: ModuleType, student: ModuleType
+) -> None:
+    """Every public function is graded and every graded function exists (helpers start
+    with an underscore): what `autograder build` also refuses."""
     for module in (solutions, student):
         public = sorted(
             n for n, o in vars(module).items() if inspect.isfunction(o) and not n.startswith("_")
@@ -165,13 +145,9 @@ def test_no_extra_public_functions(solutions: ModuleType, student: ModuleType) -
 
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_every_stub_raises_not_implemented(name: str, student: ModuleType) -> None:
+    stub = getattr(student, name)
     with pytest.raises(NotImplementedError):
-        getattr(student, name)(*_small_args()[name])
-
-
-@pytest.mark.parametrize("name", FUNCTIONS)
-def test_solutions_accept_the_same_small_args(name: str, solutions: ModuleType) -> None:
-    getattr(solutions, name)(*_small_args()[name])  # the stub test uses valid calls
+        stub(*_placeholder_args(stub))
 
 
 def test_stub_bodies_hold_no_solution_code() -> None:
@@ -292,3 +268,139 @@ def test_write_check_and_main_on_a_scratch_root(tmp_path: Path, capsys) -> None:
     )
     assert stubgen.main(["--root", str(tmp_path)]) == 2
     assert "line 2" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the points
+
+
+def _small_config() -> AssignmentConfig:
+    return parse_config(
+        {
+            "parts": [
+                {"number": 1, "title": "First", "points": {"f": 60, "g": 30}},
+                {"number": 2, "title": "Second", "points": {"h": 10}},
+            ]
+        }
+    )
+
+
+def test_points_table_and_data_follow_the_config() -> None:
+    config = _small_config()
+    table = handout.points_table(config)
+    lines = table.splitlines()
+    assert lines[0] == handout.BEGIN_POINTS and lines[-1] == handout.END_POINTS
+    assert "| 1. First (90 points) | `f` | 60 |" in lines
+    assert "|  | `g` | 30 |" in lines
+    assert "| 2. Second (10 points) | `h` | 10 |" in lines
+    assert "| **total** | 3 functions | **100** |" in lines
+    data = handout.points_data(config)
+    assert data["total"] == 100
+    assert [(p["number"], p["title"], p["points"], p["functions"]) for p in data["parts"]] == [
+        (1, "First", 90, {"f": 60, "g": 30}),
+        (2, "Second", 10, {"h": 10}),
+    ]
+    assert json.loads(handout.points_json(config)) == data
+
+
+def test_render_readme_replaces_only_the_table_and_needs_its_markers() -> None:
+    config = _small_config()
+    readme = f"# Title\n\nbefore\n{handout.BEGIN_POINTS}\nold table\n{handout.END_POINTS}\nafter\n"
+    rendered = handout.render_readme(readme, config)
+    assert rendered == (
+        "# Title\n\nbefore\n" + handout.points_table(config) + "\nafter\n"
+    )
+    assert handout.render_readme(rendered, config) == rendered
+    with pytest.raises(ValueError, match="points table"):
+        handout.render_readme("# no table here\n", config)
+
+
+def test_stubs_regenerates_the_points_after_a_change_of_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two functions' points change in assignment.toml: `autograder stubs --check` says
+    which generated files are stale, `autograder stubs` rewrites exactly those."""
+    root = copy_project(tmp_path / "project")
+    assert stubgen.out_of_date(root) == []
+    toml = root / "autograder" / "assignment.toml"
+    text, giver, taker = move_points(toml.read_text(encoding="utf-8"), load_config(toml))
+    toml.write_text(text, encoding="utf-8")
+    changed = load_config(toml)
+    stale = ["student/tests/points.json", "student/README.md"]
+    assert stubgen.out_of_date(root) == stale
+    assert stubgen.main(["--check", "--root", str(root)]) == 1
+    assert "student/README.md" in capsys.readouterr().err
+    hw_before = (root / "student" / "hw.py").read_bytes()
+    assert stubgen.main(["--root", str(root)]) == 0
+    assert capsys.readouterr().out.count("wrote ") == 2
+    assert (root / "student" / "hw.py").read_bytes() == hw_before
+    assert stubgen.out_of_date(root) == []
+    points = json.loads((root / "student" / "tests" / "points.json").read_text())
+    assert points == handout.points_data(changed)
+    readme = (root / "student" / "README.md").read_text(encoding="utf-8")
+    for function in (giver, taker):
+        assert f"| `{function}` | {changed.points(function):g} |" in readme
+    # the conftest's checklist reads what was written
+    conftest = load_module(root / "student" / "tests" / "conftest.py", "conftest_points_test")
+    assert [(n, t, pts) for n, t, pts, _ in conftest.PARTS] == [
+        (p.number, p.title, p.total) for p in changed.parts
+    ]
+
+
+def test_stubs_refuses_a_readme_without_its_points_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = copy_project(tmp_path / "project")
+    readme = root / "student" / "README.md"
+    readme.write_text("# The homework\n", encoding="utf-8")
+    assert stubgen.main(["--root", str(root)]) == 2
+    assert "points table" in capsys.readouterr().err
+    assert readme.read_text(encoding="utf-8") == "# The homework\n"  # nothing half-written
+
+
+# ----------------------------------------------------------------------------- the examples
+
+
+@pytest.fixture(scope="module")
+def examples() -> Iterator[ModuleType]:
+    """``examples/generate.py`` (registered while in use: its dataclass needs that)."""
+    name = "examples_generate_under_test"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def test_example_submissions_are_up_to_date(examples: ModuleType) -> None:
+    """The examples are generated from solutions/hw.py (and the stub): a changed or added
+    function reaches them with one command."""
+    assert examples.out_of_date() == [], "run `python examples/generate.py` and commit"
+
+
+def test_examples_replace_bodies_and_leave_out_functions(examples: ModuleType) -> None:
+    solved = (
+        '"""Doc."""\nimport numpy as np\n\n\n'
+        'def f(x):\n    """F."""\n    # a comment of the solution\n    return x + 1\n\n\n'
+        'def g(x):\n    """G."""\n    return 2 * x\n\n\n'
+        'def h(x):\n    """H."""\n    return f(x)\n'
+    )
+    example = examples.Example("x.py", bodies={"f": "\n    return x - 1\n"}, missing=("g",))
+    assert examples.apply(solved, example) == (
+        '"""Doc."""\nimport numpy as np\n\n\n'
+        'def f(x):\n    """F."""\n    return x - 1\n\n\n'
+        'def h(x):\n    """H."""\n    return f(x)\n'
+    )
+    with pytest.raises(ValueError, match="no documented nope"):
+        examples.apply(solved, examples.Example("x.py", bodies={"nope": "pass"}))
+
+
+def test_make_solved_keeps_the_solution_code_and_drops_the_markers() -> None:
+    source = (
+        "# BEGIN INSTRUCTOR ONLY\n# secret\n# END INSTRUCTOR ONLY\n"
+        'def f(x):\n    """F."""\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION\n'
+    )
+    assert stubgen.make_solved(source) == 'def f(x):\n    """F."""\n    return x\n'

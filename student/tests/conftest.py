@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -28,60 +29,28 @@ import pytest
 
 HW_DEFAULT = Path(__file__).resolve().parent.parent / "hw.py"
 
-#: (part number, title, points, functions) -- as in the README
-PARTS: list[tuple[int, str, int, tuple[str, ...]]] = [
-    (1, "Softmax", 10, ("softmax", "softmax_backward")),
-    (
-        2,
-        "Losses and their gradients",
-        25,
-        (
-            "mae_loss",
-            "mae_grad",
-            "mse_loss",
-            "mse_grad",
-            "bce_loss",
-            "bce_grad",
-            "cross_entropy_loss",
-            "cross_entropy_grad",
-            "softmax_cross_entropy_loss",
-            "softmax_cross_entropy_grad",
-            "one_hot",
-        ),
-    ),
-    (
-        3,
-        "Activations and the linear layer",
-        12,
-        (
-            "sigmoid",
-            "sigmoid_backward",
-            "relu",
-            "relu_backward",
-            "linear_forward",
-            "linear_backward",
-        ),
-    ),
-    (
-        4,
-        "A two-layer net and backprop",
-        18,
-        ("init_two_layer_net", "two_layer_net_forward", "two_layer_net_loss", "predict"),
-    ),
-    (
-        5,
-        "Optimizers",
-        15,
-        ("gd_step", "momentum_step", "adagrad_step", "rmsprop_step", "adam_step"),
-    ),
-    (
-        6,
-        "Mini-batches and training",
-        12,
-        ("steps_per_epoch", "minibatch_indices", "train_two_layer_net"),
-    ),
-    (7, "Gradient checking", 8, ("numerical_gradient", "relative_error")),
-]
+#: The parts, their points and functions: written by the autograder from the instructor's
+#: configuration (``autograder stubs``), like the points table of the README.
+POINTS_FILE = Path(__file__).resolve().with_name("points.json")
+
+
+def load_parts(path: Path = POINTS_FILE) -> list[tuple[int, str, float, tuple[str, ...]]]:
+    """``(part number, title, points, functions)`` of every part, read from ``path``.
+
+    Empty when the file is missing or unreadable: the checklist then lists the functions
+    without their parts.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            (int(p["number"]), str(p["title"]), float(p["points"]), tuple(p["functions"]))
+            for p in data["parts"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+PARTS = load_parts()
 
 PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not implemented"
 #: prefix of the outcome of a test whose function calls a helper that is still a stub
@@ -283,7 +252,7 @@ class StudentRun:
             present = [f for f in functions if f in self.outcomes]
             if not present:
                 continue
-            head = f"Part {number}: {title} ({points} points)" if number else title
+            head = f"Part {number}: {title} ({points:g} points)" if number else title
             tr.write_line(head)
             for f in present:
                 mark, text = self._status(f)

@@ -19,9 +19,10 @@ How to work
 
 Conventions (every function)
 ----------------------------
-* Inputs are NumPy arrays (or nested lists). Integer arrays are accepted and
-  treated as float64: start with ``x = np.asarray(x, dtype=np.float64)``.
-* Outputs are float64 arrays; losses return a Python ``float``.
+* Inputs are NumPy arrays. Integer arrays are accepted and treated as float64:
+  start with ``x = np.asarray(x, dtype=np.float64)``.
+* Outputs are float64 arrays; losses return a Python ``float`` (a NumPy float64 is
+  one); functions that return several values return a tuple (a list is accepted too).
 * Never modify an input array in place (work on a copy if you need to).
 * Losses use the MEAN reduction, as PyTorch does by default: the gradient of a
   mean over ``n`` elements carries a factor ``1 / n``.
@@ -840,7 +841,7 @@ def numerical_gradient(f, x, h=1e-5):
 
     Args:
         f: function mapping an array shaped like x to a float.
-        x: float64 array of any shape. It must be unchanged afterwards
+        x: float64 array of any shape (writeable). It must be unchanged afterwards
             (you may perturb an entry in place, evaluate, and restore it).
         h: step size.
 
