@@ -23,7 +23,7 @@ import pytest
 from config_helpers import set_hidden_visibility, set_limit
 
 from autograder import batch, graders, gradescope_export
-from autograder.config import TOTAL_POINTS, load_config
+from autograder.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 #: ``batch.grade`` keyword arguments choosing the grader (see the ``fake`` fixture).
