@@ -22,8 +22,11 @@ configuration (:mod:`autograder.release_check`): unless the solutions get the ma
 the stubs 0, the build is refused. Any problem raises :class:`BuildError` with a message
 saying what to do, and no zip is written. The handout's points (``student/README.md``'s
 table, ``student/tests/points.json``) are rendered from the configuration the zip ships
-(:mod:`autograder.handout`). How the zip grades on Gradescope: see
-:mod:`autograder.gradescope.otter_plugin` and ``docs/INSTRUCTOR.md``.
+(:mod:`autograder.handout`). Two of otter's files are changed (:func:`gradescope_entry`):
+``run_autograder`` runs the engine directly (:mod:`autograder.gradescope.run_autograder`)
+and ``setup.sh`` also builds the sandbox's runtime copy into the image
+(:mod:`autograder.gradescope.prepare_image`); ``otter run`` grades through
+:mod:`autograder.gradescope.otter_plugin`. See ``docs/INSTRUCTOR.md``.
 """
 
 from __future__ import annotations
@@ -85,6 +88,27 @@ tests in student/tests and the hidden tests in autograder/hidden_tests.
 """
 
 SOLUTION_MARKERS = ("# BEGIN SOLUTION", "# END SOLUTION", "# BEGIN INSTRUCTOR ONLY")
+
+#: The line of otter's ``run_autograder`` that starts otter's runner. The zip runs the
+#: engine directly instead (:mod:`autograder.gradescope.run_autograder`): otter's runner
+#: adds a Jupyter kernel and a second interpreter, about doubling a grade on Gradescope.
+OTTER_RUN_LINE = "python /autograder/source/run_otter.py"
+ENGINE_RUN_LINE = (
+    "cd /autograder/source && exec python -m autograder.gradescope.run_autograder /autograder"
+)
+#: Appended to otter's ``setup.sh`` (run once, when Gradescope builds the image): the
+#: sandbox's runtime copy is built into the image instead of at every grade. Not fatal:
+#: without it, each grade builds the copy itself.
+IMAGE_STEPS_BEGIN = "# BEGIN music-ai-autograder image steps"
+IMAGE_STEPS_END = "# END music-ai-autograder image steps"
+IMAGE_STEPS = rf"""
+{IMAGE_STEPS_BEGIN}
+if ! (cd /autograder/source \
+      && mamba run -n otter-env python -m autograder.gradescope.prepare_image); then
+    echo "music-ai-autograder: the sandbox runtime will be built at each grade instead"
+fi
+{IMAGE_STEPS_END}
+"""
 
 
 class BuildError(RuntimeError):
@@ -320,11 +344,32 @@ def write_autograder_zip(
                 python_version=PYTHON_VERSION,
                 files=[PLACEHOLDER_NOTEBOOK],
             )
-        with zipfile.ZipFile(partial, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        final = stage / "final.zip"
+        with zipfile.ZipFile(partial) as src, zipfile.ZipFile(
+            final, "w", compression=zipfile.ZIP_DEFLATED
+        ) as zf:
+            for info in src.infolist():
+                zf.writestr(info, gradescope_entry(info.filename, src.read(info)))
             zf.writestr(f"tests/{OTTER_TESTS_README}", TESTS_README_TEXT)
             _write_members(zf, members or engine_members(root, config_path))
-        shutil.move(str(partial), str(dest))
+        shutil.move(str(final), str(dest))
     return dest
+
+
+def gradescope_entry(name: str, data: bytes) -> bytes:
+    """A file of otter's zip as the project ships it: ``run_autograder`` runs the engine
+    directly, ``setup.sh`` also builds the sandbox runtime into the image; the rest as is."""
+    if name == "run_autograder":
+        text = data.decode("utf-8")
+        if text.count(OTTER_RUN_LINE) != 1:
+            raise BuildError(
+                f"otter's run_autograder has no single line {OTTER_RUN_LINE!r} to replace "
+                f"(is otter-grader=={OTTER_VERSION} installed?)"
+            )
+        return text.replace(OTTER_RUN_LINE, ENGINE_RUN_LINE).encode("utf-8")
+    if name == "setup.sh":
+        return (data.decode("utf-8").rstrip("\n") + "\n" + IMAGE_STEPS).encode("utf-8")
+    return data
 
 
 def write_handout_zip(

@@ -40,13 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.build import IMAGE_STEPS_BEGIN, IMAGE_STEPS_END
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Gradescope's default container (vCPUs, MB).
 GRADESCOPE_CPU = 0.5
 GRADESCOPE_MEMORY_MB = 768
-#: The project's own lines of ``setup.sh`` (run when Gradescope builds the image).
-IMAGE_STEPS_BEGIN = "# BEGIN music-ai-autograder image steps"
-IMAGE_STEPS_END = "# END music-ai-autograder image steps"
 #: Where Gradescope puts everything (a private bind mount in each run here).
 MOUNT_POINT = Path("/autograder")
 CGROUP_V1 = Path("/sys/fs/cgroup")
@@ -242,8 +241,7 @@ class GradescopeImage:
         with zipfile.ZipFile(self.ag_zip) as zf:
             zf.extractall(self.source)
         (self.source / "run_autograder").chmod(0o755)
-        setup_sh = (self.source / "setup.sh").read_text(encoding="utf-8")
-        steps = image_steps(setup_sh) if IMAGE_STEPS_BEGIN in setup_sh else "true"
+        steps = image_steps((self.source / "setup.sh").read_text(encoding="utf-8"))
         tree = self._tree(None)
         start = time.monotonic()
         proc = subprocess.run(

@@ -171,6 +171,31 @@ def otter_run_inprocess(
     return json.loads((out_dir / "results.json").read_text()), seen
 
 
+def gradescope_entry_run(ag_zip: Path, upload: Path, work: Path) -> dict[str, Any]:
+    """What Gradescope runs (the zip's ``run_autograder`` minus the environment activation):
+    ``python -m autograder.gradescope.run_autograder AG_DIR`` from ``AG_DIR/source``, with
+    the upload in ``AG_DIR/submission``; the results.json it wrote."""
+    ag_dir = work / "autograder"
+    for sub in ("source", "submission", "results"):
+        (ag_dir / sub).mkdir(parents=True)
+    with zipfile.ZipFile(ag_zip) as zf:
+        zf.extractall(ag_dir / "source")
+        run_line = zip_text(zf, "run_autograder").strip().splitlines()[-1]
+    assert run_line == build_mod.ENGINE_RUN_LINE
+    shutil.copy2(upload, ag_dir / "submission" / upload.name)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the zip's engine only
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder.gradescope.run_autograder", str(ag_dir)],
+        cwd=ag_dir / "source",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=ENGINE_TIMEOUT,
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return json.loads((ag_dir / "results" / "results.json").read_text())
+
+
 def zip_of(dest: Path, members: dict[str, str]) -> Path:
     with zipfile.ZipFile(dest, "w") as zf:
         for name, text in members.items():
@@ -260,6 +285,8 @@ def test_autograder_zip_has_otter_files_pinned_environment_and_engine(
             assert required in names, required
         env = zip_text(zf, "environment.yml")
         config = json.loads(zip_text(zf, "otter_config.json"))
+        run_autograder = zip_text(zf, "run_autograder")
+        setup_sh = zip_text(zf, "setup.sh")
         solutions = zf.read("solutions/hw.py")
         toml = zf.read("autograder/assignment.toml")
         student_hw = zf.read("student/hw.py")
@@ -268,6 +295,10 @@ def test_autograder_zip_has_otter_files_pinned_environment_and_engine(
     for pkg in ("numpy==", "pytest==", "hypothesis==", "jinja2=="):
         assert pkg in env, pkg
     assert config["plugins"] == [PLUGIN_NAME]
+    # Gradescope runs the engine directly; the image build prepares the sandbox runtime
+    assert build_mod.ENGINE_RUN_LINE in run_autograder
+    assert build_mod.OTTER_RUN_LINE not in run_autograder
+    assert build_mod.IMAGE_STEPS.strip() in setup_sh
     # the engine, exactly as in the project
     assert solutions == (project / "solutions" / "hw.py").read_bytes()
     assert toml == (project / "autograder" / "assignment.toml").read_bytes()
@@ -667,6 +698,8 @@ def test_gradescope_zip_grades_stubs_buggy_and_odd_uploads_like_autograder_run(
         via_otter, seen = otter_run_inprocess(ag_zip, upload, tmp_path / f"otter{i}", monkeypatch)
         assert comparable(via_otter) == comparable(direct), label
         check_seen(seen, label)
+        on_gradescope = gradescope_entry_run(ag_zip, upload, tmp_path / f"gradescope{i}")
+        assert comparable(on_gradescope) == comparable(direct), label
         possible = sum(t.get("max_score", 0.0) for t in direct["tests"])
         if outcome == "explained":
             assert direct["score"] == 0.0, label
@@ -748,3 +781,28 @@ def test_hypothesis_is_pinned_alike_here_and_in_the_zip() -> None:
     here = re.search(r'"hypothesis==([\d.]+)"', pyproject)
     there = re.search(r"(?m)^hypothesis==([\d.]+)$", zip_reqs)
     assert here and there and here[1] == there[1]
+
+
+def test_the_gradescope_entry_writes_results_whatever_happens(tmp_path: Path) -> None:
+    """No submission folder at all (Gradescope's layout broken): still a results.json that
+    says the autograder failed, not the student."""
+    from autograder.gradescope import run_autograder
+
+    (tmp_path / "results").mkdir()
+    assert run_autograder.main([str(tmp_path)]) == 1
+    written = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert written["score"] == 0.0
+    assert "The autograder itself failed" in written["tests"][0]["output"]
+    assert "FileNotFoundError" in written["extra_data"]["engine_error"]
+
+
+def test_a_release_zip_names_its_functions_for_the_gradescope_entry(
+    built_fast: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from autograder.gradescope.run_autograder import release_functions
+
+    ag_zip, _ = built_fast
+    with zipfile.ZipFile(ag_zip) as zf:
+        zf.extract("otter_config.json", tmp_path)
+    assert release_functions(tmp_path) == FAST
+    assert release_functions(tmp_path / "nowhere") is None

@@ -1,7 +1,11 @@
 """Everything the Gradescope zip needs beyond the grading engine itself.
 
+* :mod:`autograder.gradescope.run_autograder` is what Gradescope runs for a submission:
+  the engine, directly; :mod:`autograder.gradescope.prepare_image` builds the sandbox's
+  runtime copy when Gradescope builds the image.
 * :mod:`autograder.gradescope.otter_plugin` is the otter-grader plugin that hands grading
-  to our engine (``autograder run``) and makes otter report the engine's results verbatim.
+  to our engine (``autograder run``) under ``otter run`` and makes otter report the
+  engine's results verbatim.
 * ``requirements.txt`` pins the Python packages installed on Gradescope's image.
 
 The names below are shared by the build (``autograder/build.py``), which writes them into

@@ -1,4 +1,8 @@
-"""The otter-grader plugin that hands grading to our engine.
+"""The otter-grader plugin that hands grading to our engine, for ``otter run``.
+
+(On Gradescope the zip's ``run_autograder`` runs the engine directly, without otter's
+runner: :mod:`autograder.gradescope.run_autograder`. This plugin is what otter's own
+runner, ``otter run -a autograder.zip``, grades with.)
 
 Otter 7 grades a Python submission by executing it in a Jupyter kernel and running otter
 tests there. That would undo our trust model (student code in a process next to the
@@ -53,6 +57,7 @@ from autograder.gradescope import (
     PLACEHOLDER_NOTEBOOK,
     PLUGIN_NAME,
 )
+from autograder.gradescope.run_autograder import engine_input
 
 DEFAULT_TIMEOUT = 1800.0
 """Seconds the engine may take in all before the plugin gives up (Gradescope's own limit
@@ -159,18 +164,6 @@ def purge_submission(submission_dir: Path, source_dir: Path) -> list[str]:
             entry.unlink(missing_ok=True)
         removed.append(entry.name)
     return removed
-
-
-def engine_input(staging_dir: Path) -> Path:
-    """What to hand the engine: the folder, or the zip when the student's upload is one zip.
-
-    (Gradescope may deliver an uploaded .zip unpacked or as is; either way the engine sees
-    what ``autograder run`` would see for the same upload.)
-    """
-    entries = list(staging_dir.iterdir())
-    if len(entries) == 1 and entries[0].is_file() and entries[0].suffix.lower() == ".zip":
-        return entries[0]
-    return staging_dir
 
 
 def run_engine(

@@ -1,0 +1,90 @@
+"""What Gradescope runs for every submission: the engine, directly.
+
+    python -m autograder.gradescope.run_autograder [/autograder]
+
+The zip's ``run_autograder`` (written by ``autograder build`` from otter's template: otter
+still builds the image) activates the environment and runs this, from
+``/autograder/source``. It grades what the student uploaded (``/autograder/submission``:
+files, a folder, or one ``.zip``) exactly as ``autograder run`` does, in this process
+(the submission itself runs in the sandbox worker), and writes
+``/autograder/results/results.json``, whatever happens. A release built with
+``--functions`` grades only those functions (read from ``otter_config.json``, where the
+otter plugin finds them too).
+
+Otter's own runner (``otter run``, and this zip on Gradescope before) executes a notebook in
+a Jupyter kernel and starts the engine in a second interpreter: about twice the engine's
+own time in Gradescope's 0.5 vCPU box. ``otter run`` still works: its plugin
+(:mod:`autograder.gradescope.otter_plugin`) hands the grading to the same engine.
+
+Imports only the standard library at module level (the plugin imports it in otter's
+process).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from autograder.gradescope import PLUGIN_NAME
+
+GRADESCOPE_DIR = Path("/autograder")
+
+
+def engine_input(submission_dir: Path) -> Path:
+    """What to hand the engine: the folder, or the zip when the upload is one zip.
+
+    (Gradescope may deliver an uploaded .zip unpacked or as is; either way the engine sees
+    what ``autograder run`` would see for the same upload.)
+    """
+    entries = list(submission_dir.iterdir())
+    if len(entries) == 1 and entries[0].is_file() and entries[0].suffix.lower() == ".zip":
+        return entries[0]
+    return submission_dir
+
+
+def release_functions(source_dir: Path) -> list[str] | None:
+    """The functions a ``--functions`` release grades (None: all), from otter_config.json."""
+    try:
+        config = json.loads((source_dir / "otter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for plugin in config.get("plugins") or []:
+        if isinstance(plugin, dict) and PLUGIN_NAME in plugin:
+            functions = (plugin[PLUGIN_NAME] or {}).get("functions")
+            return [str(f) for f in functions] if functions else None
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Grade ``AG_DIR/submission`` into ``AG_DIR/results/results.json``; the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    ag_dir = Path(args[0]) if args else GRADESCOPE_DIR
+    results_path = ag_dir / "results" / "results.json"
+    status = 1
+    try:
+        from autograder import cli
+
+        command = ["run", str(engine_input(ag_dir / "submission")), "--results", str(results_path)]
+        functions = release_functions(ag_dir / "source")
+        if functions:
+            command += ["--functions", ",".join(functions)]
+        status = cli.main(command)
+    except BaseException as exc:  # the engine must not leave Gradescope without results
+        from autograder.results import failure_results, write_results
+
+        message = f"{type(exc).__name__}: {exc}"
+        print(traceback.format_exc(), file=sys.stderr)
+        write_results(results_path, failure_results(message))
+    finally:
+        if not results_path.is_file():
+            from autograder.results import failure_results, write_results
+
+            write_results(results_path, failure_results("the grading engine wrote no results"))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
