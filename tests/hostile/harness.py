@@ -609,7 +609,12 @@ def assess(
         p.append(f"the submission wrote into the test's folder: {trapped}")
     uid = records[0].uid if records else None
     private = records[0].private if records else None
-    left = wait_for_no_processes([ctx.comm, ctx.marker], uid, private, grace=3.0)
+    if payload.holds and outcome.seconds >= payload.holds:
+        p.append(f"the grade waited for the payload: {outcome.seconds:.1f} s "
+                 f"(it holds on for {payload.holds:g} s)")
+    # a payload that holds on must be gone as soon as the grade is: no time to end itself
+    grace = 0.5 if payload.holds else 3.0
+    left = wait_for_no_processes([ctx.comm, ctx.marker], uid, private, grace=grace)
     if left:
         p.append(f"processes outlived the grade: {left[:5]}")
     if listener is not None and listener.received:
