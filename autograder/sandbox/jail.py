@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import os
 import pwd
@@ -379,17 +378,18 @@ def _self_test(root: Path, python: str) -> None:
     """
     numpy_dir = str(Path(np.__file__).resolve().parents[1])
     env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    if chroot_permitted(root):
-        cmd = [python, "-I", "-S", "-c", _SELF_TEST, numpy_dir]
-        pre = functools.partial(os.chroot, str(root))
+    if chroot_permitted(root):  # chroot, then exec the copy's own interpreter in there
+        inner = [python, "-I", "-S", "-c", _SELF_TEST, numpy_dir]
+        shim = (
+            "import os, sys; os.chroot(sys.argv[1]); os.chdir('/'); "
+            "os.execv(sys.argv[2], sys.argv[2:])"
+        )
+        cmd = [sys.executable, "-I", "-S", "-c", shim, str(root), *inner]
     else:
         libdir = sysconfig.get_config_var("LIBDIR") or ""
         env["LD_LIBRARY_PATH"] = str(root) + os.path.realpath(libdir)
         cmd = [str(root) + python, "-I", "-S", "-c", _SELF_TEST, str(root) + numpy_dir]
-        pre = None
-    probe = subprocess.run(
-        cmd, env=env, cwd="/", preexec_fn=pre, capture_output=True, text=True, timeout=120
-    )
+    probe = subprocess.run(cmd, env=env, cwd="/", capture_output=True, text=True, timeout=120)
     if probe.returncode != 0 or probe.stdout.strip() != "ok":
         raise RuntimeError(
             f"the sandbox runtime copy in {root} does not work "
