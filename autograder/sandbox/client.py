@@ -563,7 +563,7 @@ class Worker:
         except (wire.PipeClosed, wire.PipeTimeout, wire.WireError) as e:
             rc = self._kill()
             raise SandboxError(
-                f"the worker failed to start ({type(e).__name__}, {describe_exit(rc)}); "
+                f"the worker failed to start ({type(e).__name__}, {self._describe_exit(rc)}); "
                 f"its output:\n{self.output_tail()[-3000:]}"
             ) from None
         try:
