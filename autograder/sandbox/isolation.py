@@ -25,6 +25,20 @@ from pathlib import Path
 
 from autograder.sandbox.errors import IsolationUnavailable
 
+__all__ = [
+    "LAUNCHER",
+    "NO_JAIL_ENV",
+    "UNSAFE_ENV",
+    "IsolationUnavailable",
+    "automatic_mode",
+    "check_allowed",
+    "consent",
+    "planned",
+    "refusal",
+    "unsafe_same_user_allowed",
+    "userns_probe",
+]
+
 LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 #: Set to "1" by ``--unsafe-same-user``: the grader accepts running student code as itself.
 UNSAFE_ENV = "AUTOGRADER_UNSAFE_SAME_USER"
@@ -96,3 +110,32 @@ def check_allowed() -> None:
     would run unjailed as this user without ``--unsafe-same-user``."""
     if automatic_mode() == "same-user" and not is_root() and not unsafe_same_user_allowed():
         raise IsolationUnavailable(refusal())
+
+
+def consent(unsafe_same_user: bool) -> str | None:
+    """``--unsafe-same-user`` of ``run`` and ``grade``: recorded in the environment (so the
+    grading processes this one starts inherit it); returns the refusal when no sandbox is
+    possible here and the flag was not given, else None."""
+    if unsafe_same_user:
+        os.environ[UNSAFE_ENV] = "1"
+    try:
+        check_allowed()
+    except IsolationUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def planned() -> dict[str, object]:
+    """The isolation a worker would get here (for a results.json whose submission never
+    ran: no hw.py found, or the sandbox refused)."""
+    kind = automatic_mode()
+    if kind == "root":
+        from autograder.sandbox.jail import chroot_permitted
+
+        mode = "chroot" if chroot_permitted(Path("/")) else "uid"
+    else:
+        mode = kind
+    info: dict[str, object] = {"mode": mode, "planned": True}
+    if mode == "same-user":
+        info["unsafe_same_user"] = True
+    return info
