@@ -507,8 +507,34 @@ def test_isolation_is_reported(worker):
     iso = worker.isolation
     if IS_ROOT:
         assert iso["mode"] == "chroot" and iso["grader_files_hidden"] and iso["uid"] != 0
-    else:
-        assert iso["mode"] == "same-user" and iso["uid"] == os.getuid()
+    else:  # an ordinary user: the user namespace jail (the suite's unjailed runs refuse)
+        assert iso["mode"] == "userns" and iso["grader_files_hidden"]
+    if iso["network"] != "host":  # a kernel that grants the namespaces grants them all
+        assert iso["pid_namespace"] is True and iso["tmp"].startswith("tmpfs")
+
+
+def test_without_a_jail_the_worker_refuses_unless_allowed(files, monkeypatch):
+    """Where no jail is possible (stubbed here), an automatic Worker refuses to run the
+    submission as the grader; ``--unsafe-same-user`` (its environment variable) allows it,
+    and the isolation then says so."""
+    from autograder.sandbox import IsolationUnavailable, isolation
+
+    monkeypatch.setattr(isolation, "automatic_mode", lambda: "same-user")
+    monkeypatch.setattr(isolation, "is_root", lambda: False)
+    monkeypatch.setattr(isolation, "userns_probe", lambda: "stubbed: no user namespaces")
+    monkeypatch.delenv(isolation.UNSAFE_ENV, raising=False)
+    refused = Worker(files / "hw.py", [], Limits())
+    with pytest.raises(IsolationUnavailable) as info:
+        refused.start()
+    refused.close()
+    assert "--unsafe-same-user" in str(info.value) and "stubbed" in str(info.value)
+    assert refused.stats.starts == 0
+    assert isolation.consent(False) is not None
+    monkeypatch.setenv(isolation.UNSAFE_ENV, "1")  # what --unsafe-same-user sets
+    assert isolation.consent(False) is None
+    with Worker(files / "hw.py", [], Limits()) as w:
+        assert SubmissionProxy(w).pure(2) == 4
+        assert w.isolation["mode"] == "same-user" and w.isolation["unsafe_same_user"] is True
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="RLIMIT_NPROC binds a dedicated uid: needs root")
