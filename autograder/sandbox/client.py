@@ -483,14 +483,17 @@ class Worker:
         spec = self._launch_spec(
             python, cwd, argv, env, {"req": req_r, "rep": rep_w, "ctl": ctl_w}
         )
+        spec_r, spec_w = os.pipe()  # the spec (paths, environment) stays out of `ps`
+        os.write(spec_w, json.dumps(spec).encode())  # far below a pipe's buffer
+        os.close(spec_w)
         self._memory = MemoryWatch()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", str(isolation.LAUNCHER), json.dumps(spec)],
+                [sys.executable, "-I", "-S", "-B", str(isolation.LAUNCHER), str(spec_r)],
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,
-                pass_fds=(req_r, rep_w, ctl_w),
+                pass_fds=(req_r, rep_w, ctl_w, spec_r),
                 close_fds=True,
                 env={},
                 cwd="/",
@@ -501,7 +504,7 @@ class Worker:
                 os.close(fd)
             raise SandboxError(f"could not start the worker: {e}") from e
         finally:
-            for fd in (req_r, rep_w, out_w, ctl_w):
+            for fd in (req_r, rep_w, out_w, ctl_w, spec_r):
                 with contextlib.suppress(OSError):
                     os.close(fd)
         os.set_blocking(req_w, False)

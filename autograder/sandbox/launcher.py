@@ -2,7 +2,7 @@
 
 Run by the grader (never imported by it) as::
 
-    python -I -S -B launcher.py SPEC_JSON        # start one worker
+    python -I -S -B launcher.py SPEC_FD          # start one worker (JSON spec on that fd)
     python -I -S -B launcher.py --probe-userns   # can this user jail without root?
 
 It replaces a ``preexec_fn`` (Python code between ``fork`` and ``exec`` of a threaded
@@ -11,7 +11,7 @@ grader, which Python documents as unsafe): the grader starts this script with a 
 here, in a fresh single-threaded interpreter. It imports only the standard library and
 ``procs`` (the stdlib-only module beside it); nothing of the ``autograder`` package.
 
-What it does (``SPEC_JSON`` is written by ``client.py``; ``mode`` is one of ``root``,
+What it does (the spec is written by ``client.py`` into a pipe; ``mode`` is one of ``root``,
 ``userns``, ``same-user``):
 
 1. dies with the grader (``PR_SET_PDEATHSIG``) and never dumps core;
@@ -414,7 +414,12 @@ def main() -> None:
     if sys.argv[1:] == ["--probe-userns"]:
         sys.exit(probe_userns())
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    launch(json.loads(sys.argv[1]))
+    spec_fd = int(sys.argv[1])
+    data = b""
+    while chunk := os.read(spec_fd, 65536):
+        data += chunk
+    os.close(spec_fd)
+    launch(json.loads(data))
 
 
 if __name__ == "__main__":
