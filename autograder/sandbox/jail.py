@@ -474,17 +474,24 @@ def build_userns_jail(files: dict[str, Path], python: str | None = None) -> Jail
     except BaseException:
         shutil.rmtree(private, ignore_errors=True)
         raise
-    inside = f"/w/{wid}"
+    return _chroot_jail(runtime, private, None, python,
+                        f"user namespace jail {runtime} (uid {INSIDE_UID} inside)")
+
+
+def _chroot_jail(runtime: Path, private: Path, lease: UidLease | None, python: str,
+                 note: str) -> Jail:
+    """A jail that chroots into ``runtime``: paths as the worker sees them there."""
+    inside = f"/w/{private.name}"
     return Jail(
         root=runtime,
         runtime=runtime,
         private=private,
-        lease=None,
+        lease=lease,
         inside_python=python,
         inside_private=inside,
         inside_tmp=f"{inside}/tmp",
         inside_numpy_dir=str(Path(np.__file__).resolve().parents[1]),
-        note=f"user namespace jail {runtime} (uid {INSIDE_UID} inside)",
+        note=note,
     )
 
 
@@ -517,18 +524,7 @@ def build_jail(files: dict[str, Path], python: str | None = None) -> Jail:
         raise
     numpy_dir = str(Path(np.__file__).resolve().parents[1])
     if chroot_permitted(runtime):
-        inside = f"/w/{wid}"
-        return Jail(
-            root=runtime,
-            runtime=runtime,
-            private=private,
-            lease=lease,
-            inside_python=python,
-            inside_private=inside,
-            inside_tmp=f"{inside}/tmp",
-            inside_numpy_dir=numpy_dir,
-            note=f"chroot jail {runtime}, uid {uid}",
-        )
+        return _chroot_jail(runtime, private, lease, python, f"chroot jail {runtime}, uid {uid}")
     prefix = str(runtime)
     libdir = sysconfig.get_config_var("LIBDIR") or ""
     return Jail(
