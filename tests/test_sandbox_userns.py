@@ -58,9 +58,21 @@ def softmax(z, axis=-1):
 
 
 @pytest.fixture(scope="module")
-def user() -> Iterator[unprivileged.FreshUser]:
-    with unprivileged.fresh_user() as fresh:
-        yield fresh
+def fresh() -> Iterator[unprivileged.FreshUser]:
+    with unprivileged.fresh_user() as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def user(fresh: unprivileged.FreshUser) -> unprivileged.FreshUser:
+    """The fresh user, where this kernel lets ordinary users make the ``userns`` jail."""
+    from autograder.sandbox.isolation import LAUNCHER
+
+    probe = unprivileged.run_as(fresh, [sys.executable, "-I", "-S", str(LAUNCHER),
+                                        "--probe-userns"], cwd=fresh.home)
+    if probe.returncode != 0:
+        pytest.skip(f"this kernel gives ordinary users no user namespaces: {probe.stderr}")
+    return fresh
 
 
 def _grade(user: unprivileged.FreshUser, hw: Path, work: Path, *args: str,
@@ -147,28 +159,28 @@ def test_attack_is_contained_in_the_userns_jail(payload, user) -> None:
     assert outcome.results["extra_data"]["isolation"]["mode"] == "userns"
 
 
-def test_without_user_namespaces_run_and_grade_refuse_unless_told(user) -> None:
+def test_without_user_namespaces_run_and_grade_refuse_unless_told(fresh) -> None:
     """No jail possible: both commands refuse (exit 2, nothing graded) and say what to do;
     with ``--unsafe-same-user`` they grade, and every results.json and the class report
     say that the submissions ran as the grader's own user."""
-    work = unprivileged.user_dir(user, "nons")
+    work = unprivileged.user_dir(fresh, "nons")
     hw = work / "class" / "alice.py"
     hw.parent.mkdir()
     hw.write_text(paths.STUDENT_HW.read_text())
-    unprivileged.give(user, work)
-    code, data, log = _grade(user, hw, work, userns=False)
+    unprivileged.give(fresh, work)
+    code, data, log = _grade(fresh, hw, work, userns=False)
     assert code == 2 and data is None
     assert "refusing to run student code" in log and "--unsafe-same-user" in log
     assert "No space left on device" in log  # why: the kernel's answer, passed on
 
     grade = [sys.executable, "-m", "autograder", "grade", str(hw.parent), "--out",
              str(work / "out"), "--no-progress", "--jobs", "1"]
-    refused = unprivileged.run_as(user, grade, cwd=work, userns=False)
+    refused = unprivileged.run_as(fresh, grade, cwd=work, userns=False)
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert "refusing to run student code" in refused.stderr
     assert not (work / "out" / "grades.csv").exists()
 
-    allowed = unprivileged.run_as(user, [*grade, "--unsafe-same-user"], cwd=work,
+    allowed = unprivileged.run_as(fresh, [*grade, "--unsafe-same-user"], cwd=work,
                                   userns=False)
     assert allowed.returncode == 0, allowed.stderr[-3000:]
     results = json.loads((work / "out" / "submissions" / "alice" / "results.json").read_text())
