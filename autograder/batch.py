@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import graders, gradescope_export
+from autograder import bounded_zip, graders, gradescope_export
 from autograder.reports import GradedSubmission, SkippedInput, write_reports
 
 #: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
@@ -107,15 +107,22 @@ def _py_files_in_dir(folder: Path) -> list[Path]:
 
 
 def _zip_members(path: Path) -> list[str]:
-    with zipfile.ZipFile(path) as zf:
-        bad = zf.testzip()
-        if bad is not None:
-            raise zipfile.BadZipFile(f"member {bad} is damaged")
-        return [
-            n
-            for n in zf.namelist()
-            if not n.endswith("/") and not any(part in IGNORED_NAMES for part in n.split("/"))
+    """The file members of a submitted zip (not ignored ones), from its directory only:
+    nothing is decompressed. Raises :class:`bounded_zip.ZipRefused` when the zip is not
+    readable or a ``.py`` member is over the limits (a zip bomb)."""
+    from autograder.submission import ZIP_LIMITS
+
+    with bounded_zip.open_zip(path, ZIP_LIMITS, check=False) as zf:
+        infos = [
+            i
+            for i in bounded_zip.file_members(zf)
+            if not any(part in IGNORED_NAMES for part in i.filename.split("/"))
         ]
+        for info in infos:
+            problem = bounded_zip.member_problem(info, ZIP_LIMITS)
+            if problem and info.filename.endswith(".py"):
+                raise bounded_zip.ZipRefused(problem)
+        return [i.filename for i in infos]
 
 
 def check_submission(path: Path) -> str | None:
@@ -123,6 +130,10 @@ def check_submission(path: Path) -> str | None:
     if not path.exists():
         return "the submitted folder is missing from the export"
     if path.is_dir():
+        left_out = [(n, why) for n, why in gradescope_export.skipped_members(path)
+                    if n.endswith(".py")]
+        if left_out:
+            return f"{left_out[0][0]} was not extracted from the export: {left_out[0][1]}"
         if not _py_files_in_dir(path):
             files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
             shown = ", ".join(files[:5]) + (" ..." if len(files) > 5 else "")
@@ -131,8 +142,11 @@ def check_submission(path: Path) -> str | None:
     if path.suffix.lower() == ".zip":
         try:
             members = _zip_members(path)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            return f"corrupt zip, cannot be opened: {exc}"
+        except bounded_zip.ZipRefused as exc:
+            text = str(exc)
+            if "not a valid zip" in text:
+                return f"corrupt zip, cannot be opened: {text}"
+            return f"refused: {text}"
         if not any(m.endswith(".py") for m in members):
             shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
             return f"no hw.py in the zip (files: {shown or 'none'})"
@@ -355,11 +369,13 @@ def find_source(path: Path | None) -> tuple[str, str] | None:
                 else None
             )
         if path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as zf:
+            from autograder.submission import ZIP_LIMITS
+
+            with bounded_zip.open_zip(path, ZIP_LIMITS, check=False) as zf:
                 chosen = pick(zf.namelist())
-                if chosen:
-                    return chosen, zf.read(chosen)[:2_000_000].decode("utf-8", "replace")
-    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+                if chosen:  # streamed: never more than 2 MB of it decompressed
+                    return chosen, bounded_zip.read_text(zf, zf.getinfo(chosen), 2_000_000)
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError, bounded_zip.ZipRefused):
         return None
     return None
 
@@ -443,11 +459,14 @@ def grade(
     """
     from tqdm import tqdm
 
+    from autograder.sandbox import isolation
+
     t0 = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config_args: list[str] = []
-    extra = [f"timeout={timeout}"]
+    # a grade made without a jail is not reused by one made with it, and vice versa
+    extra = [f"timeout={timeout}", f"isolation={isolation.automatic_mode()}"]
     if config is not None:
         from autograder.config import ConfigError, load_config
 
@@ -599,6 +618,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
+        "--unsafe-same-user",
+        action="store_true",
+        help="where no sandbox is possible (not root, no user namespaces), run the "
+        "submissions as yourself, with your files and network (every results.json and "
+        "the class report say so)",
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         default=None,
@@ -609,6 +635,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_from_args(ns: argparse.Namespace) -> int:
     """Run ``grade`` for parsed arguments; print a summary. Returns the exit code."""
+    from autograder.sandbox.isolation import consent
+
+    refused = consent(ns.unsafe_same_user)
+    if refused:
+        print(f"autograder grade: {refused}", file=sys.stderr)
+        return 2
     try:
         summary = grade(
             ns.submissions,

@@ -52,6 +52,10 @@ class Part:
         return math.fsum(p for _, p in self.points)
 
 
+#: The smallest worker memory limit (MB of address space) NumPy can start in, with room.
+MIN_MEMORY_MB = 128
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of the untrusted worker and of the whole grade."""
@@ -63,7 +67,7 @@ class Limits:
     #: (function, seconds) pairs that replace call_timeout for that function
     call_timeout_per_function: tuple[tuple[str, float], ...] = ()
     time_budget: float = 300.0
-    memory_mb: int = 2048
+    memory_mb: int = 512
     max_processes: int = 64
     output_cap_kb: int = 64
 
@@ -316,6 +320,13 @@ def parse_config(
         raise ConfigError(
             f"[limits] call_timeout_factor must be at least 1 (the reference solution itself "
             f"must fit), got {limits.call_timeout_factor:g}"
+        )
+    if limits.memory_mb < MIN_MEMORY_MB:
+        raise ConfigError(
+            f"[limits] memory_mb ({limits.memory_mb}) is too small: the process running "
+            f"the submission needs about 100 MB of address space for Python and NumPy "
+            f"alone; use at least {MIN_MEMORY_MB} (512 fits Gradescope's default 768 MB "
+            "container, grader included)"
         )
     if limits.call_timeout > limits.time_budget:
         raise ConfigError(

@@ -16,8 +16,12 @@ one folder per submission (``submission_<id>/`` with the files the student uploa
 Keys are Ruby symbols written as strings with a leading colon; everything usually sits
 under one top folder (``assignment_<id>_export/``). Older exports may carry Ruby object
 tags (``!ruby/object:...``); they are read as plain data, never constructed.
-This module only reads: it extracts the archive safely (no path escapes) and returns
-plain records for :mod:`autograder.batch`.
+This module only reads: it extracts the archive safely and within bounds
+(:mod:`autograder.bounded_zip`: no path escapes, no links, limits on members, sizes and
+compression ratios, streamed) and returns plain records for :mod:`autograder.batch`. A
+member over the limits (a zip bomb among a class's uploads) is left out and named, with
+the reason, in :data:`SKIPPED_NOTE` in its folder, so that the batch refuses that one
+submission with a clear message and grades the others.
 """
 
 from __future__ import annotations
@@ -29,7 +33,12 @@ from typing import Any
 
 import yaml
 
+from autograder import bounded_zip
+
 METADATA_NAME = "submission_metadata.yml"
+#: Written into a folder whose member(s) were left out of the extraction: one
+#: ``name<TAB>reason`` line each.
+SKIPPED_NOTE = "autograder-skipped.txt"
 
 
 class ExportError(Exception):
@@ -131,30 +140,42 @@ def _submitters(record: dict) -> list[Submitter]:
 def is_export_zip(path: Path) -> bool:
     """True when ``path`` is a zip holding a ``submission_metadata.yml``."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with bounded_zip.open_zip(path, bounded_zip.EXPORT, check=False) as zf:
             return any(PurePosixPath(n).name == METADATA_NAME for n in zf.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except bounded_zip.ZipRefused:
         return False
 
 
-def safe_extract(zf: zipfile.ZipFile, dest: Path) -> None:
-    """Extract every member of ``zf`` under ``dest``, refusing absolute paths and ``..``."""
-    dest = dest.resolve()
-    for info in zf.infolist():
-        name = info.filename.replace("\\", "/")
-        parts = PurePosixPath(name).parts
-        if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
-            raise ExportError(f"unsafe path in archive: {info.filename!r}")
-        target = (dest / name).resolve()
-        if dest != target and dest not in target.parents:
-            raise ExportError(f"unsafe path in archive: {info.filename!r}")
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zf.open(info) as src, open(target, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
+def _note_skipped(dest: Path, info: zipfile.ZipInfo, reason: str) -> None:
+    rel = bounded_zip.safe_member_path(info.filename)
+    folder = dest.joinpath(*rel.parts[:-1]) if rel is not None else dest
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / SKIPPED_NOTE, "a", encoding="utf-8") as f:
+        f.write(f"{rel.name if rel else info.filename}\t{' '.join(reason.split())}\n")
+
+
+def safe_extract(zf: zipfile.ZipFile, dest: Path,
+                 limits: bounded_zip.ZipLimits = bounded_zip.EXPORT) -> None:
+    """Extract every member of ``zf`` under ``dest`` within ``limits``.
+
+    An absolute path, ``..`` or a link refuses the archive (:class:`ExportError`); a member
+    over the size limits is left out and noted in :data:`SKIPPED_NOTE` beside it.
+    """
+    try:
+        bounded_zip.extract(zf, dest, limits,
+                            skip=lambda info, why: _note_skipped(dest, info, why))
+    except bounded_zip.ZipRefused as exc:
+        raise ExportError(str(exc)) from None
+
+
+def skipped_members(folder: Path) -> list[tuple[str, str]]:
+    """``(file name, reason)`` of what the extraction left out anywhere in ``folder``."""
+    out = []
+    for note in sorted(folder.rglob(SKIPPED_NOTE)):
+        for line in note.read_text(encoding="utf-8", errors="replace").splitlines():
+            name, _, reason = line.partition("\t")
+            out.append((name, reason))
+    return out
 
 
 def read_export_dir(root: Path) -> list[ExportedSubmission]:
@@ -199,11 +220,10 @@ def read_export(zip_path: Path, dest: Path) -> list[ExportedSubmission]:
     Raises :class:`ExportError` when the zip is corrupt, unsafe or has no metadata.
     """
     try:
-        with zipfile.ZipFile(zip_path) as zf:
-            bad = zf.testzip()
-            if bad is not None:
-                raise ExportError(f"corrupt member in {zip_path.name}: {bad}")
+        with bounded_zip.open_zip(zip_path, bounded_zip.EXPORT, check=False) as zf:
             safe_extract(zf, dest)
+    except bounded_zip.ZipRefused as exc:
+        raise ExportError(str(exc)) from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ExportError(f"{zip_path.name} is not a readable zip: {exc}") from exc
     root = find_metadata_root(dest)

@@ -768,9 +768,15 @@ class GradingPlugin:
             worker = getattr(self.proxy, "worker", None)
             isolation = getattr(worker, "isolation", None)
             if isinstance(isolation, dict):  # the uid and paths vary from run to run
-                keep = ("mode", "grader_files_hidden", "network", "tmp")
+                keep = ("mode", "grader_files_hidden", "network", "tmp", "pid_namespace",
+                        "unsafe_same_user")
                 self.isolation = {k: _plain(isolation[k]) for k in keep if k in isolation}
             _close(self.proxy)
+        if self.isolation is None and self.proxy_factory is default_proxy_factory:
+            from autograder.sandbox import isolation as sandbox_isolation
+
+            with contextlib.suppress(Exception):  # no worker ran: what it would have had
+                self.isolation = sandbox_isolation.planned()
         self._result = self._build(stats, tail)
 
     def result(self) -> GradeResult:

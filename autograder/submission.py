@@ -16,18 +16,16 @@ it into a whole-submission entry of results.json, never a crash.
 from __future__ import annotations
 
 import shutil
-import stat
 import tempfile
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from autograder import bounded_zip
 from autograder.paths import SUBMISSION_FILENAME
 
-#: Most members a submitted zip may hold.
-MAX_ZIP_MEMBERS = 2000
-#: Largest extracted size of one ``.py`` member, and of all of them together (bytes).
-MAX_MEMBER_BYTES = 5 * 1024 * 1024
-MAX_TOTAL_BYTES = 20 * 1024 * 1024
+#: A submitted zip: at most 2000 members; its ``.py`` members at most 5 MB each and 20 MB
+#: together once extracted, and compressed at most 100 to 1 (:mod:`autograder.bounded_zip`).
+ZIP_LIMITS = bounded_zip.SUBMISSION
 #: Folders never searched (editor, OS and tool debris).
 IGNORED_DIRS = frozenset({"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "venv"})
 
@@ -83,64 +81,27 @@ def find_in_folder(folder: Path, shown_as: str | None = None) -> Path:
     raise SubmissionNotFound(f"no {SUBMISSION_FILENAME} (and no .py file at all) in {shown}")
 
 
-def _safe_member_path(name: str) -> PurePosixPath | None:
-    """The relative path of a zip member, or None when it must not be extracted."""
-    normalized = name.replace("\\", "/")
-    pure = PurePosixPath(normalized)
-    if normalized.startswith("/") or pure.is_absolute() or ".." in pure.parts:
-        return None
-    if pure.parts and ":" in pure.parts[0]:  # a Windows drive letter
-        return None
-    return pure
-
-
 def extract_zip(archive: Path, dest: Path) -> Path:
     """Extract the ``.py`` members of ``archive`` into ``dest`` safely; returns ``dest``.
 
     Raises :class:`SubmissionNotFound` for a corrupt archive, a member that would land
-    outside ``dest`` (absolute path, ``..``, link), or one over the size/count limits.
+    outside ``dest`` (absolute path, ``..``, link), or one over the size/count limits
+    (:data:`ZIP_LIMITS`; streamed, never decompressed whole).
     """
-    shown = archive.name
     try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SubmissionNotFound(f"{shown} is not a valid zip file ({exc})") from None
-    with zf:
-        members = zf.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise SubmissionNotFound(
-                f"{shown} holds {len(members)} files (at most {MAX_ZIP_MEMBERS} are accepted)"
-            )
-        total = 0
-        dest.mkdir(parents=True, exist_ok=True)
-        for info in members:
-            if info.is_dir() or not info.filename.endswith(".py"):
-                continue
-            rel = _safe_member_path(info.filename)
-            mode = info.external_attr >> 16
-            if rel is None or stat.S_ISLNK(mode):
-                raise SubmissionNotFound(
-                    f"{shown} contains an unsafe entry {info.filename!r} "
-                    "(absolute path, '..' or link): zip the file itself"
+        with bounded_zip.open_zip(archive, ZIP_LIMITS, check=False) as zf:
+            members = zf.infolist()
+            if len(members) > ZIP_LIMITS.max_members:
+                raise bounded_zip.ZipRefused(
+                    f"{archive.name} holds {len(members)} files "
+                    f"(at most {ZIP_LIMITS.max_members} are accepted)"
                 )
-            target = dest.joinpath(*rel.parts)
-            if dest.resolve() not in target.resolve().parents:
-                raise SubmissionNotFound(f"{shown} contains an unsafe entry {info.filename!r}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            try:
-                with zf.open(info) as src, open(target, "wb") as out:
-                    while chunk := src.read(64 * 1024):
-                        written += len(chunk)
-                        total += len(chunk)
-                        if written > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
-                            raise SubmissionNotFound(
-                                f"{shown} is too large once extracted ({info.filename!r}); "
-                                f"the limit is {MAX_MEMBER_BYTES // 2**20} MB per file"
-                            )
-                        out.write(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
-                raise SubmissionNotFound(f"{shown} is corrupt ({info.filename}: {exc})") from None
+            bounded_zip.extract(
+                zf, dest, ZIP_LIMITS, shown=archive.name,
+                select=lambda info: not info.is_dir() and info.filename.endswith(".py"),
+            )
+    except bounded_zip.ZipRefused as exc:
+        raise SubmissionNotFound(str(exc)) from None
     return dest
 
 

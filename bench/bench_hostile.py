@@ -3,16 +3,20 @@
     python3 bench/bench_hostile.py                 # all 43 payloads (about 2 minutes)
     python3 bench/bench_hostile.py fork_bomb sleep # some of them
     python3 bench/bench_hostile.py --cli           # every one through the CLI
+    python3 bench/bench_hostile.py --fresh-user    # (root) as a new ordinary user: userns
 
 Uses the same harness and verdict as ``tests/test_hostile.py`` (small limits: 1 s per
-call, 512 MB, 40 s budget). Meaningful as root (the jail and the dedicated uid are only
-used then); as another user it says so and still runs. Exit status 1 when an attack was
-not contained.
+call, 512 MB, 40 s budget). As root the worker is in the root jail (dedicated uid, chroot,
+namespaces); ``--fresh-user`` grades every payload through the CLI as a freshly created
+unprivileged user, so in the user namespace jail (``tests/unprivileged.py``). Run as an
+ordinary user it uses that user's jail (``userns``), or says that there is none. Exit
+status 1 when an attack was not contained.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -32,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="payload names (default: all)")
     parser.add_argument("--cli", action="store_true", help="grade every payload via the CLI")
+    parser.add_argument("--fresh-user", action="store_true",
+                        help="(root) grade as a freshly created ordinary user: the userns jail")
     parser.add_argument("-v", "--verbose", action="store_true", help="print notes and outputs")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BY_NAME]
@@ -39,14 +45,29 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown payload(s) {unknown}; known: {', '.join(BY_NAME)}")
     chosen = [BY_NAME[n] for n in args.names] if args.names else list(PAYLOADS)
     if os.geteuid() != 0:
-        print("NOTE: not root: no jail, no dedicated uid; results are not meaningful\n")
+        from autograder.sandbox import isolation
+
+        print(f"NOTE: not root: the worker's jail here is {isolation.automatic_mode()!r}\n")
     print(f"{'payload':24} {'how':4} {'contained?':10} {'seconds':>7}  details")
     failures = 0
     t_all = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
+    with contextlib.ExitStack() as stack:
+        user = None
+        if args.fresh_user:
+            import unprivileged
+
+            if unprivileged.skip_reason():
+                parser.error(unprivileged.skip_reason())
+            user = stack.enter_context(unprivileged.fresh_user())
+            tmp = str(unprivileged.user_dir(user, "bench"))
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-hostile-"))
         for i, payload in enumerate(chosen):
-            out = run_payload(payload, Path(tmp) / f"{i:02d}-{payload.name}", cli=args.cli or None)
-            how = "cli" if (args.cli or payload.cli) else "api"
+            out = run_payload(payload, Path(tmp) / f"{i:02d}-{payload.name}",
+                              cli=args.cli or None, as_user=user)
+            how = "user" if user else "cli" if (args.cli or payload.cli) else "api"
+            if user and not out.problems:
+                out.mode = out.results.get("extra_data", {}).get("isolation", {}).get("mode", "")
             verdict = "yes" if out.contained else "NO"
             failures += not out.contained
             detail = "; ".join(out.problems) if out.problems else (out.mode or "")

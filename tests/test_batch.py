@@ -559,7 +559,7 @@ def test_export_metadata_with_ruby_tags_and_unsafe_paths(tmp_path: Path) -> None
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("submission_metadata.yml", "{}")
         zf.writestr("../outside.py", "x = 1")
-    with pytest.raises(gradescope_export.ExportError, match="unsafe path"):
+    with pytest.raises(gradescope_export.ExportError, match="unsafe"):
         gradescope_export.read_export(evil, tmp_path / "dest")
     assert not (tmp_path / "outside.py").exists()
 

@@ -106,6 +106,17 @@ def test_limits_must_be_positive(raw: dict, key: str, value: object) -> None:
     assert key in message and "positive" in message
 
 
+def test_memory_limit_must_leave_numpy_room_to_start(raw: dict) -> None:
+    from autograder.config import MIN_MEMORY_MB
+
+    data = copy.deepcopy(raw)
+    data["limits"]["memory_mb"] = MIN_MEMORY_MB - 1
+    message = _error(data)
+    assert "memory_mb" in message and f"at least {MIN_MEMORY_MB}" in message
+    data["limits"]["memory_mb"] = MIN_MEMORY_MB
+    assert parse_config(data).limits.memory_mb == MIN_MEMORY_MB
+
+
 def test_call_timeout_must_fit_in_the_budget(raw: dict) -> None:
     data = copy.deepcopy(raw)
     data["limits"]["call_timeout"] = 400

@@ -138,6 +138,22 @@ def test_attack_is_contained(payload, tmp_path: Path) -> None:
         assert outcome.mode == "chroot", f"the worker ran in mode {outcome.mode!r}"
 
 
+@pytest.mark.parametrize("how", ["autograder run", "no PID namespace"])
+def test_a_submission_that_stops_its_killer_does_not_hold_up_the_grade(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A setsid'd child stops every process of its uid for 10 s (``kill(-1, SIGSTOP)``):
+    the grade ends long before, with nothing of it left, end to end through the CLI, and
+    without a PID namespace (a container without ``CAP_SYS_ADMIN``: then root freezes
+    and kills the uid's processes by pid from outside)."""
+    if how == "no PID namespace":  # none at all, as in a container without CAP_SYS_ADMIN
+        monkeypatch.setattr(Worker, "root_namespaces", ())
+    outcome = run_payload(BY_NAME["freeze_killer"], tmp_path, cli=how == "autograder run")
+    assert outcome.problems == [], outcome.problems
+    if how == "no PID namespace":
+        assert outcome.mode == "chroot"
+
+
 def test_an_endless_import_stays_within_a_short_time_budget(tmp_path: Path) -> None:
     """End to end, with the sandbox's own import timeout: a 10 s budget must hold."""
     outcome = run_payload(BY_NAME["import_sleep"], tmp_path, cli=True,
@@ -385,7 +401,7 @@ def test_no_worker_survives_a_grader_that_is_killed(tmp_path: Path) -> None:
 #: Attacks on what outlives one grade in a long-lived grading server (``autograder grade``):
 #: the server process itself, the shared jail runtime, leftover processes, grader files.
 POOLED_ATTACKS = ("kill_parent", "poison_runtime", "detached_daemon", "write_grader_files",
-                  "monkeypatch_numpy")
+                  "monkeypatch_numpy", "freeze_killer")
 
 
 def test_hostile_submissions_do_not_reach_the_next_one_in_a_grading_server(

@@ -29,7 +29,7 @@ EXAMPLES = [
         "raised",
         'relu() raised ValueError: bad\nTraceback (your code only):\n  File "hw.py", line 3',
     ),
-    (SubmissionMemoryError("f", "no", [], 512), "memory", "the limit is 512 MB"),
+    (SubmissionMemoryError("f", "no", [], 512), "memory", "memory limit of 512 MB"),
     (SubmissionTimeout("f", 10.0, "f(1)"), "timeout", "timed out after 10 s while calling f(1)"),
     (WorkerCrashed("f", -9), "crash", "SIGKILL"),
     (BadReturnValue("f", "an array has dtype object"), "bad_return", "dtype object"),
@@ -66,3 +66,12 @@ def test_attribute_error_flavours():
 )
 def test_exit_descriptions_give_a_hint(code, hint):
     assert hint in describe_exit(code, memory_mb=100)
+
+
+def test_a_sigkill_names_the_memory_limit_that_was_really_hit():
+    oom = describe_exit(-signal.SIGKILL, 512, oom_killed=True, box_mb=768)
+    assert "out-of-memory killer" in oom and "768 MB" in oom and "limit of 512 MB" in oom
+    not_oom = describe_exit(-signal.SIGKILL, 512, oom_killed=False)
+    assert "not for memory" in not_oom and "768" not in not_oom
+    unknown = describe_exit(-signal.SIGKILL, 512)  # the system keeps no OOM counter
+    assert "most likely it exceeded the memory limit of 512 MB" in unknown

@@ -130,9 +130,12 @@ def test_corrupt_zip(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
     import autograder.submission as submission
 
-    monkeypatch.setattr(submission, "MAX_MEMBER_BYTES", 1000)
+    monkeypatch.setattr(submission, "ZIP_LIMITS",
+                        dataclasses.replace(submission.ZIP_LIMITS, max_member_bytes=1000))
     archive = tmp_path / "big.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("hw.py", "#" * 100_000)
@@ -141,9 +144,12 @@ def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_zip_with_too_many_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
     import autograder.submission as submission
 
-    monkeypatch.setattr(submission, "MAX_ZIP_MEMBERS", 3)
+    monkeypatch.setattr(submission, "ZIP_LIMITS",
+                        dataclasses.replace(submission.ZIP_LIMITS, max_members=3))
     archive = _zip(tmp_path / "many.zip", {f"f{i}.txt": "x" for i in range(5)})
     with pytest.raises(SubmissionNotFound, match="at most 3"):
         find_submission(archive, extract_dir=tmp_path / "out")

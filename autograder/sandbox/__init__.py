@@ -8,6 +8,7 @@ Trusted: :mod:`.client` (``Worker``, ``SubmissionProxy``, ``Limits``), :mod:`.ja
 from autograder.sandbox.client import Limits, SandboxError, SubmissionProxy, Worker, WorkerStats
 from autograder.sandbox.errors import (
     BadReturnValue,
+    IsolationUnavailable,
     MissingFunction,
     NotImplementedBySubmission,
     SubmissionError,
@@ -21,6 +22,7 @@ from autograder.sandbox.errors import (
 
 __all__ = [
     "BadReturnValue",
+    "IsolationUnavailable",
     "Limits",
     "MissingFunction",
     "NotImplementedBySubmission",

@@ -8,19 +8,22 @@ timeout or a crash); ``SubmissionProxy`` makes it look like the imported module:
         s = hw.softmax(np.zeros((2, 3)), axis=0)
 
 As root (Gradescope, CI) the worker runs as a dedicated unprivileged uid inside a
-chroot jail (:mod:`autograder.sandbox.jail`); as a normal user it runs as the same
-user with the same limits but no jail (documented limitation).
+chroot jail (:mod:`autograder.sandbox.jail`); as an ordinary user, in the same jail
+built with user namespaces; where neither is possible, as the grader's own user only
+when that was explicitly allowed (:mod:`autograder.sandbox.isolation`). The trusted
+launcher (:mod:`autograder.sandbox.launcher`) sets up each worker: namespaces, mounts,
+limits, identity.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import ctypes
+import json
 import os
 import re
-import resource
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -34,11 +37,13 @@ from typing import Any
 
 import numpy as np
 
-from autograder.sandbox import wire
+from autograder.sandbox import isolation, memory, wire
 from autograder.sandbox.errors import (
     BadReturnValue,
+    IsolationUnavailable,
     MissingFunction,
     NotImplementedBySubmission,
+    SandboxError,
     SubmissionError,
     SubmissionImportError,
     SubmissionMemoryError,
@@ -49,6 +54,7 @@ from autograder.sandbox.errors import (
     describe_exit,
     printable,
 )
+from autograder.sandbox.memory import MemoryWatch
 from autograder.sandbox.procs import count_user_processes, kill_tree, kill_uid
 
 __all__ = [
@@ -61,17 +67,12 @@ __all__ = [
 ]
 
 HERE = Path(__file__).resolve().parent
-PR_SET_CHILD_SUBREAPER = 36
-PR_SET_PDEATHSIG = 1
-PR_SET_NO_NEW_PRIVS = 38
-CLONE_NEWNET = 0x40000000
-CLONE_NEWNS = 0x00020000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 TOKEN_VAR = "AUTOGRADER_WORKER_TOKEN"
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself could not run (a grader problem, not the student's)."""
+#: The worker's ``oom_score_adj``: the kernel kills it first when memory runs out, so the
+#: grader lives to write results.json.
+OOM_SCORE_ADJ = 1000
+#: Seconds the trusted launcher may take to set up namespaces and exec the worker.
+LAUNCH_TIMEOUT = 30.0
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Limits:
     call_timeout_s: float = 10.0
     #: per-function call timeouts that replace ``call_timeout_s`` (e.g. a training loop)
     function_timeouts: dict[str, float] = field(default_factory=dict)
-    memory_mb: int = 2048
+    memory_mb: int = 512
     cpu_s: int = 600
     max_processes: int = 64
     max_file_mb: int = 16
@@ -170,6 +171,26 @@ def _short_repr(function: str, args: tuple, kwargs: dict) -> str:
     return f"{function}({', '.join(parts)})"
 
 
+def _child_pidfd(pid: int, parent: int) -> int | None:
+    """A pidfd for ``pid`` if it is (still) a child of ``parent``, else None.
+
+    Checked after opening, so the pidfd cannot name a process that reused the pid.
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except (OSError, AttributeError):
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+        if int(stat[stat.rfind(")") + 2 :].split()[1]) == parent:
+            return fd
+    except (OSError, ValueError, IndexError):
+        pass
+    os.close(fd)
+    return None
+
+
 def _net_kind(pid: int) -> str:
     """``"none (own network namespace)"`` if the worker got its own, else ``"host"``."""
     try:
@@ -210,11 +231,17 @@ def _lines(x: Any) -> list[str]:
 class Worker:
     """One sandboxed worker process running one submission.
 
-    ``jail``: ``None`` = automatic (chroot jail + dedicated uid when running as root,
-    unless the environment sets ``AUTOGRADER_NO_JAIL=1``: debugging only),
-    ``False`` = never: the worker runs as the grader's own user, with the same limits
-    (the only mode for a non-root grader; as root, only for debugging).
+    ``jail``: ``None`` = automatic (:func:`autograder.sandbox.isolation.automatic_mode`:
+    the root jail as root, unless ``AUTOGRADER_NO_JAIL=1`` (debugging only); the user
+    namespace jail for an ordinary user; where neither exists, :meth:`start` refuses
+    with :class:`IsolationUnavailable` unless ``--unsafe-same-user`` allowed it);
+    ``True`` = a jail (root's or the user namespace one), never the grader's own user;
+    ``False`` = never: the worker runs as the grader's own user, with the same limits.
     """
+
+    #: The namespaces the root jail asks for (each where the kernel grants it; a container
+    #: without ``CAP_SYS_ADMIN`` grants none). The user namespace jail needs them all.
+    root_namespaces: tuple[str, ...] = ("pid", "mount", "network", "ipc", "uts")
 
     def __init__(
         self,
@@ -230,8 +257,13 @@ class Worker:
         self.limits = limits or Limits()
         self.python = python or sys.executable
         if jail is None:
-            jail = os.geteuid() == 0 and os.environ.get("AUTOGRADER_NO_JAIL", "") in ("", "0")
-        self.use_jail = jail
+            self.kind = isolation.automatic_mode()
+            #: running unjailed was not asked for: refused unless the grader allowed it
+            self._needs_consent = self.kind == "same-user" and not isolation.is_root()
+        else:
+            self.kind = ("root" if isolation.is_root() else "userns") if jail else "same-user"
+            self._needs_consent = False
+        self.use_jail = self.kind != "same-user"
         self.stats = WorkerStats()
         self.output = OutputCapture(self.limits.max_output_kb * 1024)
         self.import_error: SubmissionImportError | None = None
@@ -246,6 +278,8 @@ class Worker:
         self._jail: Any = None
         self._isolation: dict[str, Any] | None = None
         self._token = secrets.token_hex(16)
+        self._init_fd: int | None = None  # pidfd of the PID namespace's init
+        self._memory: MemoryWatch | None = None
         self._started_once = False
         self._closed = False
         self._lock = threading.RLock()
@@ -309,22 +343,30 @@ class Worker:
 
         ``mode``: ``"chroot"`` (root: jail + dedicated uid), ``"uid"`` (root, chroot not
         permitted: dedicated uid, the grader's world-readable files are visible),
-        ``"same-user"`` (not root, or ``jail=False``: no file isolation at all).
+        ``"userns"`` (an ordinary user: the same jail in user namespaces), ``"same-user"``
+        (no jail: the submission runs as the grader, with its files and network;
+        ``unsafe_same_user`` is then True). ``pid_namespace``: whether the worker had its
+        own PID namespace (then nothing it starts can outlive or delay its kill).
         """
         if self._isolation is not None:
             return dict(self._isolation)
         if self._jail is not None:
-            mode = "chroot" if self._jail.chrooted else "uid"
+            chrooted = "chroot" if self._jail.chrooted else "uid"
+            mode = "userns" if self._jail.userns else chrooted
             uid: int | None = self._jail.uid
         else:
             mode, uid = "same-user", os.getuid()
-        return {
+        info: dict[str, Any] = {
             "mode": mode,
             "uid": uid,
-            "grader_files_hidden": mode == "chroot",
+            "grader_files_hidden": mode in ("chroot", "userns"),
             "network": "host",
+            "pid_namespace": False,
             "note": self.jail_note,
         }
+        if mode == "same-user":
+            info["unsafe_same_user"] = True
+        return info
 
     def output_tail(self) -> str:
         """Everything hw.py printed so far (head and tail, capped at max_output_kb),
@@ -344,11 +386,14 @@ class Worker:
         for p in self.support_files:
             files[p.name] = p
         files["hw.py"] = self.submission_file
+        if self._needs_consent and not isolation.unsafe_same_user_allowed():
+            raise IsolationUnavailable(isolation.refusal())
         if self.use_jail and self._jail is None:
             from autograder.sandbox import jail as jailmod
 
+            build = jailmod.build_jail if self.kind == "root" else jailmod.build_userns_jail
             try:
-                self._jail = jailmod.build_jail(files, python=self.python)
+                self._jail = build(files, python=self.python)
             except Exception as e:
                 raise SandboxError(f"could not build the sandbox jail: {e}") from e
             self.jail_note = self._jail.note
@@ -365,7 +410,7 @@ class Worker:
                 for name, src in files.items():
                     shutil.copyfile(src, self._private / name)
                 (self._private / "tmp").mkdir()
-                self.jail_note = "no jail: runs as the grader's own user"
+                self.jail_note = "NO JAIL: the submission runs as the grader's own user"
             home = str(self._private)
             env_tmp = str(self._private / "tmp")
             python, worker = self.python, str(self._private / "worker.py")
@@ -389,103 +434,128 @@ class Worker:
         self._isolation = self.isolation
         return python, home, worker, paths, env
 
-    def _uid_gid(self) -> tuple[int, int] | None:
-        if self._jail is not None:
-            return self._jail.uid, self._jail.gid
-        return None
+    def _launch_spec(self, python: str, cwd: str, argv: list[str], env: dict[str, str],
+                     fds: dict[str, int]) -> dict[str, Any]:
+        """What the launcher sets up for this worker (see ``launcher.py``)."""
+        lim = self.limits
+        j = self._jail
+        mode = "same-user" if j is None else ("userns" if j.userns else "root")
+        nproc = lim.max_processes
+        if mode == "same-user":  # RLIMIT_NPROC counts all of this user's processes
+            nproc += count_user_processes(os.getuid())
+        elif mode == "userns":  # counted per user namespace: the launcher and init too
+            nproc += 2
+        cpu = (lim.cpu_s, lim.cpu_s + 5)
+        return {
+            "mode": mode,
+            "namespaces": list(self.root_namespaces),
+            "parent": os.getpid(),
+            "argv": [python, *argv],
+            "env": env,
+            "cwd": cwd,
+            "keep_fds": [fds["req"], fds["rep"]],
+            "control_fd": fds["ctl"],
+            "root": None if j is None or j.root is None else str(j.root),
+            "private": None if j is None else str(j.private),
+            "inside_private": None if j is None else j.inside_private,
+            "uid": None if j is None else j.uid,
+            "gid": None if j is None else j.gid,
+            "tmp_mb": lim.tmp_mb,
+            "oom_score_adj": OOM_SCORE_ADJ,
+            "rlimits": [
+                ("RLIMIT_AS", lim.memory_mb * 2**20, lim.memory_mb * 2**20),
+                ("RLIMIT_CPU", *cpu),
+                ("RLIMIT_NPROC", nproc, nproc),
+                ("RLIMIT_FSIZE", lim.max_file_mb * 2**20, lim.max_file_mb * 2**20),
+                ("RLIMIT_CORE", 0, 0),
+                ("RLIMIT_NOFILE", 256, 256),
+            ],
+        }
 
     def _spawn(self) -> None:
         t0 = time.monotonic()
         python, cwd, worker, paths, env = self._prepare()
-        lim = self.limits
-        ids = self._uid_gid()
-        chroot = self._jail.root if self._jail is not None else None
-        nproc = lim.max_processes
-        if ids is None:  # same user: RLIMIT_NPROC counts all of this user's processes
-            nproc += count_user_processes(os.getuid())
-        rlimits = [
-            (resource.RLIMIT_AS, lim.memory_mb * 2**20),
-            (resource.RLIMIT_CPU, (lim.cpu_s, lim.cpu_s + 5)),
-            (resource.RLIMIT_NPROC, nproc),
-            (resource.RLIMIT_FSIZE, lim.max_file_mb * 2**20),
-            (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_NOFILE, 256),
-        ]
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            prctl, unshare, mount = libc.prctl, libc.unshare, libc.mount
-        except (OSError, AttributeError):
-            prctl = unshare = mount = None
-        new_ns = ids is not None and os.geteuid() == 0 and unshare is not None
-        if ids is not None and prctl is not None:
-            # Orphans of the submission (setsid + double fork) are reparented to this
-            # process instead of a container init that may never reap them; kill_uid()
-            # reaps the ones of the sandbox uid.
-            prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        tmp_host = str(self._jail.private / "tmp").encode() if self._jail is not None else b""
-        tmp_opts = f"size={lim.tmp_mb}m,mode=0700,uid={ids[0]},gid={ids[1]}" if ids else ""
-
-        def preexec() -> None:  # runs in the child between fork and exec
-            os.setsid()
-            if prctl is not None:
-                prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-            for res, value in rlimits:
-                soft, hard = value if isinstance(value, tuple) else (value, value)
-                with contextlib.suppress(ValueError, OSError):
-                    resource.setrlimit(res, (soft, hard))
-            if new_ns:  # best effort: no network, and a size-limited tmpfs as its tmp
-                if unshare(CLONE_NEWNET | CLONE_NEWNS) == 0:
-                    if mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0:
-                        flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
-                        mount(b"tmpfs", tmp_host, b"tmpfs", flags, tmp_opts.encode())
-                else:
-                    unshare(CLONE_NEWNET)
-            if chroot is not None:
-                os.chroot(chroot)
-            os.chdir(cwd)
-            if ids is not None:
-                os.setgroups([])
-                os.setgid(ids[1])
-                os.setuid(ids[0])
-            if prctl is not None:  # die with the grader (must follow setuid, which clears it)
-                prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-                prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binaries, ever
-            os.umask(0o077)
-
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        argv = ["-I", "-S", "-B", worker, str(req_r), str(rep_w), *paths]
+        spec = self._launch_spec(
+            python, cwd, argv, env, {"req": req_r, "rep": rep_w, "ctl": ctl_w}
+        )
+        spec_r, spec_w = os.pipe()  # the spec (paths, environment) stays out of `ps`
+        os.write(spec_w, json.dumps(spec).encode())  # far below a pipe's buffer
+        os.close(spec_w)
+        self._memory = MemoryWatch()
         try:
             self._proc = subprocess.Popen(
-                [python, "-I", "-S", "-B", worker, str(req_r), str(rep_w), *paths],
+                [sys.executable, "-I", "-S", "-B", str(isolation.LAUNCHER), str(spec_r)],
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,
-                pass_fds=(req_r, rep_w),
+                pass_fds=(req_r, rep_w, ctl_w, spec_r),
                 close_fds=True,
-                env=env,
-                preexec_fn=preexec,
+                env={},
+                cwd="/",
+                start_new_session=True,
             )
         except (OSError, subprocess.SubprocessError) as e:
-            for fd in (req_w, rep_r, out_r):  # the child's ends are closed below
+            for fd in (req_w, rep_r, out_r, ctl_r):  # the child's ends are closed below
                 os.close(fd)
             raise SandboxError(f"could not start the worker: {e}") from e
         finally:
-            for fd in (req_r, rep_w, out_w):
+            for fd in (req_r, rep_w, out_w, ctl_w, spec_r):
                 with contextlib.suppress(OSError):
                     os.close(fd)
         os.set_blocking(req_w, False)
         self._req_w, self._rep_r = req_w, rep_r
         self.output.attach(out_r)
         self.stats.starts += 1
+        report = self._read_launch_report(ctl_r)
         if self._isolation is not None:
             self._isolation["network"] = _net_kind(self._proc.pid)
+            self._isolation["pid_namespace"] = self._init_fd is not None
             if self._jail is not None:
                 self._isolation["tmp"] = _tmp_kind(
-                    self._proc.pid, {str(self._jail.private / "tmp"), self._jail.inside_tmp}
+                    self._proc.pid,
+                    {str(self._jail.private / "tmp"), self._jail.inside_tmp,
+                     f"{self._jail.runtime}{self._jail.inside_tmp}"},
                 )
+                if report.get("mount_error"):
+                    self._isolation["note"] += f"; no private mounts ({report['mount_error']})"
         self._read_import_report()
         self.stats.start_seconds.append(time.monotonic() - t0)
+
+    def _read_launch_report(self, ctl: int) -> dict[str, Any]:
+        """Read the launcher's messages until the worker has exec'd (EOF); adopt the init."""
+        data = b""
+        deadline = time.monotonic() + LAUNCH_TIMEOUT
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([ctl], [], [], max(deadline - time.monotonic(), 0))
+                if not ready:
+                    break
+                chunk = os.read(ctl, 65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(ctl)
+        report: dict[str, Any] = {}
+        for line in data.decode("utf-8", "replace").splitlines():
+            with contextlib.suppress(ValueError):
+                message = json.loads(line)
+                if isinstance(message, dict):
+                    report.update(message)
+        if type(report.get("init")) is int:
+            self._init_fd = _child_pidfd(report["init"], self._proc.pid)
+        if report.get("error") or not data:
+            rc = self._kill()
+            why = report.get("error") or f"the launcher said nothing ({describe_exit(rc)})"
+            raise SandboxError(
+                f"could not start the worker: {why}\n{self.output_tail()[-2000:]}".rstrip()
+            )
+        return report
 
     def _read_import_report(self) -> None:
         lim = self.limits
@@ -496,7 +566,7 @@ class Worker:
         except (wire.PipeClosed, wire.PipeTimeout, wire.WireError) as e:
             rc = self._kill()
             raise SandboxError(
-                f"the worker failed to start ({type(e).__name__}, {describe_exit(rc)}); "
+                f"the worker failed to start ({type(e).__name__}, {self._describe_exit(rc)}); "
                 f"its output:\n{self.output_tail()[-3000:]}"
             ) from None
         try:
@@ -512,7 +582,7 @@ class Worker:
         except wire.PipeClosed:
             rc = self._kill()
             self.import_error = SubmissionImportError(
-                f"the worker died while importing it: {describe_exit(rc, lim.memory_mb)}",
+                f"the worker died while importing it: {self._describe_exit(rc)}",
                 "WorkerCrashed",
             )
             return
@@ -548,29 +618,48 @@ class Worker:
         self._kill()
 
     def _kill(self) -> int | None:
-        """Kill the worker and all it started; return its exit status (if known)."""
+        """Kill the worker and all it started; return its exit status (if known).
+
+        With a PID namespace, ``SIGKILL`` to its init (by pidfd, from outside) makes the
+        kernel kill every process in it: nothing the submission does to signals can stop,
+        delay or survive that. Without one, as root, every process of the sandbox uid is
+        frozen and killed by pid from outside (:func:`procs.kill_uid`); as the grader's
+        own user, the worker's process tree and every process carrying its token.
+        """
         proc, self._proc = self._proc, None
         rc = None
         if proc is not None:
-            ids = self._uid_gid()
-            if ids is not None and os.geteuid() == 0:
+            if self._init_fd is not None:
                 with contextlib.suppress(OSError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                kill_uid(*ids, keep=(proc.pid,))
-            else:
+                    signal.pidfd_send_signal(self._init_fd, signal.SIGKILL)
+            if self._jail is not None and not self._jail.userns:
+                kill_uid(self._jail.uid)
+            elif self._jail is None:
                 kill_tree(proc.pid, self._token.encode())
-                with contextlib.suppress(OSError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
             try:
                 rc = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                rc = None
+            except subprocess.TimeoutExpired:  # pragma: no cover - the launcher is trusted
+                proc.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)
+        if self._init_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._init_fd)
+            self._init_fd = None
         for fd in (self._req_w, self._rep_r):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._req_w = self._rep_r = -1
         return rc
+
+    def _describe_exit(self, rc: int | None) -> str:
+        """:func:`describe_exit` with the memory limit that was really hit, if any."""
+        oom = self._memory.oom_killed() if self._memory is not None else None
+        box = memory.box_limit_mb() if oom else None
+        return describe_exit(rc, self.limits.memory_mb, oom_killed=oom, box_mb=box)
 
     # -- calls ------------------------------------------------------------------------
 
@@ -627,9 +716,7 @@ class Worker:
             except (wire.PipeClosed, BrokenPipeError):
                 rc = self._wait_exit()
                 self.stats.crashes += 1
-                raise WorkerCrashed(
-                    function, rc, describe_exit(rc, self.limits.memory_mb)
-                ) from None
+                raise WorkerCrashed(function, rc, self._describe_exit(rc)) from None
             except wire.WireError as e:
                 self._kill()
                 self.stats.crashes += 1

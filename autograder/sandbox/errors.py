@@ -10,8 +10,10 @@ import signal
 
 __all__ = [
     "BadReturnValue",
+    "IsolationUnavailable",
     "MissingFunction",
     "NotImplementedBySubmission",
+    "SandboxError",
     "SubmissionError",
     "SubmissionImportError",
     "SubmissionMemoryError",
@@ -33,6 +35,14 @@ def printable(text: str) -> str:
     return, ...) shown as ``\\xNN``: text from the submission must not drive the terminal
     of whoever reads a report."""
     return text.translate(_CONTROL)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not run (a grader problem, not the student's)."""
+
+
+class IsolationUnavailable(SandboxError):
+    """No jail is possible here and running student code as the grader was not allowed."""
 
 
 class SubmissionError(Exception):
@@ -107,7 +117,8 @@ class SubmissionMemoryError(SubmissionRaised):
     ) -> None:
         super().__init__(function, "MemoryError", exc_message, traceback_lines)
         self.message = (
-            f"{function}() ran out of memory (the limit is {memory_mb} MB)\n{self.message}"
+            f"{function}() ran out of memory: it reached the memory limit of {memory_mb} MB "
+            f"(address space of the process running your code)\n{self.message}"
         )
 
 
@@ -126,8 +137,19 @@ class SubmissionTimeout(SubmissionError):
         )
 
 
-def describe_exit(returncode: int | None, memory_mb: int | None = None) -> str:
-    """Human description of a worker's exit status, with a hint about the likely cause."""
+def describe_exit(
+    returncode: int | None,
+    memory_mb: int | None = None,
+    *,
+    oom_killed: bool | None = None,
+    box_mb: int | None = None,
+) -> str:
+    """Human description of a worker's exit status, with a hint about the likely cause.
+
+    ``oom_killed``: whether the kernel's out-of-memory killer struck meanwhile (None:
+    unknown); ``box_mb``: the memory of the machine or container the grader runs in.
+    A ``SIGKILL`` then names the limit that was really hit.
+    """
     if returncode is None:
         return "the worker stopped answering"
     if returncode < 0:
@@ -136,13 +158,31 @@ def describe_exit(returncode: int | None, memory_mb: int | None = None) -> str:
             name = signal.Signals(sig).name
         except ValueError:
             name = f"signal {sig}"
+        limit = f" of {memory_mb} MB" if memory_mb else ""
+        if name == "SIGKILL" and oom_killed:
+            box = f" ({box_mb} MB for the grader and your code together)" if box_mb else ""
+            kill = (
+                "killed by the kernel's out-of-memory killer: the machine the grader runs "
+                f"on ran out of memory{box} before your code reached its own limit{limit}; "
+                "it used far too much memory"
+            )
+        elif name == "SIGKILL" and oom_killed is False:
+            kill = (
+                "killed, but not for memory (the kernel's out-of-memory killer did not "
+                "strike): the submission killed its own process, or it used up its CPU time"
+            )
+        else:
+            kill = (
+                f"killed: most likely it exceeded the memory limit{limit}, "
+                "or the submission killed its own process"
+            )
         hints = {
-            "SIGKILL": "killed: most likely it exceeded the memory limit"
-            + (f" of {memory_mb} MB" if memory_mb else "")
-            + ", or the submission killed its own process",
-            "SIGSEGV": "segmentation fault (invalid memory access, e.g. through ctypes)",
+            "SIGKILL": kill,
+            "SIGSEGV": "segmentation fault (invalid memory access, e.g. through ctypes, or "
+            f"native code that could not get memory under the limit{limit})",
             "SIGBUS": "bus error (invalid memory access)",
-            "SIGABRT": "aborted (a C library detected an error)",
+            "SIGABRT": "aborted (a C library detected an error, e.g. it could not get memory "
+            f"under the limit{limit})",
             "SIGXCPU": "it used up its CPU time limit",
             "SIGXFSZ": "it wrote a file larger than the file size limit",
             "SIGFPE": "arithmetic fault in native code",

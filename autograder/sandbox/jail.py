@@ -1,4 +1,4 @@
-"""Root only: a dedicated unprivileged uid and a chroot jail for the worker.
+"""The chroot jail of the worker: a dedicated uid as root, user namespaces otherwise.
 
 Why a jail and not just another uid: the grader's files (a git checkout, the unpacked
 Gradescope zip) are world-readable, so a separate user could still read the solutions
@@ -26,13 +26,18 @@ Layout (``STATE_DIR``, root-owned, default ``/var/cache/music-ai-autograder``)::
 If ``chroot`` is not permitted (EPERM), the worker runs the same runtime copy by its
 host path, as the dedicated uid, with ``LD_LIBRARY_PATH`` pointing into the copy; it
 can then see world-readable host files (``Jail.chrooted`` is False and ``note`` says so).
+
+An ordinary user (``mode="userns"``) gets the same runtime copy, built in a per-user
+cache (``$XDG_CACHE_HOME/music-ai-autograder``, 0700) and the same layout; the launcher
+then enters a new user namespace (the grader's uid is :data:`INSIDE_UID` there), mounts
+the copy read-only and chroots into it. No uid is leased: PID, mount and network
+namespaces keep workers apart.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import os
 import pwd
@@ -52,6 +57,8 @@ import numpy as np
 from autograder.sandbox.procs import kill_uid, user_processes
 
 UID_RANGE = range(61000, 62000)
+#: The uid (and gid) a ``userns`` worker has inside its user namespace.
+INSIDE_UID = 61000
 DEFAULT_STATE_DIR = Path("/var/cache/music-ai-autograder")
 STATE_DIR = Path(os.environ.get("AUTOGRADER_SANDBOX_DIR", str(DEFAULT_STATE_DIR)))
 
@@ -67,7 +74,7 @@ class UidLease:
         """Kill anything left running as this uid, then free it."""
         if self.fd < 0:
             return
-        kill_uid(self.uid, self.uid)
+        kill_uid(self.uid)
         with contextlib.suppress(OSError):
             os.close(self.fd)
         self.fd = -1
@@ -291,10 +298,32 @@ def state_dir() -> Path:
     raise PermissionError(f"cannot create {STATE_DIR}")
 
 
+def user_state_dir() -> Path:
+    """An ordinary user's cache of the runtime copy: ``$XDG_CACHE_HOME/music-ai-autograder``
+    (``~/.cache/...``), or ``<tempdir>/music-ai-autograder-<uid>``; owned by the user, 0700."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    uid = os.getuid()
+    for d in (Path(xdg) / "music-ai-autograder",
+              Path(tempfile.gettempdir()) / f"music-ai-autograder-{uid}"):
+        try:
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            continue
+        st = d.lstat()
+        if st.st_uid != uid or not stat.S_ISDIR(st.st_mode):
+            continue
+        os.chmod(d, 0o700)
+        return d
+    raise PermissionError("no writable cache directory for the sandbox runtime")
+
+
 def runtime_root(python: str | None = None) -> Path:
-    """The cached runtime tree for this interpreter + NumPy (built on first use)."""
+    """The cached runtime tree for this interpreter + NumPy (built on first use).
+
+    Root's lives in :func:`state_dir`, an ordinary user's in :func:`user_state_dir`.
+    """
     python = os.path.realpath(python or sys.executable)
-    base = state_dir()
+    base = state_dir() if os.geteuid() == 0 else user_state_dir()
     root = base / f"runtime-{_runtime_key(python)}"
     if (root / ".complete").exists():
         return root
@@ -349,17 +378,18 @@ def _self_test(root: Path, python: str) -> None:
     """
     numpy_dir = str(Path(np.__file__).resolve().parents[1])
     env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    if chroot_permitted(root):
-        cmd = [python, "-I", "-S", "-c", _SELF_TEST, numpy_dir]
-        pre = functools.partial(os.chroot, str(root))
+    if chroot_permitted(root):  # chroot, then exec the copy's own interpreter in there
+        inner = [python, "-I", "-S", "-c", _SELF_TEST, numpy_dir]
+        shim = (
+            "import os, sys; os.chroot(sys.argv[1]); os.chdir('/'); "
+            "os.execv(sys.argv[2], sys.argv[2:])"
+        )
+        cmd = [sys.executable, "-I", "-S", "-c", shim, str(root), *inner]
     else:
         libdir = sysconfig.get_config_var("LIBDIR") or ""
         env["LD_LIBRARY_PATH"] = str(root) + os.path.realpath(libdir)
         cmd = [str(root) + python, "-I", "-S", "-c", _SELF_TEST, str(root) + numpy_dir]
-        pre = None
-    probe = subprocess.run(
-        cmd, env=env, cwd="/", preexec_fn=pre, capture_output=True, text=True, timeout=120
-    )
+    probe = subprocess.run(cmd, env=env, cwd="/", capture_output=True, text=True, timeout=120)
     if probe.returncode != 0 or probe.stdout.strip() != "ok":
         raise RuntimeError(
             f"the sandbox runtime copy in {root} does not work "
@@ -393,7 +423,7 @@ class Jail:
     root: Path | None  # chroot() target; None when chroot is not permitted
     runtime: Path
     private: Path  # host path of the private dir
-    lease: UidLease
+    lease: UidLease | None  # the dedicated uid (root); None in a user namespace
     inside_python: str
     inside_private: str
     inside_tmp: str
@@ -403,13 +433,18 @@ class Jail:
 
     @property
     def uid(self) -> int:
-        """The dedicated unprivileged uid."""
-        return self.lease.uid
+        """The dedicated unprivileged uid (root), or the worker's uid in its user namespace."""
+        return self.lease.uid if self.lease is not None else INSIDE_UID
 
     @property
     def gid(self) -> int:
         """Its gid (same number)."""
-        return self.lease.uid
+        return self.uid
+
+    @property
+    def userns(self) -> bool:
+        """True for an ordinary user's jail (user namespaces, no leased uid)."""
+        return self.lease is None
 
     @property
     def chrooted(self) -> bool:
@@ -418,8 +453,46 @@ class Jail:
 
     def cleanup(self) -> None:
         """Kill the uid's processes, remove the private dir, free the uid."""
-        self.lease.release()
+        if self.lease is not None:
+            self.lease.release()
         shutil.rmtree(self.private, ignore_errors=True)
+
+
+def build_userns_jail(files: dict[str, Path], python: str | None = None) -> Jail:
+    """An ordinary user's jail holding ``files``: the launcher makes it a chroot inside
+    user, PID, mount and network namespaces (see :mod:`autograder.sandbox.launcher`)."""
+    python = os.path.realpath(python or sys.executable)
+    runtime = runtime_root(python)
+    wid = secrets.token_hex(8)
+    private = runtime / "w" / wid
+    try:
+        private.mkdir(mode=0o700)
+        for name, src in files.items():
+            shutil.copyfile(src, private / name)
+            os.chmod(private / name, 0o600)
+        (private / "tmp").mkdir(mode=0o700)
+    except BaseException:
+        shutil.rmtree(private, ignore_errors=True)
+        raise
+    return _chroot_jail(runtime, private, None, python,
+                        f"user namespace jail {runtime} (uid {INSIDE_UID} inside)")
+
+
+def _chroot_jail(runtime: Path, private: Path, lease: UidLease | None, python: str,
+                 note: str) -> Jail:
+    """A jail that chroots into ``runtime``: paths as the worker sees them there."""
+    inside = f"/w/{private.name}"
+    return Jail(
+        root=runtime,
+        runtime=runtime,
+        private=private,
+        lease=lease,
+        inside_python=python,
+        inside_private=inside,
+        inside_tmp=f"{inside}/tmp",
+        inside_numpy_dir=str(Path(np.__file__).resolve().parents[1]),
+        note=note,
+    )
 
 
 def build_jail(files: dict[str, Path], python: str | None = None) -> Jail:
@@ -451,18 +524,7 @@ def build_jail(files: dict[str, Path], python: str | None = None) -> Jail:
         raise
     numpy_dir = str(Path(np.__file__).resolve().parents[1])
     if chroot_permitted(runtime):
-        inside = f"/w/{wid}"
-        return Jail(
-            root=runtime,
-            runtime=runtime,
-            private=private,
-            lease=lease,
-            inside_python=python,
-            inside_private=inside,
-            inside_tmp=f"{inside}/tmp",
-            inside_numpy_dir=numpy_dir,
-            note=f"chroot jail {runtime}, uid {uid}",
-        )
+        return _chroot_jail(runtime, private, lease, python, f"chroot jail {runtime}, uid {uid}")
     prefix = str(runtime)
     libdir = sysconfig.get_config_var("LIBDIR") or ""
     return Jail(

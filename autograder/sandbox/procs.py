@@ -1,11 +1,13 @@
-"""Finding and killing the processes a submission started (Linux ``/proc``)."""
+"""Finding and killing the processes a submission started (Linux ``/proc``).
+
+Standard library only: the trusted launcher (``launcher.py``) imports it too.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import subprocess
 import time
 
 
@@ -77,84 +79,48 @@ def user_processes(uid: int) -> list[int]:
     return [p for p, (_, u, state) in _proc_table().items() if u == uid and state != "Z"]
 
 
-def _kill_binary() -> str | None:
-    for path in ("/usr/bin/kill", "/bin/kill"):
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        if st.st_uid == 0 and st.st_mode & 0o001 and not st.st_mode & 0o022:
-            return path
-    return None
+def _stopped(pid: int) -> bool:
+    """Whether ``pid`` is stopped, a zombie or gone (it can no longer run)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2 :][:1] in ("T", "t", "Z", "X")
 
 
-def _kill_uid_once(uid: int, gid: int) -> None:
-    kill = _kill_binary()
-    if kill is not None:  # subprocess, not os.fork: safe in a multi-threaded grader
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(
-                [kill, "-9", "-1"],
-                user=uid,
-                group=gid,
-                extra_groups=[],
-                env={},
-                cwd="/",
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-                timeout=10,
-            )
-        return
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        try:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            for _ in range(100):
-                os.kill(-1, signal.SIGKILL)
-        except BaseException:
-            pass
-        os._exit(0)
-    os.waitpid(pid, 0)
+def kill_uid(uid: int, timeout: float = 10.0) -> bool:
+    """Kill every process of ``uid`` from outside (needs root); True when none is left.
 
-
-def kill_uid(uid: int, gid: int, keep: tuple[int, ...] = ()) -> None:
-    """Kill every process of ``uid`` (needs root).
-
-    A helper runs as ``uid`` and calls ``kill(-1, SIGKILL)``, which signals every
-    process of that uid but itself: setsid / double-fork escapees included. Zombies
-    reparented to this process are reaped, except ``keep`` (children whose exit status
-    their owner still wants, e.g. a ``Popen``).
+    Never runs anything as ``uid``: a process of the submission could stop such a helper
+    (``kill(-1, SIGSTOP)`` reaches every process of its uid) and freeze the grade. Root
+    signals each process by pid, which no process of ``uid`` can block or delay: first
+    ``SIGSTOP`` to every one, scan again until none is runnable (a process forked in the
+    meantime is found and stopped in the next scan), then ``SIGKILL`` to all, repeated
+    until none is left. Forks are capped by the sandbox's ``RLIMIT_NPROC``, so this ends.
     """
-    for _ in range(50):
-        _kill_uid_once(uid, gid)
-        if not user_processes(uid):
-            break
-        time.sleep(0.01)
-    reap_zombies(uid, keep)
-
-
-def reap_zombies(uid: int, keep: tuple[int, ...] = ()) -> None:
-    """Reap the zombies of ``uid`` that were reparented to this (subreaper) process.
-
-    Only processes of the sandbox's uid are reaped, never another component's children.
-    Zombies count against RLIMIT_NPROC, and a container's init may not reap them.
-    """
-    me = os.getpid()
-    for _ in range(5):
-        zombies = [
-            p
-            for p, (ppid, u, _) in _proc_table().items()
-            if ppid == me and u == uid and p not in keep
-        ]
-        for pid in zombies:
-            with contextlib.suppress(ChildProcessError, OSError):
-                os.waitpid(pid, os.WNOHANG)
-        if not zombies:
-            return
-        time.sleep(0.005)
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = user_processes(uid)
+        if not pids:
+            return True
+        frozen: set[int] = set()
+        freeze_until = min(deadline, time.monotonic() + 1.0)  # a process in D state may
+        while time.monotonic() < freeze_until:  # not stop at once: SIGKILL reaches it anyway
+            for pid in set(pids) - frozen:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGSTOP)
+            frozen |= set(pids)
+            pids = user_processes(uid)
+            if set(pids) <= frozen and all(_stopped(p) for p in pids):
+                break
+            time.sleep(0.001)
+        for pid in frozen | set(user_processes(uid)):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() >= deadline:
+            return not user_processes(uid)
+        time.sleep(0.002)
 
 
 def count_user_processes(uid: int) -> int:

@@ -476,19 +476,27 @@ def run_payload(
     cli: bool | None = None,
     limits: dict[str, Any] | None = None,
     jail: bool | None = None,
+    as_user: Any = None,
 ) -> Outcome:
     """Grade ``payload`` in ``base`` (a fresh folder) and assess it (see :func:`assess`).
 
     ``cli``: through ``python -m autograder run`` (default: ``payload.cli``; it keeps the
     sandbox's own 30 s import timeout); ``limits``: overrides of :data:`LIMITS`; ``jail``:
-    see :func:`recording_workers` (in-process grades only).
+    see :func:`recording_workers` (in-process grades only); ``as_user``: a
+    :class:`unprivileged.FreshUser` that runs the CLI (then the ``userns`` jail: ``base``
+    must be a folder that user can reach; its folders become the user's, so that an
+    unjailed submission could write them).
     """
-    cli = payload.cli if cli is None else cli
+    cli = (payload.cli if cli is None else cli) or as_user is not None
     limits = limits or {}
     config = small_config(**limits)
     base.mkdir(parents=True, exist_ok=True)
     for sub in ("sub", "out", "trap", "cwd"):
         (base / sub).mkdir(exist_ok=True)
+    if as_user is not None:
+        import unprivileged
+
+        unprivileged.give(as_user, base)
     results_path = base / "out" / "results.json"
     marker = f"h7m{os.getpid() % 1000:03d}{int(time.time() * 1000) % 10**7:07d}"
     listener = LoopbackListener()
@@ -498,7 +506,7 @@ def run_payload(
         results=results_path,
         port=listener.port,
         port2=free_port(),
-        grader_uid=os.getuid(),
+        grader_uid=os.getuid() if as_user is None else as_user.uid,
     )
     hw = write_submission(payload, ctx, base / "sub")
     source = hw.read_text(encoding="utf-8")
@@ -508,7 +516,8 @@ def run_payload(
     try:
         if cli:
             toml = small_config_file(base / "assignment.toml", **limits)
-            results, stdout, stderr, code = _grade_cli(hw, results_path, payload, base, toml)
+            results, stdout, stderr, code = _grade_cli(hw, results_path, payload, base, toml,
+                                                       as_user)
         else:
             with recording_workers(jail=jail) as records, captured_fds(base) as fds:
                 from autograder.runner import grade_submission
@@ -536,23 +545,21 @@ def _functions(payload: Payload) -> list[str] | None:
 
 
 def _grade_cli(
-    hw: Path, results_path: Path, payload: Payload, base: Path, toml: Path
+    hw: Path, results_path: Path, payload: Payload, base: Path, toml: Path, as_user: Any = None
 ) -> tuple[dict[str, Any], str, str, int]:
     config = load_config(toml)
     cmd = [sys.executable, "-m", "autograder", "run", str(hw), "--results", str(results_path),
            "--config", str(toml)]
     if payload.functions is not None:
         cmd += ["--functions", ",".join(payload.functions)]
-    env = clean_env()
-    proc = subprocess.run(
-        cmd,
-        cwd=base / "cwd",
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=config.limits.time_budget + 120,
-        env=env,
-    )
+    timeout = config.limits.time_budget + 120
+    if as_user is not None:
+        import unprivileged
+
+        proc = unprivileged.run_as(as_user, cmd, cwd=base / "cwd", timeout=timeout)
+    else:
+        proc = subprocess.run(cmd, cwd=base / "cwd", capture_output=True, text=True,
+                              errors="replace", timeout=timeout, env=clean_env())
     try:
         results = json.loads(results_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -609,7 +616,12 @@ def assess(
         p.append(f"the submission wrote into the test's folder: {trapped}")
     uid = records[0].uid if records else None
     private = records[0].private if records else None
-    left = wait_for_no_processes([ctx.comm, ctx.marker], uid, private, grace=3.0)
+    if payload.holds and outcome.seconds >= payload.holds:
+        p.append(f"the grade waited for the payload: {outcome.seconds:.1f} s "
+                 f"(it holds on for {payload.holds:g} s)")
+    # a payload that holds on must be gone as soon as the grade is: no time to end itself
+    grace = 0.5 if payload.holds else 3.0
+    left = wait_for_no_processes([ctx.comm, ctx.marker], uid, private, grace=grace)
     if left:
         p.append(f"processes outlived the grade: {left[:5]}")
     if listener is not None and listener.received:

@@ -42,7 +42,11 @@ class Payload:
     outputs must match (the student-readable explanation): at least one of them, or
     ``every`` one of the graded tests (import failures: every test). ``lifetime``: seconds the
     payload's own leftovers may live at most (the test waits that long before checking
-    that nothing was written late). ``cli``: graded end to end through the CLI.
+    that nothing was written late). ``holds``: seconds a leftover of the payload tries to
+    hold the grade up (0: none); the grade must end sooner, with nothing of it left.
+    ``cli``: graded end to end through the CLI. ``tags``: what it attacks (``files``,
+    ``network``, ``processes``): the suites that run a selection (the ``userns`` jail) pick
+    by tag.
     """
 
     name: str
@@ -51,6 +55,7 @@ class Payload:
     functions: tuple[str, ...] | None = RELU
     expect: str = ""
     lifetime: float = 0.0
+    holds: float = 0.0
     cli: bool = False
     every: bool = False
     tags: frozenset[str] = field(default_factory=frozenset)
@@ -692,6 +697,37 @@ def relu(x):
     os.kill(os.getpid(), signal.SIGKILL)  # and finally itself
 '''
 
+#: Seconds the freezing payload holds on (the grade must not wait for it).
+FREEZE_HOLD = 10.0
+
+_FREEZE_KILLER = '''
+def relu(x):
+    import os
+    import signal
+    import time
+    if not _H7_SANDBOXED:
+        raise RuntimeError("$marker-UNSANDBOXED: refusing to stop anything")
+    if os.fork() == 0:
+        try:
+            os.setsid()
+            os.closerange(3, 1024)  # no inherited pipe tells the grader it is still here
+            end = time.time() + HOLD_SECONDS
+            while time.time() < end:  # stop every other process of this uid: the worker,
+                try:  # and any killer that runs as this uid, before or after its exec
+                    os.kill(-1, signal.SIGSTOP)
+                except OSError:
+                    pass
+                time.sleep(0.0005)
+            try:
+                os.kill(-1, signal.SIGCONT)
+            except OSError:
+                pass
+        finally:
+            os._exit(0)
+    time.sleep(30.0)  # its own child stops it long before
+    return x
+'''.replace("HOLD_SECONDS", repr(FREEZE_HOLD))
+
 _NETWORK = '''
 _h7_server_started = False
 
@@ -919,7 +955,8 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("import_sleep", "60 s sleep at import", _SLEEP_IMPORT, None,
             r"could not be imported.*took more than|time budget exhausted", every=True),
     Payload("import_kill_parent", "kill(getppid()) and kill(-1) at import", _KILL_IMPORT, None,
-            r"could not be imported.*SIGKILL", every=True),
+            r"could not be imported.*SIGKILL", every=True,
+            tags=frozenset({"processes"})),
     # -- at import, the import succeeds: a couple of functions are graded
     Payload("monkeypatch_numpy", "np.allclose etc. always true, relu wrong", _PATCH_NUMPY,
             expect=r"relu", every=True),
@@ -928,16 +965,21 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("fake_pytest_hypothesis", "fake pytest/hypothesis/checks modules", _FAKE_TEST_MODULES,
             expect=r"relu"),
     Payload("detached_daemon", "double fork + setsid daemon writing late", _DAEMON,
-            lifetime=7.0, cli=True, expect=r"not implemented"),
+            lifetime=7.0, cli=True, expect=r"not implemented",
+            tags=frozenset({"processes"})),
     Payload("conftest_writer", "conftest.py next to hw.py, in cwd, in the project",
-            _CONFTEST, expect=r"not implemented"),
+            _CONFTEST, expect=r"not implemented",
+            tags=frozenset({"files"})),
     Payload("fake_results_json", "results.json in cwd, parents, argv path, results path",
-            _WRITE_RESULTS, cli=True, expect=r"not implemented"),
+            _WRITE_RESULTS, cli=True, expect=r"not implemented",
+            tags=frozenset({"files"})),
     Payload("ignore_signals", "every catchable signal ignored + busy relu", _SIGNALS,
-            expect=r"timed out"),
+            expect=r"timed out",
+            tags=frozenset({"processes"})),
     # -- in a function
     Payload("read_secrets", "search solutions/hidden tests everywhere, print + raise them",
-            _READ_SECRETS, expect=r"LOOT|timed out", every=True),
+            _READ_SECRETS, expect=r"LOOT|timed out", every=True,
+            tags=frozenset({"files"})),
     Payload("caller_frames", "expected value from sys._getframe / gc.get_objects", _FRAMES,
             expect=r"relu"),
     Payload("os_exit_call", "os._exit(0) in relu", _OS_EXIT_CALL, expect=r"died.*exit code 0",
@@ -952,9 +994,11 @@ PAYLOADS: tuple[Payload, ...] = (
             expect=r"_H7Escape", every=True),
     Payload("busy_loop", "30 s busy loop in relu", _LOOP_CALL, expect=r"timed out", every=True),
     Payload("sleep", "30 s sleep in relu", _SLEEP_CALL, expect=r"timed out", every=True),
-    Payload("memory_bomb", "1.5 GB touched in relu", _MEMORY, expect=r"memory", every=True),
+    Payload("memory_bomb", "1.5 GB touched in relu", _MEMORY, expect=r"memory", every=True,
+            tags=frozenset({"processes"})),
     Payload("fork_bomb", "up to 200 forks, children sleep 4 s", _FORK_BOMB, lifetime=5.0,
-            cli=True, expect=r"relu"),
+            cli=True, expect=r"relu",
+            tags=frozenset({"processes"})),
     Payload("thread_bomb", "100 spinning threads", _THREADS, expect=r"relu"),
     Payload("output_flood", "120 MB on stdout + stderr", _FLOOD, expect=r"relu"),
     Payload("segfault", "ctypes.string_at(0)", _SEGFAULT, expect=r"SIGSEGV", every=True),
@@ -969,15 +1013,23 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("pickle_reduce", "objects whose __reduce__ runs code", _PICKLE,
             expect=r"cannot accept", every=True),
     Payload("kill_parent", "kill(getppid()), kill(1), killpg, kill(-1) in relu", _KILL_CALL,
-            expect=r"SIGKILL", every=True),
+            expect=r"SIGKILL", every=True,
+            tags=frozenset({"processes"})),
+    Payload("freeze_killer", "setsid child stops every process of its uid for 10 s "
+            "(the killer too)", _FREEZE_KILLER, holds=FREEZE_HOLD, expect=r"timed out",
+            every=True, tags=frozenset({"processes"})),
     Payload("network", "connect to a loopback listener, serve on loopback", _NETWORK,
-            lifetime=6.5, expect=r"network probe done", every=True),
+            lifetime=6.5, expect=r"network probe done", every=True,
+            tags=frozenset({"network"})),
     Payload("write_grader_files", "append to solutions, hidden tests, runner, results",
-            _WRITE_GRADER_FILES, expect=r"wrote: \[\]", every=True),
+            _WRITE_GRADER_FILES, expect=r"wrote: \[\]", every=True,
+            tags=frozenset({"files"})),
     Payload("chroot_escape", "setuid(0), chroot + chdir('..') escape, then read solutions",
-            _CHROOT_ESCAPE, expect=r"chroot: .*(Operation not permitted|EPERM)", every=True),
+            _CHROOT_ESCAPE, expect=r"chroot: .*(Operation not permitted|EPERM)", every=True,
+            tags=frozenset({"files"})),
     Payload("disk_fill", "200 MB file in TMPDIR", _DISK_FILL, expect=r"SIGXFSZ|File too large",
-            every=True),
+            every=True,
+            tags=frozenset({"files"})),
     Payload("input_tamper", "zero the input array in place, return zeros", _INPUT_TAMPER,
             expect=r"relu"),
     Payload("huge_return", "a 150 MB array as the answer", _HUGE_RETURN, expect=r"relu"),
@@ -988,7 +1040,8 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("protocol_sabotage", "stdout dup2()ed onto the reply pipe, then printing",
             _SABOTAGE, expect=r"not a valid reply|died|protocol"),
     Payload("poison_runtime", "write into the jail's shared runtime copy (numpy, stdlib, /w)",
-            _POISON, expect=r"wrote: \[\]", every=True),
+            _POISON, expect=r"wrote: \[\]", every=True,
+            tags=frozenset({"files"})),
     Payload("terminal_escapes", "ANSI/OSC escapes (clear, title, clipboard) in messages",
             _TERMINAL, cli=True, expect=r"RuntimeError", every=True),
 )
