@@ -593,6 +593,7 @@ class Worker:
                     "errstate": {k: str(v) for k, v in np.geterr().items()},
                 },
                 allow_callables=True,
+                keep_layout=True,  # the worker rebuilds each argument's memory layout
                 max_bytes=self.limits.max_message_mb * 2**20,
             )
         except wire.WireError as e:

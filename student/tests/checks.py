@@ -14,6 +14,8 @@ Main helpers
   (independent of the student's ``numerical_gradient``).
 * :func:`assert_gradient_matches` -- compare an analytic gradient with it.
 * :func:`snapshot` / :func:`assert_unchanged` -- check that inputs are not modified.
+* :func:`laid_out` -- the same values in another memory layout (Fortran order, a
+  transposed or strided view, ...): how a test says an argument must arrive.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "LAYOUTS",
     "assert_args_unchanged",
     "assert_close",
     "assert_gradient_matches",
     "assert_unchanged",
     "format_inputs",
     "format_value",
+    "laid_out",
     "no_float_warnings",
     "reference_numerical_gradient",
     "restore_tolerance",
@@ -645,3 +649,41 @@ def assert_unchanged(before: Any, after: Any, *, name: str, arg: str, atol: Any 
             "Functions must not change their inputs: compute into a new array "
             "(e.g. x = x.copy() or x = x - m instead of x -= m)."
         )
+
+
+# --------------------------------------------------------------------------- memory layout
+
+#: the memory layouts :func:`laid_out` builds
+LAYOUTS = ("C", "F", "swapped", "strided", "reversed")
+
+
+def laid_out(x: Any, layout: str) -> np.ndarray:
+    """The values of ``x`` in the memory layout ``layout``: how a test says an argument
+    must arrive (the values are the same; only where they sit in memory differs).
+
+    * ``"C"``: a C-contiguous copy (row after row), what ``np.array`` makes;
+    * ``"F"``: a Fortran-ordered copy (column after column);
+    * ``"swapped"``: a view with the last two axes swapped, like ``a.T`` of a 2-D array;
+    * ``"strided"``: a view of every other entry (along every axis) of a larger array;
+    * ``"reversed"``: a view that walks memory backwards along every axis.
+
+    Code that works on arrays of one layout only shows its bug on the others:
+    ``x.reshape(-1)`` is a view of a C-contiguous x, but a COPY of a Fortran-ordered,
+    swapped or strided one. When graded, the argument reaches your code in the same layout.
+    """
+    a = np.asarray(x)
+    if layout in ("C", "F"):
+        return np.array(a, order=layout)  # a copy
+    if layout == "swapped":
+        if a.ndim < 2:
+            return a.copy()
+        return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
+    if layout == "strided":
+        big = np.zeros(tuple(2 * n for n in a.shape), dtype=a.dtype)
+        every_other = tuple(slice(None, None, 2) for _ in a.shape)
+        big[every_other] = a
+        return big[every_other]
+    if layout == "reversed":
+        backwards = tuple(slice(None, None, -1) for _ in a.shape)
+        return np.ascontiguousarray(a[backwards])[backwards]
+    raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
