@@ -264,3 +264,28 @@ def test_mutants_fail_the_tests_of_their_function() -> None:
         if not any(plugin.outcome.get(n) == "failed" for n in runs):
             missed.append(f"{name} ({function})")
     assert not missed, f"mutants no hidden test caught: {missed}"
+
+
+def test_a_dtype_message_speaks_of_integer_inputs_only_when_there_are_some() -> None:
+    """init_two_layer_net has no array inputs: its float32 weights are told "float64", with
+    no remark about integer inputs (issue 13: a hint about inputs that do not exist)."""
+    import types
+
+    from autograder.diagnosis import KNOWN_MISTAKE
+    from autograder.hidden_tests.agreement import agree
+
+    ref = _solutions()
+
+    def float32_init(*args: Any, **kwargs: Any) -> dict:
+        return {k: v.astype(np.float32) for k, v in ref.init_two_layer_net(*args, **kwargs).items()}
+
+    hw = types.SimpleNamespace(init_two_layer_net=float32_init,
+                               relu=lambda x: np.maximum(x, 0))  # keeps integer dtypes
+    with pytest.raises(AssertionError) as info:
+        agree(hw, ref, "init_two_layer_net", 3, 4, 2, seed=1)
+    text = str(info.value)
+    assert "expected a float64 array, got dtype float32" in text
+    assert "integer" not in text and KNOWN_MISTAKE not in text
+    with pytest.raises(AssertionError) as info:
+        agree(hw, ref, "relu", np.arange(-2, 3))
+    assert "got dtype int64 (integer inputs are treated as float64)" in str(info.value)

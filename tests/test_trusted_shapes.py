@@ -1,0 +1,92 @@
+"""Trusted code on untrusted shapes (issue 17, section 2).
+
+The trusted side computes on values a submission returned only after ``checks.conform`` has
+checked their kind, dtype and shape against the solution's (the one acceptance rule), so the
+cost of those computations is bounded by the expected shapes, whatever came over the wire.
+
+The broadcast attack (``tests/hostile/payloads.py``: ``broadcast_params``, a ``b1`` of shape
+(10**6, 1, 1) int8, 1 MB on the wire, that the reference ``predict`` would broadcast into
+gigabytes of float64 temporaries): ``autograder run`` keeps its peak memory (the grader and,
+being its child, the worker) under 300 MB, writes results.json and scores the function 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hostile.payloads import BY_NAME, Context, write_submission
+
+from autograder import paths
+
+#: Gradescope's box is 768 MB with the grader in it; the grader must stay far below
+PEAK_MB = 300
+
+
+def _run_measured(args: list[str], cwd: Path, timeout: float = 600) -> tuple[int, float, str]:
+    """Run ``python args`` and return (exit code, peak RSS in MB of it and its children,
+    output)."""
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
+    with open(cwd / "output.txt", "w+b") as out:
+        proc = subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+        watchdog = threading.Timer(timeout, proc.kill)
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            watchdog.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    return proc.returncode, usage.ru_maxrss / 1024, text
+
+
+def test_the_broadcast_attack_keeps_the_grader_small(tmp_path: Path) -> None:
+    payload = BY_NAME["broadcast_params"]
+    ctx = Context("h7broadcast", tmp_path / "trap", tmp_path / "results.json", 1, 2, os.getuid())
+    hw = write_submission(payload, ctx, tmp_path / "submission")
+    code, peak_mb, output = _run_measured(
+        ["-m", "autograder", "run", str(hw), "--results", str(ctx.results), "--functions",
+         ",".join(payload.functions or ())], tmp_path)
+    assert code == 0, output[-3000:]
+    assert peak_mb < PEAK_MB, f"the grader's peak memory was {peak_mb:.0f} MB"
+    results = json.loads(ctx.results.read_text(encoding="utf-8"))
+    assert results["score"] == 0
+    train = [t for t in results["tests"] if t["tags"][0] == "train_two_layer_net"]
+    assert train and all(t["score"] == 0 for t in train)
+    timbre = [t for t in train if "timbre" in t["name"]]
+    assert len(timbre) == 1 and "expected shape" in timbre[0]["output"], timbre
+
+
+@pytest.mark.parametrize(
+    ("got", "message"),
+    [
+        (({"W1": np.ones((3, 4)), "b1": np.zeros((10**6, 1, 1), np.int8), "W2": np.ones((4, 2)),
+           "b2": np.zeros(2)}, [0.0]), "expected a float64 array, got dtype int8"),
+        (({"W1": np.ones((3, 4)), "b1": np.zeros((10**5, 1, 1)), "W2": np.ones((4, 2)),
+           "b2": np.zeros(2)}, [0.0]), "expected shape (4,), got shape (100000, 1, 1)"),
+        (({"W1": np.ones((3, 4)), "b1": np.zeros(4), "W2": np.ones((4, 2)), "b2": np.zeros(2)},
+          [0.0] * 7), "expected a list of 1 values, got a list of 7"),
+        ([{"W1": 1}, [0.0]], "expected a dict with keys"),
+        (({"W1": np.ones((3, 4), np.float16), "b1": np.zeros(4), "W2": np.ones((4, 2)),
+           "b2": np.zeros(2)}, [0.0]), "expected a float64 array, got dtype float16"),
+    ],
+)
+def test_conform_stops_hostile_params_before_any_computation(got, message) -> None:
+    sys.path.insert(0, str(paths.STUDENT_TESTS))
+    try:
+        import checks
+    finally:
+        sys.path.remove(str(paths.STUDENT_TESTS))
+    expected = ({"W1": np.zeros((3, 4)), "b1": np.zeros(4), "W2": np.zeros((4, 2)),
+                 "b2": np.zeros(2)}, [0.0])
+    with pytest.raises(AssertionError, match=r"^train_two_layer_net: ") as info:
+        checks.conform(got, expected, name="train_two_layer_net")
+    assert message in str(info.value)
