@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hostile.payloads import BY_NAME, Context, write_submission
+from hostile.payloads import BY_NAME, Context, Payload, write_submission
 
 from autograder import paths
+from autograder.sandbox import Limits
 
 #: Gradescope's box is 768 MB with the grader in it; the grader must stay far below
 PEAK_MB = 300
@@ -57,21 +58,43 @@ def _run_measured(args: list[str], cwd: Path, timeout: float = 600) -> tuple[int
     return proc.returncode, peak_mb, proc.stdout + proc.stderr
 
 
-def test_the_broadcast_attack_keeps_the_grader_small(tmp_path: Path) -> None:
-    payload = BY_NAME["broadcast_params"]
-    ctx = Context("h7broadcast", tmp_path / "trap", tmp_path / "results.json", 1, 2, os.getuid())
+def _grade_measured(payload: Payload, tmp_path: Path) -> tuple[float, dict, str]:
+    ctx = Context("h7shapes", tmp_path / "trap", tmp_path / "results.json", 1, 2, os.getuid())
     hw = write_submission(payload, ctx, tmp_path / "submission")
     code, peak_mb, output = _run_measured(
         ["run", str(hw), "--results", str(ctx.results), "--functions",
          ",".join(payload.functions or ())], tmp_path)
     assert code == 0, output[-3000:]
+    return peak_mb, json.loads(ctx.results.read_text(encoding="utf-8")), output
+
+
+def test_the_broadcast_attack_keeps_the_grader_small(tmp_path: Path) -> None:
+    peak_mb, results, _ = _grade_measured(BY_NAME["broadcast_params"], tmp_path)
     assert peak_mb < PEAK_MB, f"the grader's peak memory was {peak_mb:.0f} MB"
-    results = json.loads(ctx.results.read_text(encoding="utf-8"))
     assert results["score"] == 0
     train = [t for t in results["tests"] if t["tags"][0] == "train_two_layer_net"]
     assert train and all(t["score"] == 0 for t in train)
     timbre = [t for t in train if "timbre" in t["name"]]
     assert len(timbre) == 1 and "expected shape" in timbre[0]["output"], timbre
+
+
+#: a wrong answer just under the reply cap, returned by every call of relu
+_JUST_UNDER_THE_CAP = Payload(
+    "just_under_the_cap", "an array just under the reply cap from every relu call", f"""
+def relu(x):
+    import numpy as np
+    return np.zeros({Limits().max_message_mb} * 2**20 - 2**16, dtype=np.bool_)
+""")
+
+
+@pytest.mark.parametrize("payload", [BY_NAME["huge_return"], _JUST_UNDER_THE_CAP],
+                         ids=["150 MB reply", "a reply just under the cap"])
+def test_the_reply_cap_bounds_what_big_answers_cost(tmp_path: Path, payload: Payload) -> None:
+    """The grader decodes a reply and keeps a few of them (failure messages, Hypothesis'
+    examples): ``Limits.max_message_mb`` (far above any right answer) bounds that."""
+    peak_mb, results, _ = _grade_measured(payload, tmp_path)
+    assert peak_mb < PEAK_MB, f"the grader's peak memory was {peak_mb:.0f} MB"
+    assert results["score"] == 0 and results["tests"]
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,7 @@ class Limits:
     max_output_kb: int = 64
     tmp_mb: int = 64  # as root: the worker's tmp is a tmpfs of this size (best effort)
     import_timeout_s: float = 30.0
-    max_message_mb: int = 256
+    max_message_mb: int = 16  # a reply: any right answer is far smaller; bounds the grader
 
 
 @dataclass
