@@ -1,26 +1,39 @@
 """Diagnosis of failing submissions against the catalog of known student mistakes.
 
-``diagnose(function, args, kwargs, got)`` (used by the hidden tests when a result is wrong)
-runs every catalogued mistake of ``function`` (:mod:`autograder.mistakes`) on copies of the
-same inputs, here in the trusted process (the catalog is our own code), and returns the
-one-line explanations of the mistakes whose output reproduces ``got`` AND differs from the
-reference solution's output on that input, so a diagnosis is never claimed for a mistake
-that is indistinguishable from the right answer there.
+``diagnose(function, args, kwargs, got, call)`` (used by the hidden tests when a result is
+wrong) names a catalogued mistake of ``function`` (:mod:`autograder.mistakes`) only when the
+evidence shows it:
 
-"Reproduces" uses the graders' own comparison, ``checks.assert_close`` (default tolerances)
-from ``student/tests/checks.py``. ``diagnose`` never raises: a mistake that errors, warns or
-times out simply does not match, and huge inputs are skipped.
+1. on the failing input, the mistake's output (run on copies, here in the trusted process:
+   the catalog is our own code) reproduces ``got`` AND differs from the reference
+   solution's output there, so a mistake indistinguishable from the right answer on that
+   input is never claimed; and
+2. it is confirmed: on every probe input that tells this mistake apart from the solution
+   (its distinguishing probes, :mod:`autograder.mistakes.probes`), the submission itself
+   (``call``) returns what the mistake returns, not what the solution returns.
+
+A different bug that happens to give the same wrong value on one input (a softmax that
+subtracts the mean overflows like one that subtracts nothing) is not confirmed, so it gets
+no hint at all: a wrong hint costs a student more than none. Without ``call`` nothing is
+named.
+
+"Reproduces" and "returns" use the graders' own comparison, ``checks.assert_close``
+(default tolerances) from ``student/tests/checks.py``. ``diagnose`` never raises: a mistake
+or a submission call that errors, warns or times out simply does not match, and huge
+inputs are skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import functools
 import inspect
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -28,6 +41,8 @@ import numpy as np
 
 from autograder import paths
 from autograder.mistakes import Mistake, by_function
+from autograder.mistakes.probes import PROBES
+from autograder.sandbox.wire import copy_keeping_layout
 
 #: inputs with more array entries than this are not diagnosed (keeps failures fast)
 MAX_ELEMENTS = 20_000
@@ -37,6 +52,32 @@ TIME_BUDGET = 1.5
 MAX_TRAIN_WORK = 2_000_000
 
 _FAILED = object()
+
+#: True while a confirmation call into the submission runs (see :func:`confirming`)
+_CONFIRMING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "autograder_diagnosis_confirming", default=False
+)
+
+
+def confirming() -> bool:
+    """Whether the current call into the submission is a diagnosis' confirmation call.
+
+    Such a call runs on the diagnosis' own copies of probe inputs: the grader's input guard
+    restores them without failing the call, so that a submission that writes into its
+    inputs can still be compared with a mistake that does the same.
+    """
+    return _CONFIRMING.get()
+
+
+@contextlib.contextmanager
+def confirmation() -> Iterator[None]:
+    """Mark the calls into the submission made inside as confirmation calls
+    (:func:`confirming`)."""
+    token = _CONFIRMING.set(True)
+    try:
+        yield
+    finally:
+        _CONFIRMING.reset(token)
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,8 +119,9 @@ def close_enough(got: Any, expected: Any) -> bool:
 
 
 def _copy(value: Any) -> Any:
+    """A deep copy whose arrays keep their memory layout (a bug may depend on it)."""
     try:
-        return copy.deepcopy(value)
+        return copy_keeping_layout(value)
     except Exception:
         return value
 
@@ -127,7 +169,9 @@ def _too_expensive(function: str, args: tuple, kwargs: dict) -> bool:
     return False
 
 
-def _diagnose(function: str, args: tuple, kwargs: dict, got: Any) -> list[str]:
+def _reproducing(function: str, args: tuple, kwargs: dict, got: Any) -> list[tuple[Mistake, tuple]]:
+    """The mistakes whose output on these inputs reproduces ``got`` (and differs from the
+    reference's), with the path of the matching part."""
     candidates = [m for m in by_function(function) if m.diagnosable]
     if not candidates or _too_expensive(function, args, kwargs):
         return []
@@ -136,7 +180,7 @@ def _diagnose(function: str, args: tuple, kwargs: dict, got: Any) -> list[str]:
         return []
     start = time.monotonic()
     expected = _run(reference, args, kwargs)
-    found: list[str] = []
+    found: list[tuple[Mistake, tuple]] = []
     for m in candidates:
         if time.monotonic() - start > TIME_BUDGET:
             break
@@ -145,9 +189,56 @@ def _diagnose(function: str, args: tuple, kwargs: dict, got: Any) -> list[str]:
         except Exception:
             continue
         out = _run(buggy, args, kwargs)
-        if out is not _FAILED and _reproduces(got, out, expected):
-            found.append(m.explanation)
+        if out is _FAILED:
+            continue
+        path = _reproduces(got, out, expected)
+        if path is not None:
+            found.append((m, path))
     return found
+
+
+@functools.cache
+def distinguishing_probes(mistake: Mistake) -> tuple[tuple[tuple, dict, Any, Any], ...]:
+    """``(args, kwargs, mistake's output, reference's output)`` of every probe input of
+    :data:`~autograder.mistakes.probes.PROBES` on which the mistake differs from the solution.
+    """
+    reference = getattr(reference_module(), mistake.function, None)
+    if reference is None:
+        return ()
+    try:
+        buggy = mistake_function(mistake)
+    except Exception:
+        return ()
+    found = []
+    for probe in PROBES.get(mistake.function, []):
+        args, kwargs = probe()
+        out, expected = _run(buggy, args, kwargs), _run(reference, args, kwargs)
+        if out is not _FAILED and (expected is _FAILED or not close_enough(out, expected)):
+            found.append((args, kwargs, out, expected))
+    return tuple(found)
+
+
+def confirmed(mistake: Mistake, call: Callable[..., Any]) -> bool:
+    """Whether ``call`` (the submission's function) behaves like ``mistake`` on every probe
+    that tells the mistake apart from the solution: its output matches the mistake's and
+    not the solution's there. False when no probe tells them apart, or a call fails."""
+    probes = distinguishing_probes(mistake)
+    if not probes:
+        return False
+    for args, kwargs, out, expected in probes:
+        try:
+            with confirmation(), np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = call(*_copy(tuple(args)), **_copy(dict(kwargs)))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # the submission failed (or the grade's budget ran out)
+            return False
+        if not close_enough(got, out):
+            return False
+        if expected is not _FAILED and close_enough(got, expected):
+            return False
+    return True
 
 
 def _parts(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -171,37 +262,64 @@ def _at(value: Any, path: tuple) -> Any:
     return value
 
 
-def _reproduces(got: Any, out: Any, expected: Any) -> bool:
-    """Whether the mistake's output ``out`` explains ``got`` where ``expected`` differs.
+def _reproduces(got: Any, out: Any, expected: Any) -> tuple | None:
+    """The path where the mistake's output ``out`` explains ``got`` and ``expected``
+    differs, or None.
 
-    ``got`` may be the whole return value or one part of it (the hidden tests compare
-    the values of a tuple / dict one by one): it matches when some part of ``out`` (at
-    some path) equals ``got`` and the reference's part at the same path does not.
+    ``got`` may be the whole return value or one part of it: it matches when some part
+    of ``out`` (at some path; ``()`` is the whole) equals ``got`` and the reference's part
+    at the same path does not.
     """
     for path, part in _parts(out):
         if not close_enough(got, part):
             continue
         ref_part = _FAILED if expected is _FAILED else _at(expected, path)
         if ref_part is _FAILED or not close_enough(part, ref_part):
-            return True
-    return False
+            return path
+    return None
 
 
-def diagnose(function: str, args: tuple, kwargs: dict, got: Any) -> list[str]:
-    """Explanations of the catalogued mistakes of ``function`` that reproduce ``got``.
+def diagnose(
+    function: str,
+    args: tuple,
+    kwargs: dict,
+    got: Any,
+    call: Callable[..., Any] | None = None,
+    *,
+    cache: dict[str, bool] | None = None,
+) -> list[str]:
+    """Explanations of the catalogued mistakes of ``function`` that the evidence shows.
 
     Args:
         function: the ``hw.py`` function that returned a wrong result.
         args, kwargs: the inputs it was called with (not modified: copies are used).
         got: what the submission returned.
+        call: the submission's ``function`` (called on copies of probe inputs to confirm a
+            mistake); None names nothing.
+        cache: mistake id -> confirmed, kept by the caller for one submission (a
+            confirmation does not depend on the failing input).
 
     Returns:
         The one-line explanations (catalog order) of every mistake whose own output on
-        these inputs matches ``got`` and differs from the reference's; ``[]`` if none,
-        if the inputs are too large, or on any internal problem.
+        these inputs matches ``got``, differs from the reference's, and which ``call``
+        reproduces on the mistake's distinguishing probes; ``[]`` if none, if the inputs
+        are too large, or on any internal problem.
     """
+    if call is None:
+        return []
     try:
-        return _diagnose(function, tuple(args or ()), dict(kwargs or {}), got)
+        found = []
+        for mistake, path in _reproducing(function, tuple(args or ()), dict(kwargs or {}), got):
+            ok = cache.get(mistake.id) if cache is not None else None
+            if ok is None:
+                ok = confirmed(mistake, call)
+                if cache is not None:
+                    cache[mistake.id] = ok
+            if ok:
+                where = "".join(f"[{p!r}]" for p in path)
+                found.append(f"(in the returned value{where}) {mistake.explanation}"
+                             if path else mistake.explanation)
+        return found
     except Exception:
         return []
 
@@ -210,10 +328,23 @@ def diagnose(function: str, args: tuple, kwargs: dict, got: Any) -> list[str]:
 KNOWN_MISTAKE = "This matches a known mistake: "
 
 
-def explain(function: str, args: tuple, kwargs: dict, got: Any) -> str:
-    """``"\\nThis matches a known mistake: ..."`` for ``got``, or ``""`` (never raises)."""
+def explain(
+    function: str,
+    args: tuple,
+    kwargs: dict,
+    got: Any,
+    call: Callable[..., Any] | None = None,
+    *,
+    cache: dict[str, bool] | None = None,
+) -> str:
+    """``"\\nThis matches a known mistake: ..."`` for ``got``, or ``""`` (never raises).
+
+    See :func:`diagnose`; without ``call`` (the submission's function, to confirm with)
+    nothing is named.
+    """
     try:
-        hints = diagnose(function, copy.deepcopy(args), copy.deepcopy(kwargs), got)
+        hints = diagnose(function, copy.deepcopy(args), copy.deepcopy(kwargs), got, call,
+                         cache=cache)
     except Exception:  # a broken catalog entry must not hide the real failure
         return ""
     if not hints:

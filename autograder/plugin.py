@@ -296,8 +296,11 @@ class _InputGuard:
     a test went on with such modified data (e.g. computing the expected value on it), a
     submission could make its own wrong answer look right. So after every call the
     arguments are compared with a snapshot: on a change they are restored and the call
-    fails, naming the argument. ``numerical_gradient`` may leave rounding-level
-    differences in ``x`` (perturb-and-restore is allowed: ``checks.restore_tolerance``).
+    fails, naming the argument. The comparison is exact, ``numerical_gradient``'s x too
+    (perturbing it in place is allowed when the old value is put back; ``x[i] += h`` then
+    ``x[i] -= h`` can leave it off by a rounding error, and the message says so). A
+    diagnosis' confirmation call (``diagnosis.confirming()``) runs on the diagnosis' own
+    copies: they are restored, and the call does not fail.
     """
 
     def __init__(self, signature: inspect.Signature | None, function: str, args: tuple,
@@ -316,7 +319,6 @@ class _InputGuard:
         self.bound = bound
         self.watched = [(n, v) for n, v in zip(names, values) if _has_data(v)]
         self.before = [copy.deepcopy(v) for _, v in self.watched]
-        self.h = bound.arguments.get("h", 1e-5) if bound is not None else 1e-5
 
     def arguments_before(self) -> dict[str, Any]:
         """The call's arguments by name, as they were before the call."""
@@ -329,17 +331,15 @@ class _InputGuard:
     def check(self) -> None:
         if self.checks is None:
             return
+        from autograder.diagnosis import confirming
+
         for (arg, value), before in zip(self.watched, self.before):
-            atol: Any = 0.0
-            if self.function == "numerical_gradient" and arg == "x":
-                with contextlib.suppress(Exception):
-                    atol = self.checks.restore_tolerance(before, float(self.h))
             try:
-                self.checks.assert_unchanged(before, value, name=self.function, arg=arg,
-                                             atol=atol)
+                self.checks.assert_unchanged(before, value, name=self.function, arg=arg)
             except AssertionError:
                 _restore(value, before)
-                raise
+                if not confirming():
+                    raise
 
 
 def _has_data(value: Any) -> bool:

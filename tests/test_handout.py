@@ -136,7 +136,7 @@ def test_public_tests_report_a_wrong_function_with_its_inputs(tmp_path: Path) ->
     assert "mae_grad: wrong values" in out
     assert "inputs:" in out and "y_pred = " in out and "expected:" in out
     assert re.search(r"✗ mae_grad\s+0/2 tests passed", out), out[-3000:]
-    assert re.search(r"✓ mae_loss\s+2/2 tests passed", out), out[-3000:]
+    assert re.search(r"✓ mae_loss\s+(\d+)/\1 tests passed", out), out[-3000:]
 
 
 def test_public_run_warns_about_imports_the_grader_does_not_have(tmp_path: Path) -> None:
@@ -264,11 +264,16 @@ def test_assert_close_accepts_rounding_and_scales_with_magnitude(checks: ModuleT
         (np.array([1.0, 2.5]), np.array([1.0, 2.0]), "largest absolute error 0.5 at index [1]"),
         (np.array([np.nan, 1.0]), np.array([0.0, 1.0]), "got nan at index [0]"),
         (np.ones(3), np.ones(2), "expected shape (2,), got shape (3,)"),
-        (np.ones(1), 1.0, "expected a single number"),
+        (np.ones(1), 1.0, "expected a float, got an array of shape (1,)"),
         (1.0, np.ones(2), "expected a NumPy array of shape (2,)"),
         (np.ones(2), np.array([1, 1]), "expected an integer array"),
         ((np.ones(2),), (np.ones(2), np.ones(2)), "expected a tuple of 2 values"),
         ({"W1": np.ones(2)}, {"W1": np.ones(2), "b1": np.ones(1)}, "missing ['b1']"),
+        (np.ones(2, dtype=np.float32), np.ones(2), "expected a float64 array, got dtype float32"),
+        (np.float32(1.0), 1.0, "expected a float, got a NumPy float32"),
+        (np.int64(3), 3, "expected a Python int, got a NumPy int64 (use int(...))"),
+        (True, 1, "expected a Python int, got a bool"),
+        (np.ones((2, 1)), [1.0, 1.0], "expected a list of 2 numbers (or a 1-D array)"),
     ],
 )
 def test_assert_close_reports_what_is_wrong(checks: ModuleType, got, expected, message) -> None:
@@ -278,6 +283,37 @@ def test_assert_close_reports_what_is_wrong(checks: ModuleType, got, expected, m
     assert text.startswith("myfunc: ")
     assert message in text, text
     assert "z = [0., 1., 2.]" in text
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        (np.float64(0.5), 0.5),  # a NumPy float64 is a float
+        ([np.ones(2), np.zeros(1)], (np.ones(2), np.zeros(1))),  # a list for a tuple
+        ((np.ones(2), np.zeros(1)), [np.ones(2), np.zeros(1)]),  # a tuple for a list
+        (np.array([0.5, 0.25]), [0.5, 0.25]),  # an array of losses for a list of them
+        ((0.5, 0.25), [0.5, 0.25]),
+        (np.array([1, 2], dtype=np.uint8), np.array([1, 2])),  # any integer dtype
+        (np.array([1, 2], dtype=np.int32), np.array([1, 2], dtype=np.int64)),
+        (({"W": np.ones(2)}, np.array([0.5])), ({"W": np.ones(2)}, [0.5])),
+    ],
+)
+def test_the_acceptance_rule_accepts_what_spec_accepts(checks: ModuleType, got, expected):
+    checks.conform(got, expected, name="f")
+    checks.assert_close(got, expected, name="f")
+
+
+def test_conform_checks_kinds_and_shapes_not_values(checks: ModuleType) -> None:
+    checks.conform((np.full(3, 0.123), 7.5), (np.zeros(3), 0.0), name="f")
+    with pytest.raises(AssertionError, match=r"f: expected shape \(3,\), got shape \(1, 1, 3\)"):
+        checks.conform(np.zeros((1, 1, 3)), np.zeros(3), name="f")
+    # the remark about integer inputs only when the inputs hold integer arrays
+    with pytest.raises(AssertionError) as info:
+        checks.conform(np.zeros(3, np.float32), np.zeros(3), name="f", inputs={"n": 3})
+    assert "integer inputs" not in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        checks.conform(np.zeros(3, np.int64), np.zeros(3), name="f", inputs={"x": np.arange(3)})
+    assert "(integer inputs are treated as float64)" in str(info.value)
 
 
 @pytest.mark.parametrize("show", [True, False])
@@ -314,20 +350,48 @@ def test_inputs_are_summarised(checks: ModuleType) -> None:
 
 
 def test_gradient_check_and_immutability(checks: ModuleType, testfuncs: ModuleType) -> None:
+    from autograder.hidden_tests.numerical import central_differences
+
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
     f = testfuncs.make("sin_dot", w=w)
     exact = np.cos(x) * w  # d/dx sum(sin(x) * w)
-    checks.assert_gradient_matches(exact, f, x, name="g")
+    numerical = central_differences(f, x)
+    checks.assert_gradient_matches(exact, numerical, f_value=f(x), name="g")
     with pytest.raises(AssertionError, match="largest relative error"):
-        checks.assert_gradient_matches(1.01 * exact, f, x, name="g")
+        checks.assert_gradient_matches(1.01 * exact, numerical, name="g")
     with pytest.raises(AssertionError, match="shape"):
-        checks.assert_gradient_matches(exact.ravel(), f, x, name="g")
+        checks.assert_gradient_matches(exact.ravel(), numerical, name="g")
+    with pytest.raises(AssertionError, match="float64"):
+        checks.assert_gradient_matches(exact.astype(np.float32), numerical, name="g")
     before = checks.snapshot({"W": x})
     checks.assert_unchanged(before, {"W": x}, name="h", arg="params")
     x[1, 1] += 1.0
     with pytest.raises(AssertionError, match=r"modified its input `params` in place"):
         checks.assert_unchanged(before, {"W": x}, name="h", arg="params")
+
+
+def test_unchanged_means_exactly_unchanged_and_says_how_to_restore(checks: ModuleType) -> None:
+    x = np.array([0.1, -2.0, 1.7])
+    before = checks.snapshot(x)
+    h = 1e-5
+    for i in range(x.size):  # perturb and "restore" by arithmetic
+        x[i] += h
+        x[i] -= 2 * h
+        x[i] += h
+    with pytest.raises(AssertionError) as info:
+        checks.assert_unchanged(before, x, name="numerical_gradient", arg="x")
+    text = str(info.value)
+    assert "2 of 3 entries changed" in text and "only by rounding" in text
+    assert "store the old value and put it back" in text
+    y = before.copy()
+    y[0] += h  # forgetting to restore is not a rounding error
+    with pytest.raises(AssertionError) as info:
+        checks.assert_unchanged(before, y, name="numerical_gradient", arg="x")
+    assert "only by rounding" not in str(info.value)
+    checks.assert_unchanged(before, before.copy(), name="numerical_gradient", arg="x")
+    nan = np.array([np.nan, 1.0])
+    checks.assert_unchanged(nan, nan.copy(), name="f", arg="x")
 
 
 @pytest.mark.parametrize(
@@ -385,14 +449,16 @@ def test_trusted_gradients_of_testfuncs_are_right(
     checks: ModuleType, testfuncs: ModuleType, name, params, shape
 ) -> None:
     from autograder.hidden_tests import testfunc_gradients
+    from autograder.hidden_tests.numerical import central_differences
 
     x = np.random.default_rng(1).standard_normal(shape)
     f = testfuncs.make(name, **params)
     g = testfunc_gradients.gradient(f, x)
     assert g.shape == x.shape and g.dtype == np.float64
-    checks.assert_gradient_matches(g, f, x, name=name)
+    numerical = central_differences(f, x)
+    checks.assert_gradient_matches(g, numerical, f_value=f(x), name=name)
     with pytest.raises(AssertionError):
-        checks.assert_gradient_matches(g + 1e-3, f, x, name=name)
+        checks.assert_gradient_matches(g + 1e-3, numerical, f_value=f(x), name=name)
 
 
 def test_every_testfunc_has_a_trusted_gradient(testfuncs: ModuleType) -> None:
@@ -402,12 +468,13 @@ def test_every_testfunc_has_a_trusted_gradient(testfuncs: ModuleType) -> None:
 
 
 @pytest.mark.parametrize("c", [1.0, -2.0])
-def test_exact_central_difference_of_a_cubic(checks: ModuleType, testfuncs: ModuleType, c) -> None:
+def test_exact_central_difference_of_a_cubic(testfuncs: ModuleType, c) -> None:
     from autograder.hidden_tests import testfunc_gradients
+    from autograder.hidden_tests.numerical import central_differences
 
     x, h = np.array([[1.0, -2.0, 0.5]]), 0.05
     got = testfunc_gradients.central_difference_of_cubic(c, x, h)
-    np.testing.assert_allclose(got, checks.reference_numerical_gradient(
+    np.testing.assert_allclose(got, central_differences(
         testfuncs.make("cubic", c=c), x, h), rtol=1e-12, atol=1e-12)
     assert np.all(np.abs(got - testfunc_gradients.gradient(testfuncs.make("cubic", c=c), x))
                   >= 0.0025 * abs(c) - 1e-12)

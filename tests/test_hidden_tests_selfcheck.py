@@ -11,6 +11,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -105,11 +106,14 @@ class _Plugin:
 
 def _run(hw: ModuleType | dict[str, ModuleType], *files: str, only: str | None = None,
          max_examples: int = 8,
-         exclude: tuple[str, ...] = (), targets: dict[int, str] | None = None) -> _Plugin:
+         exclude: tuple[str, ...] = (), targets: dict[int, str] | None = None,
+         folder: Path = paths.HIDDEN_TESTS) -> _Plugin:
+    """Run the tests of ``folder`` (the hidden tests; the public ones with
+    ``folder=paths.STUDENT_TESTS``) on ``hw``."""
     plugin = _Plugin(hw, _solutions(), only, max_examples)
     plugin.exclude = exclude
     plugin.targets = targets or {}
-    targets = [str(paths.HIDDEN_TESTS / f) for f in files] or [str(paths.HIDDEN_TESTS)]
+    targets = [str(folder / f) for f in files] or [str(folder)]
     args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull,
             "--rootdir", str(paths.ROOT), "-W", "ignore::RuntimeWarning", *targets]
     sys_path = list(sys.path)
@@ -265,3 +269,66 @@ def test_mutants_fail_the_tests_of_their_function() -> None:
         if not any(plugin.outcome.get(n) == "failed" for n in runs):
             missed.append(f"{name} ({function})")
     assert not missed, f"mutants no hidden test caught: {missed}"
+
+
+def test_a_dtype_message_speaks_of_integer_inputs_only_when_there_are_some() -> None:
+    """init_two_layer_net has no array inputs: its float32 weights are told "float64", with
+    no remark about integer inputs (issue 13: a hint about inputs that do not exist)."""
+    import types
+
+    from autograder.diagnosis import KNOWN_MISTAKE
+    from autograder.hidden_tests.agreement import agree
+
+    ref = _solutions()
+
+    def float32_init(*args: Any, **kwargs: Any) -> dict:
+        return {k: v.astype(np.float32) for k, v in ref.init_two_layer_net(*args, **kwargs).items()}
+
+    hw = types.SimpleNamespace(init_two_layer_net=float32_init,
+                               relu=lambda x: np.maximum(x, 0))  # keeps integer dtypes
+    with pytest.raises(AssertionError) as info:
+        agree(hw, ref, "init_two_layer_net", 3, 4, 2, seed=1)
+    text = str(info.value)
+    assert "expected a float64 array, got dtype float32" in text
+    assert "integer" not in text and KNOWN_MISTAKE not in text
+    with pytest.raises(AssertionError) as info:
+        agree(hw, ref, "relu", np.arange(-2, 3))
+    assert "got dtype int64 (integer inputs are treated as float64)" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- public tests
+
+#: catalogued mistakes the public tests do not catch (the hidden tests do), and why
+NOT_CAUGHT_BY_PUBLIC: dict[str, str] = {
+    "cross_entropy_grad_int_dtype": "no public test passes integer probabilities",
+    "adagrad_eps_inside_sqrt": "eps shows only for tiny gradients; the public ones are ordinary",
+    "rmsprop_eps_inside_sqrt": "eps shows only for tiny gradients; the public ones are ordinary",
+    "adam_eps_inside_sqrt": "eps shows only for tiny gradients; the public ones are ordinary",
+    "train_classes_from_unique": "every class occurs in the public training data",
+    "train_adam_t_reset_each_epoch": "the public exact-training tests use gradient descent",
+    "train_adam_t_per_parameter": "the public exact-training tests use gradient descent",
+    "train_adam_m_v_same_dict": "the public exact-training tests use gradient descent",
+}
+
+
+def test_public_tests_catch_the_catalogued_mistakes(tmp_path: Path) -> None:
+    """The public tests, which read stored expected values instead of trusted helpers,
+    catch every catalogued mistake but the listed ones (run in the student's way: the
+    mutant is the hw module itself; each mutant runs its own function's tests only)."""
+    from autograder.mistakes import MISTAKES
+    from autograder.mistakes.inject import write_mutant
+
+    mutants, targets = {}, {}
+    for m in MISTAKES:
+        hw = paths.load_module(write_mutant(m, tmp_path / m.id), f"_public_{m.id}")
+        mutants[m.id] = hw
+        targets[id(hw)] = m.function
+    plugin = _run(mutants, targets=targets, folder=paths.STUDENT_TESTS)
+    missed = set()
+    for m in MISTAKES:
+        runs = [n for n in plugin.function if f"[{m.id}]" in n or f"[{m.id}-" in n
+                or f"-{m.id}]" in n or f"-{m.id}-" in n]
+        assert runs, f"no public test of {m.function} ran for {m.id}"
+        if not any(plugin.outcome.get(n) == "failed" for n in runs):
+            missed.add(m.id)
+    assert missed == set(NOT_CAUGHT_BY_PUBLIC)

@@ -340,3 +340,115 @@ def test_decoder_only_raises_wire_error_on_structured_garbage(tree, buffers):
     data = message({"v": tree, "b": [len(b) for b in buffers]}, buffers)
     with contextlib.suppress(WireError):
         decode(data)
+
+
+# ------------------------------------------------------------------- memory layout
+
+LAYOUTS = ("F", "swapped", "strided", "reversed")
+
+
+def _laid_out(x: np.ndarray, layout: str) -> np.ndarray:
+    """``checks.laid_out`` (the helper the tests use, from student/tests/checks.py)."""
+    from autograder import paths
+
+    return paths.load_module(paths.STUDENT_TESTS / "checks.py", "_wire_checks").laid_out(
+        x, layout)
+
+
+def _same_layout(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same values, dtype and strides (along every axis longer than 1)."""
+    return (
+        a.dtype == b.dtype
+        and np.array_equal(a, b)
+        and all(sa == sb for sa, sb, n in zip(a.strides, b.strides, a.shape) if n > 1)
+    )
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4), (1, 4), (4, 1), (2, 1, 3)])
+@pytest.mark.parametrize("dtype", ["<f8", "|u1", "<i4", "|b1"])
+def test_requests_keep_the_memory_layout(layout, shape, dtype):
+    x = _laid_out((np.arange(np.prod(shape)) % 3).reshape(shape).astype(dtype), layout)
+    rebuilt = decode(encode([x, {"p": x}], keep_layout=True), allow_layout=True)
+    assert _same_layout(rebuilt[0], x) and _same_layout(rebuilt[1]["p"], x)
+    assert rebuilt[0].flags.writeable and not np.shares_memory(rebuilt[0], x)
+    # without keep_layout (replies) every array travels, and arrives, in C order
+    plain = decode(encode(x))
+    assert np.array_equal(plain, x) and plain.flags.c_contiguous
+
+
+def test_layouts_that_no_base_array_explains_travel_in_c_order():
+    for x in (np.broadcast_to(np.arange(3.0), (4, 3)),
+              np.lib.stride_tricks.as_strided(np.arange(8.0), (3, 3), (8, 8)),
+              np.arange(4000.0)[::500]):  # a gap 500 times the data: not rebuilt
+        assert wire.layout_of(x) is None
+        got = decode(encode(x, keep_layout=True), allow_layout=True)
+        assert np.array_equal(got, x) and got.flags.c_contiguous
+
+
+def test_copy_keeping_layout():
+    x = _laid_out(np.arange(12.0).reshape(3, 4), "strided")
+    copied = wire.copy_keeping_layout({"a": [x, (x, 1)], "f": "text"})
+    assert _same_layout(copied["a"][0], x) and _same_layout(copied["a"][1][0], x)
+    copied["a"][0][0, 0] = 99.0
+    assert x[0, 0] == 0.0
+
+
+def _with_layout(layout: object, shape=(2, 3), data: bytes = b"\0" * 48) -> bytes:
+    header = {"v": {"t": "nd", "d": "<f8", "s": list(shape), "b": 0, "l": layout},
+              "b": [len(data)]}
+    return message(header, [data])
+
+
+BAD_LAYOUTS = {
+    "not a dict": [1, 0],
+    "missing step": {"perm": [1, 0]},
+    "perm not a permutation": {"perm": [0, 0], "step": [1, 1]},
+    "perm of floats": {"perm": [1.0, 0.0], "step": [1, 1]},
+    "perm too short": {"perm": [0], "step": [1, 1]},
+    "zero step": {"perm": [1, 0], "step": [0, 1]},
+    "huge step": {"perm": [1, 0], "step": [10**6, 1]},
+    "bool step": {"perm": [1, 0], "step": [True, 1]},
+    "extra key": {"perm": [1, 0], "step": [1, 1], "offset": 3},
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_LAYOUTS))
+def test_the_worker_refuses_bad_layouts(name):
+    with pytest.raises(WireError):
+        decode(_with_layout(BAD_LAYOUTS[name]), allow_layout=True)
+
+
+def test_the_trusted_side_refuses_any_layout():
+    good = _with_layout({"perm": [1, 0], "step": [1, 1]})
+    assert decode(good, allow_layout=True).strides == (8, 16)
+    with pytest.raises(WireError, match="layout"):
+        decode(good)  # a reply of the worker: no layout to rebuild, ever
+    with pytest.raises(WireError, match="too big"):  # a base 64 * 64 times the data
+        decode(_with_layout({"perm": [0, 1], "step": [64, 64]}), allow_layout=True)
+
+
+def test_the_submission_gets_each_argument_in_its_layout(tmp_path):
+    """End to end: the sandboxed worker hands hw.py the layout the test made; writes into
+    a view are mirrored back into the caller's view."""
+    from autograder.sandbox import Worker
+
+    (tmp_path / "hw.py").write_text(
+        "import numpy as np\n"
+        "def strides(x):\n"
+        "    view = np.shares_memory(x, x.reshape(-1))\n"
+        "    return [list(x.strides), bool(x.flags.c_contiguous), bool(view)]\n"
+        "def bump(x):\n"
+        "    x[...] += 1\n",
+        encoding="utf-8",
+    )
+    with Worker(tmp_path / "hw.py") as worker:
+        for layout in LAYOUTS:
+            x = _laid_out(np.arange(12.0).reshape(3, 4), layout)
+            got_strides, contiguous, is_view = worker.call("strides", (x,))
+            assert got_strides == list(x.strides) and contiguous == x.flags.c_contiguous
+            # x.reshape(-1) is a view or a copy exactly as in the student's own run
+            assert is_view is bool(np.shares_memory(x, x.reshape(-1))), layout
+            before = x.copy()
+            worker.call("bump", (x,))
+            assert np.array_equal(x, before + 1), layout

@@ -1,17 +1,20 @@
 """Trusted helpers of the hidden tests: run the submission and the solutions on the same
-inputs and compare, check types, immutability and gradients, explain known mistakes.
+inputs and compare, check immutability and gradients, explain known mistakes.
 
 All comparisons go through ``checks`` (``student/tests/checks.py``), the helpers the public
-tests use too, so both judge with the same tolerances.
+tests use too, so both judge with the same acceptance rule (:func:`checks.conform`) and
+the same tolerances. Before the trusted side computes anything on a value the submission
+returned, :func:`checks.conform` checks it against the expected value's kind, dtype and
+shape (so a hostile shape cannot make that computation large).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import inspect
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -20,7 +23,9 @@ import numpy as np
 import pytest
 
 from autograder import paths
-from autograder.diagnosis import KNOWN_MISTAKE, explain
+from autograder.diagnosis import KNOWN_MISTAKE, confirmation, explain
+from autograder.hidden_tests.numerical import central_differences
+from autograder.sandbox.wire import copy_keeping_layout
 
 if str(paths.STUDENT_TESTS) not in sys.path:  # the runner normally puts it first already
     sys.path.append(str(paths.STUDENT_TESTS))
@@ -30,17 +35,18 @@ import testfuncs  # student/tests/testfuncs.py
 
 __all__ = [
     "agree",
-    "assert_float",
-    "assert_float64_array",
     "assert_gradient",
     "assert_immutable",
     "call_both",
     "checks",
     "compare",
+    "conform",
     "describe",
     "diagnosed",
     "explain",
     "immutability_case",
+    "laid_out",
+    "layout_cases",
     "load_timbre",
     "require",
     "run_immutability",
@@ -67,17 +73,39 @@ def _label(function: str, what: str = "") -> str:
 
 
 def fresh(value: Any) -> Any:
-    """A deep copy of an argument (arrays, dicts, lists, tuples, scalars)."""
-    return copy.deepcopy(value)
+    """A deep copy of an argument (arrays keep their memory layout, dicts, lists, tuples)."""
+    return copy_keeping_layout(value)
+
+
+#: per submission (the ``hw`` a test got): mistake id -> confirmed by the submission
+_CONFIRMED: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
+def _submission_call(hw: Any, function: str) -> tuple[Callable[..., Any] | None, dict | None]:
+    """The submission's ``function`` (to confirm a diagnosis with) and its cache."""
+    if hw is None:
+        return None, None
+    try:
+        cache = _CONFIRMED.setdefault(hw, {})
+    except TypeError:  # not weakly referenceable: no cache
+        cache = None
+    return (lambda *a, **k: getattr(hw, function)(*a, **k)), cache
 
 
 @contextlib.contextmanager
-def diagnosed(function: str, args: tuple, kwargs: dict, got: Any) -> Iterator[None]:
-    """Add the known-mistake diagnosis of ``got`` (once) to an AssertionError raised inside."""
+def diagnosed(function: str, args: tuple, kwargs: dict, got: Any, hw: Any) -> Iterator[None]:
+    """Add the known-mistake diagnosis of ``got`` (once) to an AssertionError raised inside.
+
+    A mistake is named only when the submission ``hw`` confirms it (see
+    :func:`autograder.diagnosis.diagnose`).
+    """
     try:
         yield
     except AssertionError as exc:
-        hint = "" if KNOWN_MISTAKE in str(exc) else explain(function, args, kwargs, got)
+        hint = ""
+        if KNOWN_MISTAKE not in str(exc):
+            call, cache = _submission_call(hw, function)
+            hint = explain(function, args, kwargs, got, call, cache=cache)
         if hint:
             raise AssertionError(f"{exc}{hint}") from None
         raise
@@ -90,120 +118,90 @@ def _inputs(args: tuple, kwargs: dict, names: tuple[str, ...] | None) -> dict:
     return out
 
 
+def conform(function: str, got: Any, expected: Any, inputs: dict, what: str = "") -> None:
+    """``checks.conform``: ``got`` is a value of the kind, dtype and shape of ``expected``
+    (the one acceptance rule), before anything is computed on it."""
+    checks.conform(got, expected, name=_label(function, what), inputs=inputs)
+
+
 def compare(function: str, got: Any, expected: Any, *, args: tuple = (), kwargs: dict | None = None,
-            names: tuple[str, ...] | None = None, what: str = "", diagnose: bool = True,
-            **tol: Any) -> None:
-    """``checks.assert_close`` of one returned value; on failure add the mistake diagnosis.
+            names: tuple[str, ...] | None = None, what: str = "", hw: Any = None,
+            diagnose: bool = True, **tol: Any) -> None:
+    """``checks.assert_close`` of one returned value; on failure add the mistake diagnosis
+    (confirmed by ``hw``).
 
     ``diagnose=False`` when ``got`` is one part of the result and the caller diagnoses the
-    whole result (a part alone can match mistakes that the whole does not).
+    whole result.
     """
     kwargs = kwargs or {}
     label = _label(function, what)
     tol = {k: v for k, v in tol.items() if v is not None}
-    with diagnosed(function, args, kwargs, got) if diagnose else contextlib.nullcontext():
-        checks.assert_close(got, expected, name=label, inputs=_inputs(args, kwargs, names), **tol)
+    inputs = _inputs(args, kwargs, names)
+    with diagnosed(function, args, kwargs, got, hw) if diagnose else contextlib.nullcontext():
+        checks.assert_close(got, expected, name=label, inputs=inputs, **tol)
+
+
+def _call_submission(hw: Any, function: str, args: tuple, kwargs: dict) -> Any:
+    """``hw.function(*args, **kwargs)`` on copies of the inputs.
+
+    A call that writes into its inputs fails (the grader's input guard); its message then
+    gets the known-mistake diagnosis too, from the value the same call returns when it is
+    repeated as a confirmation call (whose inputs the guard restores without failing).
+    """
+    a, k = fresh(args), fresh(kwargs)
+    try:
+        return getattr(hw, function)(*a, **k)
+    except AssertionError as exc:
+        if "in place" not in str(exc) or KNOWN_MISTAKE in str(exc):
+            raise
+        call, cache = _submission_call(hw, function)
+        hint = ""
+        with contextlib.suppress(Exception):
+            with confirmation():  # the guard restores the copies without failing the call
+                got = getattr(hw, function)(*fresh(args), **fresh(kwargs))
+            hint = explain(function, args, kwargs, got, call, cache=cache)
+        if hint:
+            raise AssertionError(f"{exc}{hint}") from None
+        raise
 
 
 def call_both(hw: Any, ref: ModuleType, function: str, *args: Any,
               **kwargs: Any) -> tuple[Any, Any]:
     """Call ``function`` of the submission and of the solutions, each on its own copies."""
-    got = getattr(hw, function)(*fresh(args), **fresh(kwargs))
+    got = _call_submission(hw, function, args, kwargs)
     expected = getattr(ref, function)(*fresh(args), **fresh(kwargs))
     return got, expected
 
 
-def _as_sequence(function: str, got: Any, n: int, inputs: dict) -> list:
-    if not isinstance(got, (tuple, list)) or len(got) != n:
-        raise AssertionError(
-            f"{function}: expected a tuple (or list) of {n} values, got "
-            f"{type(got).__name__}{'' if not hasattr(got, '__len__') else f' of length {len(got)}'}"
-            f"{_brief(inputs)}")
-    return list(got)
-
-
-def _brief(inputs: dict) -> str:
-    """The inputs, formatted by ``checks`` on the lines after the message."""
-    text = checks.format_inputs(inputs)
-    return f"\n{text}" if text else ""
-
-
-def assert_float(function: str, got: Any, inputs: dict) -> None:
-    """A loss must be a Python float (a NumPy float64 is one), not an array."""
-    if isinstance(got, np.ndarray) or not isinstance(got, float):
-        kind = (f"a NumPy array of shape {got.shape}" if isinstance(got, np.ndarray)
-                else f"a {type(got).__name__}")
-        raise AssertionError(
-            f"{function} must return a Python float (e.g. return float(loss)), got "
-            f"{kind}{_brief(inputs)}")
-
-
-def assert_float64_array(function: str, got: Any, shape: tuple, inputs: dict,
-                         what: str = "") -> None:
-    """``got`` is a float64 ndarray of ``shape``."""
-    label = _label(function, what)
-    if not isinstance(got, np.ndarray):
-        raise AssertionError(f"{label} must return a NumPy array, got {type(got).__name__}"
-                             f"{_brief(inputs)}")
-    if got.shape != tuple(shape):
-        raise AssertionError(f"{label} returned shape {got.shape}, expected {tuple(shape)}"
-                             f"{_brief(inputs)}")
-    if got.dtype != np.float64:
-        raise AssertionError(f"{label} returned dtype {got.dtype}, expected float64 (integer "
-                             f"inputs are treated as float64){_brief(inputs)}")
+def _compare_result(function: str, got: Any, expected: Any, args: tuple, kwargs: dict,
+                    names: tuple[str, ...] | None, rtol: float | None,
+                    atol: float | None) -> None:
+    """The acceptance rule on the whole value, then the values of each returned part."""
+    inputs = _inputs(args, kwargs, names)
+    conform(function, got, expected, inputs)
+    parts = RETURN_NAMES.get(function, ())
+    if parts and isinstance(expected, (tuple, list)) and len(parts) == len(expected):
+        pairs = [(name, got[i], expected[i]) for i, name in enumerate(parts)]
+    else:
+        pairs = [("", got, expected)]
+    for what, g, e in pairs:
+        compare(function, g, e, args=args, kwargs=kwargs, names=names, what=what,
+                diagnose=False, rtol=rtol, atol=atol)
 
 
 def agree(hw: Any, ref: ModuleType, function: str, *args: Any, names: tuple[str, ...] | None = None,
           rtol: float | None = None, atol: float | None = None, **kwargs: Any) -> Any:
-    """Call both implementations and compare every returned value (structure-aware).
+    """Call both implementations and compare every returned value.
 
-    Losses (the solution returns a float) must be floats; arrays must be float64 arrays
-    of the expected shape unless the solution returns another dtype (labels, indices);
-    tuples may be lists; dicts must have the same keys. Returns the submission's value.
+    The submission's value must be of the kind of the solution's (``checks.conform``: a
+    float for a float, float64 arrays of the same shapes, a tuple or list of as many
+    values, dicts with the same keys, integers where the solution returns integers), then
+    every value is compared. Returns the submission's value.
     """
     got, expected = call_both(hw, ref, function, *args, **kwargs)
-    inputs = _inputs(args, kwargs, names)
-    # wrong types, shapes, lengths or keys are diagnosed too (values are, in compare)
-    with diagnosed(function, args, kwargs, got):
-        _agree_value(function, got, expected, args, kwargs, names, inputs, "", rtol, atol)
+    with diagnosed(function, args, kwargs, got, hw):
+        _compare_result(function, got, expected, args, kwargs, names, rtol, atol)
     return got
-
-
-def _agree_value(function: str, got: Any, expected: Any, args: tuple, kwargs: dict,
-                 names: tuple[str, ...] | None, inputs: dict, what: str,
-                 rtol: float | None, atol: float | None) -> None:
-    """Compare the structure (types, shapes, keys), then the numbers."""
-    if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
-        items = _as_sequence(_label(function, what), got, len(expected), inputs)
-        parts = RETURN_NAMES.get(function, ())
-        for i, (g, e) in enumerate(zip(items, expected)):
-            part = parts[i] if not what and i < len(parts) else f"{what}[{i}]"
-            _agree_value(function, g, e, args, kwargs, names, inputs, part, rtol, atol)
-        return
-    if isinstance(expected, dict):
-        if not isinstance(got, dict) or set(got) != set(expected):
-            keys = sorted(got) if isinstance(got, dict) else type(got).__name__
-            raise AssertionError(f"{_label(function, what)}: expected a dict with keys "
-                                 f"{sorted(expected)}, got {keys}{_brief(inputs)}")
-        for k in expected:
-            _agree_value(function, got[k], expected[k], args, kwargs, names, inputs,
-                         f"{what}[{k!r}]".strip(), rtol, atol)
-        return
-    if isinstance(expected, float) and not isinstance(expected, np.ndarray):
-        assert_float(_label(function, what), got, inputs)
-    elif isinstance(expected, np.ndarray) and expected.dtype == np.float64:
-        assert_float64_array(function, got, expected.shape, inputs, what)
-    elif isinstance(expected, np.ndarray):
-        if not isinstance(got, np.ndarray) or got.shape != expected.shape:
-            raise AssertionError(f"{_label(function, what)}: expected an array of shape "
-                                 f"{expected.shape}, got {type(got).__name__} "
-                                 f"{getattr(got, 'shape', '')}{_brief(inputs)}")
-        if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
-            raise AssertionError(f"{_label(function, what)}: expected integers, got dtype "
-                                 f"{got.dtype}"
-                                 f"{_brief(inputs)}")
-    compare(function, got, expected, args=args, kwargs=kwargs, names=names, what=what,
-            diagnose=False, rtol=rtol, atol=atol)
 
 
 def _arrays_in(value: Any) -> list[np.ndarray]:
@@ -217,18 +215,15 @@ def _arrays_in(value: Any) -> list[np.ndarray]:
 
 
 def assert_immutable(hw: Any, ref: ModuleType, function: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the submission and check that no argument (arrays, also inside dicts) changed."""
+    """Call the submission and check that no argument (arrays, also inside dicts) changed:
+    exactly (``numerical_gradient`` may perturb x in place, if it puts every old value
+    back)."""
     bound = inspect.signature(getattr(ref, function)).bind(*args, **kwargs)
     watched = {k: v for k, v in bound.arguments.items() if _arrays_in(v)}
     before = {k: checks.snapshot(v) for k, v in watched.items()}
     got = getattr(hw, function)(*args, **kwargs)
     for k, v in watched.items():
-        atol = 0.0
-        if function == "numerical_gradient" and k == "x":
-            # perturb-and-restore is allowed; its rounding is not a modification
-            h = bound.arguments.get("h", 1e-5)
-            atol = checks.restore_tolerance(before[k], h)
-        checks.assert_unchanged(before[k], v, name=function, arg=k, atol=atol)
+        checks.assert_unchanged(before[k], v, name=function, arg=k)
     return got
 
 
@@ -237,8 +232,10 @@ def assert_gradient(function: str, analytic: Any, f: Callable[[np.ndarray], floa
     """Compare the submission's gradient with trusted float64 central differences of ``f``."""
     x = np.array(x, dtype=np.float64)
     label = _label(function, what)
-    assert_float64_array(function, analytic, x.shape, inputs, what)
-    checks.assert_gradient_matches(analytic, f, x, name=label, h=h, inputs=inputs)
+    conform(function, analytic, x, inputs, what)
+    numerical = central_differences(f, x, h)
+    checks.assert_gradient_matches(analytic, numerical, name=label, f_value=float(f(x.copy())),
+                                   h=h, inputs=inputs)
 
 
 def load_timbre() -> ModuleType:
@@ -271,6 +268,34 @@ def immutability_case(function: str, *args: Any, **kwargs: Any) -> Any:
                         id=f"{function}-{'-'.join(type(a).__name__ for a in args)}")
 
 
+def laid_out(value: Any, layout: str) -> Any:
+    """``value`` with every array in it (also inside dicts, lists, tuples) in the memory
+    layout ``layout`` (``checks.laid_out``: "F", "swapped", "strided", "reversed")."""
+    if isinstance(value, np.ndarray):
+        return checks.laid_out(value, layout)
+    if isinstance(value, dict):
+        return {k: laid_out(v, layout) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(laid_out(v, layout) for v in value)
+    return value
+
+
+def layout_cases(*cases: Any) -> list[Any]:
+    """The immutability cases as given, and each once more with its array arguments in
+    another memory layout (in turn Fortran order, swapped axes, a strided view, a reversed
+    view; weight 0.25): the submission gets them in that layout, as in a student's run."""
+    others = [layout for layout in checks.LAYOUTS if layout != "C"]
+    out = []
+    for i, case in enumerate(cases):
+        function, args, kwargs = case.values
+        layout = others[i % len(others)]
+        out.append(case)
+        out.append(pytest.param(function, laid_out(args, layout), laid_out(kwargs, layout),
+                                marks=pytest.mark.grades(function, weight=0.25),
+                                id=f"{case.id}-{layout}"))
+    return out
+
+
 def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwargs: dict) -> None:
     """Body of the parametrised immutability tests: fresh copies, call, compare.
 
@@ -279,9 +304,8 @@ def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwarg
     """
     got = assert_immutable(hw, ref, function, *fresh(args), **fresh(kwargs))
     expected = getattr(ref, function)(*fresh(args), **fresh(kwargs))
-    inputs = _inputs(args, kwargs, None)
-    with diagnosed(function, args, kwargs, got):
-        _agree_value(function, got, expected, args, kwargs, None, inputs, "", None, None)
+    with diagnosed(function, args, kwargs, got, hw):
+        _compare_result(function, got, expected, args, kwargs, None, None, None)
 
 
 def describe(value: Any) -> str:
@@ -291,6 +315,12 @@ def describe(value: Any) -> str:
     if isinstance(value, (list, tuple, dict)):
         return f"a {type(value).__name__} of length {len(value)}"
     return f"a {type(value).__name__} ({value!r})"[:200]
+
+
+def _brief(inputs: dict) -> str:
+    """The inputs, formatted by ``checks`` on the lines after the message."""
+    text = checks.format_inputs(inputs)
+    return f"\n{text}" if text else ""
 
 
 def require(condition: Any, message: str, inputs: dict) -> None:

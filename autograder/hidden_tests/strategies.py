@@ -2,7 +2,9 @@
 
 Every strategy mixes ordinary values with the inputs where wrong conventions show: exact
 ties, 0 (the ReLU kink, sign(0)), probabilities exactly 0 and 1, extreme logits, N = 1,
-C = 1 or 2, non-square shapes, integer dtypes and classes that no label uses.
+C = 1 or 2, non-square shapes, integer dtypes (every size, signed and unsigned: integer
+arrays are accepted, so ``a - b`` of two uint8 arrays must not wrap around) and classes
+that no label uses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-INT_DTYPES = (np.int64, np.int32)
+#: every integer dtype NumPy has (integer arrays are accepted and treated as float64)
+INT_DTYPES = (np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8)
 #: seeds of the NumPy generators that fill the arrays (and of data made in the tests)
 seeds = st.integers(0, 2**32 - 1)
 
@@ -81,13 +84,23 @@ def float_arrays(draw: Any, shape: Any, lo: float = -10.0, hi: float = 10.0,
     return a.astype(np.float64)
 
 
+def _fits(dtype: Any, lo: int, hi: int) -> tuple[int, int]:
+    """The part of [lo, hi] that ``dtype`` holds (unsigned types: from 0)."""
+    info = np.iinfo(dtype)
+    return max(lo, int(info.min)), min(hi, int(info.max))
+
+
 @st.composite
 def int_arrays(draw: Any, shape: Any, lo: int = -5, hi: int = 5) -> np.ndarray:
-    """Integer arrays (int64 or int32) of ``shape``; the API treats them as float64."""
+    """Integer arrays of ``shape`` of any integer dtype, signed or unsigned (values in
+    [lo, hi], from 0 for unsigned ones); the API treats them as float64."""
     shp = _shape(draw, shape)
     dtype = draw(_int_dtypes)
+    low, high = _fits(dtype, lo, hi)
+    if low > high:  # [lo, hi] holds no value of this (unsigned) type
+        dtype, low, high = np.int64, lo, hi
     rng = np.random.default_rng(draw(seeds))
-    return rng.integers(lo, hi + 1, size=shp).astype(dtype)
+    return rng.integers(low, high + 1, size=shp).astype(dtype)
 
 
 def numeric_arrays(shape: Any, lo: float = -10.0, hi: float = 10.0,
@@ -194,8 +207,11 @@ def regression_pairs(draw: Any, ties: bool = True,
     delta = draw(float_arrays(shape, -5.0, 5.0, (0.0,) if ties else ()))
     if margin > 0:
         delta = np.where(delta >= 0, delta + margin, delta - margin)
-    if y.dtype.kind == "i" and draw(st.booleans()):
-        return (y + np.round(delta).astype(y.dtype)), y
+    if y.dtype.kind in "iu" and draw(st.booleans()):
+        # integers of the same dtype, kept in its range (unsigned: y_pred < y happens too)
+        lo, hi = _fits(y.dtype, -(2**62), 2**62)
+        y_pred = np.clip(y.astype(np.int64) + np.round(delta).astype(np.int64), lo, hi)
+        return y_pred.astype(y.dtype), y
     return y + delta, y
 
 

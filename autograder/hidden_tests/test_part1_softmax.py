@@ -12,7 +12,9 @@ from autograder.hidden_tests.agreement import (
     agree,
     assert_gradient,
     checks,
+    conform,
     immutability_case,
+    layout_cases,
     require,
     run_immutability,
 )
@@ -47,6 +49,7 @@ def test_softmax_is_a_distribution_and_shift_invariant(hw, ref, case, shift):
     z = z.astype(np.float64)
     s = hw.softmax(z.copy(), axis=axis)
     inputs = {"z": z, "axis": axis}
+    conform("softmax", s, ref.softmax(z, axis=axis), inputs)
     require(np.all(np.isfinite(s)), "softmax: the result has nan or inf entries", inputs)
     require(np.min(s) >= 0, "softmax: the result has negative entries", inputs)
     checks.assert_close(np.sum(s, axis=axis), np.ones(np.sum(z, axis=axis).shape),
@@ -110,13 +113,14 @@ def test_softmax_backward_matches_numerical_gradient(hw, ref, case):
 _R = np.random.default_rng(1)
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("softmax", _R.normal(size=(3, 4)), axis=0),
     immutability_case("softmax", np.arange(12).reshape(3, 4)),
+    immutability_case("softmax", np.arange(12, dtype=np.uint8).reshape(3, 4)),
     immutability_case("softmax_backward", _R.normal(size=(2, 3, 4)), _R.normal(size=(2, 3, 4)),
                       axis=1),
     immutability_case("softmax_backward", np.arange(6).reshape(2, 3),
                       np.arange(6).reshape(2, 3) % 2),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)

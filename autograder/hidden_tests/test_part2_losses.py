@@ -13,6 +13,7 @@ from autograder.hidden_tests.agreement import (
     assert_gradient,
     checks,
     immutability_case,
+    layout_cases,
     require,
     run_immutability,
 )
@@ -64,6 +65,21 @@ def test_mae_grad_matches_numerical_gradient(hw, ref, case):
     got = hw.mae_grad(y_pred.copy(), y.copy())
     assert_gradient("mae_grad", got, lambda p: ref.mae_loss(p, y), y_pred,
                     inputs={"y_pred": y_pred, "y": y})
+
+
+#: unsigned integers where y_pred < y: y_pred - y of the raw arrays wraps around (uint8:
+#: 3 - 5 = 254); the arrays must be turned into float64 first
+UNSIGNED = [np.array([[3, 200], [0, 7]], dtype=np.uint8),
+            np.array([[5, 100], [255, 7]], dtype=np.uint8)]
+
+
+@pytest.mark.parametrize("function", [
+    pytest.param(f, marks=pytest.mark.grades(f, weight=0.5), id=f)
+    for f in ("mae_loss", "mae_grad", "mse_loss", "mse_grad")])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_unsigned_integer_inputs_do_not_wrap_around(hw, ref, function, dtype):
+    y_pred, y = (a.astype(dtype) for a in UNSIGNED)
+    agree(hw, ref, function, y_pred, y, names=PAIR)
 
 
 @pytest.mark.grades("mse_loss", weight=3)
@@ -228,7 +244,7 @@ _R = np.random.default_rng(2)
 _P = _R.dirichlet(np.ones(4), size=3)
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("mae_loss", _R.normal(size=(3, 2)), _R.normal(size=(3, 2))),
     immutability_case("mae_grad", _R.normal(size=(3, 2)), np.arange(6).reshape(3, 2)),
     immutability_case("mse_loss", np.arange(6).reshape(3, 2), _R.normal(size=(3, 2))),
@@ -240,6 +256,6 @@ _P = _R.dirichlet(np.ones(4), size=3)
     immutability_case("softmax_cross_entropy_loss", _R.normal(size=(3, 4)), np.array([0, 3, 1])),
     immutability_case("softmax_cross_entropy_grad", _R.normal(size=(3, 4)), np.array([0, 3, 1])),
     immutability_case("one_hot", np.array([0, 3, 1]), 5),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)

@@ -12,8 +12,9 @@ from autograder.hidden_tests.agreement import (
     agree,
     assert_gradient,
     checks,
-    describe,
+    conform,
     immutability_case,
+    layout_cases,
     require,
     run_immutability,
 )
@@ -116,8 +117,7 @@ def test_linear_backward_matches_numerical_gradient(hw, ref, case):
     x, W, b, upstream = case
     got = hw.linear_backward(x.copy(), W.copy(), upstream.copy())
     inputs = {"x": x, "W": W, "upstream": upstream}
-    require(isinstance(got, (tuple, list)) and len(got) == 3,
-            f"linear_backward must return (dx, dW, db), got {describe(got)}", inputs)
+    conform("linear_backward", got, ref.linear_backward(x, W, upstream), inputs)
     dx, dW, db = got
     assert_gradient("linear_backward", dx,
                     lambda v: float(np.sum(upstream * ref.linear_forward(v, W, b))), x,
@@ -133,7 +133,7 @@ def test_linear_backward_matches_numerical_gradient(hw, ref, case):
 _R = np.random.default_rng(3)
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("sigmoid", _R.normal(size=(3, 4)) * 50),
     immutability_case("sigmoid", np.arange(-3, 3)),
     immutability_case("sigmoid_backward", _R.normal(size=(2, 3)), _R.normal(size=(2, 3))),
@@ -146,6 +146,6 @@ _R = np.random.default_rng(3)
                       np.arange(4)),
     immutability_case("linear_backward", _R.normal(size=(3, 2)), _R.normal(size=(2, 4)),
                       _R.normal(size=(3, 4))),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)

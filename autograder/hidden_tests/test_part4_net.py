@@ -11,9 +11,9 @@ from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
     agree,
     assert_gradient,
-    describe,
+    conform,
     immutability_case,
-    require,
+    layout_cases,
     run_immutability,
 )
 
@@ -89,22 +89,12 @@ def test_two_layer_net_loss_default_reg_is_zero(hw, ref, case):
 
 
 @pytest.mark.grades("two_layer_net_loss", weight=1)
-def test_two_layer_net_loss_returns_loss_and_grads(hw):
+def test_two_layer_net_loss_returns_the_loss_and_its_gradients(hw, ref):
+    # (loss, grads): a float and a dict of float64 arrays shaped like params, every value
+    # right (the right structure alone earns nothing)
     params, X, labels = smooth_net_case(0, 5, 4, 3, 2)
-    got = hw.two_layer_net_loss(params, X, labels, reg=0.1)
-    inputs = {"params": params, "X": X, "labels": labels, "reg": 0.1}
-    require(isinstance(got, (tuple, list)) and len(got) == 2,
-            f"two_layer_net_loss must return (loss, grads), got {describe(got)}", inputs)
-    loss, grads = got
-    require(isinstance(loss, float) and not isinstance(loss, np.ndarray),
-            f"two_layer_net_loss: the loss must be a Python float, got {describe(loss)}", inputs)
-    require(isinstance(grads, dict) and sorted(grads) == sorted(KEYS),
-            "two_layer_net_loss: grads must be a dict with the keys W1, b1, W2, b2, got "
-            f"{sorted(grads) if isinstance(grads, dict) else describe(grads)}", inputs)
-    for k in KEYS:
-        require(np.shape(grads[k]) == params[k].shape,
-                f"two_layer_net_loss: grads[{k!r}] must have the shape of params[{k!r}], "
-                f"{params[k].shape}, got {describe(grads[k])}", inputs)
+    agree(hw, ref, "two_layer_net_loss", params, X, labels, reg=0.1,
+          names=("params", "X", "labels"))
 
 
 @pytest.mark.grades("two_layer_net_loss", weight=4)
@@ -113,12 +103,8 @@ def test_two_layer_net_loss_matches_numerical_gradient(hw, ref, seed, dims, reg)
     params, X, labels = smooth_net_case(seed, *dims)
     inputs = {"params": params, "X": X, "labels": labels, "reg": reg}
     got = hw.two_layer_net_loss(params, X, labels, reg=reg)
-    require(isinstance(got, (tuple, list)) and len(got) == 2,
-            f"two_layer_net_loss must return (loss, grads), got {describe(got)}", inputs)
+    conform("two_layer_net_loss", got, ref.two_layer_net_loss(params, X, labels, reg=reg), inputs)
     grads = got[1]
-    require(isinstance(grads, dict) and sorted(grads) == sorted(KEYS),
-            "two_layer_net_loss: grads must be a dict with the keys W1, b1, W2, b2, got "
-            f"{sorted(grads) if isinstance(grads, dict) else describe(grads)}", inputs)
     for k in KEYS:
         def f(v, k=k):
             return ref.two_layer_net_loss({**params, k: v}, X, labels, reg=reg)[0]
@@ -147,12 +133,12 @@ def test_predict_ties_take_the_first_class(hw, ref):
 _NET, _X, _LAB = smooth_net_case(7, 4, 3, 5, 3)
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("two_layer_net_forward", _NET, _X),
     immutability_case("two_layer_net_forward", _NET, np.arange(12).reshape(4, 3)),
     immutability_case("two_layer_net_loss", _NET, _X, _LAB, reg=0.1),
     immutability_case("two_layer_net_loss", _NET, np.arange(12).reshape(4, 3), _LAB),
     immutability_case("predict", _NET, _X),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)

@@ -13,8 +13,10 @@ from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
     agree,
     checks,
+    conform,
     describe,
     immutability_case,
+    layout_cases,
     require,
     run_immutability,
 )
@@ -44,6 +46,12 @@ def step_case(draw, n_state: int, nonneg_state: bool = True):
         states.append(np.abs(s) * scale if (nonneg_state and i == n_state - 1) else s)
     return param, grad, states
 
+
+#: the names of each optimizer's state arguments
+STATE_NAMES: dict[str, tuple[str, ...]] = {
+    "gd_step": (), "momentum_step": ("velocity",), "adagrad_step": ("sum_sq",),
+    "rmsprop_step": ("sq_avg",), "adam_step": ("m", "v"),
+}
 
 lrs = st.sampled_from([0.1, 0.01, 1.0, 0.003])
 
@@ -128,11 +136,13 @@ def test_adam_first_step_is_lr_times_sign_of_grad(hw, ref, magnitude, lr):
     sign = np.where(np.arange(magnitude.size).reshape(magnitude.shape) % 2 == 0, 1.0, -1.0)
     grad = magnitude * sign
     param = np.linspace(-1.0, 1.0, grad.size).reshape(grad.shape)
-    got = hw.adam_step(param.copy(), grad.copy(), np.zeros_like(grad), np.zeros_like(grad), 1,
-                       lr=lr)
+    zeros = np.zeros_like(grad)
+    got = hw.adam_step(param.copy(), grad.copy(), zeros, zeros.copy(), 1, lr=lr)
+    inputs = {"param": param, "grad": grad, "t": 1, "lr": lr}
+    conform("adam_step", got, ref.adam_step(param, grad, zeros, zeros, 1, lr=lr), inputs)
     checks.assert_close(param - got[0], lr * np.sign(grad), rtol=1e-5,
                         name="adam_step: the first step (t=1, m=v=0) moves by lr * sign(grad)",
-                        inputs={"param": param, "grad": grad, "t": 1, "lr": lr})
+                        inputs=inputs)
 
 
 # ----------------------------------------------------------------------------- several steps
@@ -205,21 +215,25 @@ class _Quadratic:
 
 
 @pytest.mark.parametrize("function", _desc_params())
-def test_optimizer_descends_on_a_convex_quadratic(hw, function):
+def test_optimizer_descends_on_a_convex_quadratic(hw, ref, function):
+    # every step must be the right one (a wrong update that happens to descend earns
+    # nothing), and together they must descend
     hyper, n_state = OPTIMIZERS[function]
     q = _Quadratic(5)
     hyper = dict(hyper, lr=hyper["lr"] / np.linalg.eigvalsh(q.A).max()) \
         if function in ("gd_step", "momentum_step") else hyper
     x, states, values = q.x0.copy(), [np.zeros(4) for _ in range(n_state)], [q.value(q.x0)]
+    names = ("param", "grad", *STATE_NAMES[function])
     for t in range(1, 31):
         g = q.grad(x)
-        extra = (t,) if function == "adam_step" else ()
         if function in ("gd_step", "momentum_step"):
-            res = getattr(hw, function)(x, g, *states, hyper["lr"])
+            res = agree(hw, ref, function, x, g, *states, hyper["lr"], names=(*names, "lr"))
+        elif function == "adam_step":
+            res = agree(hw, ref, function, x, g, *states, t, names=(*names, "t"), **hyper)
         else:
-            res = getattr(hw, function)(x, g, *states, *extra, **hyper)
+            res = agree(hw, ref, function, x, g, *states, names=names, **hyper)
         x, *states = (res,) if n_state == 0 else res
-        values.append(q.value(np.asarray(x, dtype=np.float64)))
+        values.append(q.value(x))
     require(values[-1] < 0.8 * values[0],
             f"{function} should descend on the convex f(x) = 0.5 (x - c)^T A (x - c): over "
             f"30 steps f went from {values[0]:.4g} to {values[-1]:.4g}",
@@ -230,13 +244,13 @@ _R = np.random.default_rng(5)
 _A, _B, _C, _D = (_R.normal(size=(3, 2)) for _ in range(4))
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("gd_step", _A, _B, 0.1),
     immutability_case("gd_step", np.arange(6).reshape(3, 2), np.ones((3, 2), dtype=int), 0.1),
     immutability_case("momentum_step", _A, _B, _C, 0.1),
     immutability_case("adagrad_step", _A, _B, np.abs(_C)),
     immutability_case("rmsprop_step", _A, _B, np.abs(_C)),
     immutability_case("adam_step", _A, _B, _C, np.abs(_D), 3),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)

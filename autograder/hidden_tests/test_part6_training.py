@@ -9,12 +9,13 @@ from hypothesis import strategies as st
 
 from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
+    agree,
     call_both,
     checks,
     compare,
-    describe,
-    diagnosed,
+    conform,
     immutability_case,
+    layout_cases,
     require,
     run_immutability,
     timbre_dataset,
@@ -38,17 +39,15 @@ def test_steps_per_epoch_exact(hw, ref, case):
     n, b = case
     got, expected = call_both(hw, ref, "steps_per_epoch", n, b)
     compare("steps_per_epoch", got, expected, args=(n, b), names=("n_samples", "batch_size"),
-            rtol=0.0, atol=0.0)
+            hw=hw, rtol=0.0, atol=0.0)
 
 
 @pytest.mark.grades("steps_per_epoch", weight=0.25)
 @pytest.mark.parametrize("n,b", [(10, 3), (12, 4), (1, 1), (5, 32)])
-def test_steps_per_epoch_returns_a_python_int(hw, n, b):
-    got = hw.steps_per_epoch(n, b)
-    require(isinstance(got, int) and not isinstance(got, bool),
-            f"steps_per_epoch must return an int, got {describe(got)}; use int(...) or "
-            "integer arithmetic",
-            {"n_samples": n, "batch_size": b})
+def test_steps_per_epoch_returns_the_python_int(hw, ref, n, b):
+    # a Python int (int(...) or integer arithmetic), and the right one
+    agree(hw, ref, "steps_per_epoch", n, b, names=("n_samples", "batch_size"), rtol=0.0,
+          atol=0.0)
 
 
 # ----------------------------------------------------------------------------- minibatches
@@ -59,28 +58,21 @@ def test_minibatch_indices_exact_random_stream(hw, ref, case, seed):
     n, b = case
     got, expected = call_both(hw, ref, "minibatch_indices", n, b, seed)
     compare("minibatch_indices", got, expected, args=(n, b, seed),
-            names=("n_samples", "batch_size", "seed"), rtol=0.0, atol=0.0)
+            names=("n_samples", "batch_size", "seed"), hw=hw, rtol=0.0, atol=0.0)
 
 
 @pytest.mark.grades("minibatch_indices", weight=1)
 @given(n_and_batch(), hs.seeds)
-def test_minibatch_indices_partition_the_samples(hw, case, seed):
+def test_minibatch_indices_partition_the_samples(hw, ref, case, seed):
     n, b = case
     got = hw.minibatch_indices(n, b, seed)
     inputs = {"n_samples": n, "batch_size": b, "seed": seed}
     name = "minibatch_indices"
-    require(isinstance(got, (list, tuple)),
-            f"{name} must return a list of index arrays, got {describe(got)}",
-            inputs)
-    checks.assert_close(len(got), -(-n // b), rtol=0.0, atol=0.0,
-                        name=f"{name}: number of batches (ceil(n_samples / batch_size))",
-                        inputs=inputs)
-    sizes = [int(np.size(idx)) for idx in got]
-    expected_sizes = [b] * (len(got) - 1) + [n - b * (len(got) - 1)] if got else []
-    checks.assert_close(sizes, expected_sizes, rtol=0.0, atol=0.0,
-                        name=f"{name}: batch sizes (all batch_size, the last may be shorter)",
-                        inputs=inputs)
-    every = np.sort(np.concatenate([np.asarray(idx).reshape(-1) for idx in got]))
+    # a list (or tuple) of ceil(n / b) integer arrays, all of batch_size entries but the
+    # last: the same rule as every test (checks.conform), with the solution's batches as
+    # the model of the structure
+    conform(name, got, ref.minibatch_indices(n, b, seed), inputs)
+    every = np.sort(np.concatenate(got))
     checks.assert_close(every, np.arange(n), rtol=0.0, atol=0.0,
                         name=f"{name}: every sample exactly once per epoch", inputs=inputs)
 
@@ -90,7 +82,7 @@ def test_minibatch_indices_partition_the_samples(hw, case, seed):
 def test_minibatch_indices_sgd_batch_and_last_short_batch(hw, ref, n, b, seed):
     got, expected = call_both(hw, ref, "minibatch_indices", n, b, seed)
     compare("minibatch_indices", got, expected, args=(n, b, seed),
-            names=("n_samples", "batch_size", "seed"), rtol=0.0, atol=0.0)
+            names=("n_samples", "batch_size", "seed"), hw=hw, rtol=0.0, atol=0.0)
 
 
 # ----------------------------------------------------------------------------- training
@@ -106,34 +98,13 @@ def _small_problem(seed: int):
     return X, labels
 
 
-def _compare_training(function: str, got, expected, args, kwargs) -> None:
-    # structure checks (lengths, types) get the mistake diagnosis too
-    with diagnosed(function, args, kwargs, got):
-        _compare_training_values(function, got, expected, args, kwargs)
+def _train(hw, ref, X, labels, n_hidden: int, **kwargs) -> None:
+    """Train with the submission and with the solutions; compare (params, losses).
 
-
-def _compare_training_values(function: str, got, expected, args, kwargs) -> None:
-    inputs = {"X": args[0], "labels": args[1], "n_hidden": args[2], **kwargs}
-    require(isinstance(got, (tuple, list)) and len(got) == 2,
-            f"{function} must return (params, losses), got {describe(got)}",
-            inputs)
-    params, losses = got
-    exp_params, exp_losses = expected
-    require(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) ==
-                        len(exp_losses),
-            f"{function}: losses must hold the batch loss of every step, "
-            f"{len(exp_losses)} (epochs * steps_per_epoch), got {describe(losses)}",
-            inputs)
-    try:
-        got_losses = np.asarray(losses, dtype=np.float64)
-    except (TypeError, ValueError):
-        got_losses = None
-    require(got_losses is not None and got_losses.shape == (len(exp_losses),),
-            f"{function}: losses must be a list of numbers (one float per step)", inputs)
-    compare(function, got_losses, np.asarray(exp_losses), args=args, kwargs=kwargs,
-            names=("X", "labels", "n_hidden"), what="losses", diagnose=False)
-    compare(function, params, exp_params, args=args, kwargs=kwargs,
-            names=("X", "labels", "n_hidden"), what="params", diagnose=False)
+    ``losses`` may be a list, a tuple or a 1-D array (the one rule, ``checks.conform``).
+    """
+    agree(hw, ref, "train_two_layer_net", X, labels, n_hidden, names=("X", "labels", "n_hidden"),
+          **kwargs)
 
 
 def _train_params() -> list:
@@ -146,8 +117,7 @@ def test_train_two_layer_net_agrees_with_solution(hw, ref, optimizer):
     X, labels = _small_problem(11)
     kwargs = {"optimizer": optimizer, "lr": OPTIMIZER_LR[optimizer], "epochs": 3,
               "batch_size": 8, "reg": 0.01, "seed": 4}
-    got, expected = call_both(hw, ref, "train_two_layer_net", X, labels, 5, **kwargs)
-    _compare_training("train_two_layer_net", got, expected, (X, labels, 5), kwargs)
+    _train(hw, ref, X, labels, 5, **kwargs)
 
 
 @pytest.mark.grades("train_two_layer_net", weight=1)
@@ -155,8 +125,7 @@ def test_train_two_layer_net_defaults(hw, ref):
     X, labels = _small_problem(12)
     X = np.concatenate([X, X, X])[:70]
     labels = np.concatenate([labels, labels, labels])[:70]
-    got, expected = call_both(hw, ref, "train_two_layer_net", X, labels, 3)
-    _compare_training("train_two_layer_net", got, expected, (X, labels, 3), {})
+    _train(hw, ref, X, labels, 3)
 
 
 @pytest.mark.grades("train_two_layer_net", weight=1)
@@ -164,19 +133,17 @@ def test_train_two_layer_net_with_an_unused_class(hw, ref):
     """C = labels.max() + 1, also when a class below the largest label never occurs."""
     X, labels = _small_problem(14)
     labels = np.where(labels == 1, 3, labels)  # classes 0, 2 and 3: class 1 is unused
-    kwargs = {"epochs": 2, "batch_size": 8, "lr": 0.01, "seed": 1}
-    got, expected = call_both(hw, ref, "train_two_layer_net", X, labels, 4, **kwargs)
-    _compare_training("train_two_layer_net", got, expected, (X, labels, 4), kwargs)
+    _train(hw, ref, X, labels, 4, epochs=2, batch_size=8, lr=0.01, seed=1)
 
 
 _X, _L = _small_problem(13)
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("train_two_layer_net", _X, _L, 4, epochs=1, batch_size=10),
     immutability_case("train_two_layer_net", np.round(_X * 3).astype(int), _L.astype(np.int32), 4,
                       optimizer="momentum", lr=0.01, epochs=1),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)
 
@@ -197,9 +164,14 @@ def test_train_two_layer_net_learns_timbre(hw, ref):
     X_test, labels_test = timbre_dataset(40, seed=22)
     got = hw.train_two_layer_net(X, labels, **TIMBRE_TRAIN)
     inputs = {"X": X, "labels": labels, **TIMBRE_TRAIN}
-    require(isinstance(got, (tuple, list)) and len(got) == 2,
-            f"train_two_layer_net must return (params, losses), got {describe(got)}",
-            inputs)
+    # the trusted predict runs on the submission's params: their kinds, dtypes and shapes
+    # first (what the solution would return, without training it), so that no hostile
+    # shape can make the computation big
+    n, d = X.shape
+    steps = TIMBRE_TRAIN["epochs"] * ref.steps_per_epoch(n, TIMBRE_TRAIN["batch_size"])
+    shape_of_result = (ref.init_two_layer_net(d, TIMBRE_TRAIN["n_hidden"], int(labels.max()) + 1),
+                       [0.0] * steps)
+    conform("train_two_layer_net", got, shape_of_result, inputs)
     accuracy = float(np.mean(ref.predict(got[0], X_test) == labels_test))
     require(accuracy >= TIMBRE_MIN_ACCURACY,
             f"train_two_layer_net on the timbre data (800 notes, 4 waveforms): the "

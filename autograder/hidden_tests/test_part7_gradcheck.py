@@ -12,9 +12,8 @@ from autograder.hidden_tests import testfunc_gradients
 from autograder.hidden_tests.agreement import (
     agree,
     checks,
-    describe,
     immutability_case,
-    require,
+    layout_cases,
     run_immutability,
     testfuncs,
 )
@@ -45,9 +44,6 @@ def test_numerical_gradient_matches_analytic_gradients(hw, case):
     f, x = case
     got = hw.numerical_gradient(f, x.copy())
     inputs = {"f": f, "x": x}
-    require(isinstance(got, np.ndarray) and got.dtype == np.float64,
-            f"numerical_gradient must return a float64 array, got {describe(got)}",
-            inputs)
     checks.assert_close(got, testfunc_gradients.gradient(f, x), rtol=1e-5, atol=1e-7,
                         name="numerical_gradient vs the exact gradient", inputs=inputs)
 
@@ -66,8 +62,6 @@ def test_numerical_gradient_of_a_cubic_with_a_large_h_is_central(hw, c, x):
     x = np.array(x)
     got = hw.numerical_gradient(f, x.copy(), h=h)
     inputs = {"f": f, "x": x, "h": h}
-    require(isinstance(got, np.ndarray) and got.dtype == np.float64,
-            f"numerical_gradient must return a float64 array, got {describe(got)}", inputs)
     checks.assert_close(got, testfunc_gradients.central_difference_of_cubic(c, x, h),
                         rtol=1e-9, atol=1e-9, name="numerical_gradient", inputs=inputs)
 
@@ -84,6 +78,18 @@ def test_numerical_gradient_agrees_with_solution_for_any_h(hw, ref, case, h):
 @given(function_and_point())
 def test_numerical_gradient_leaves_x_unchanged(hw, ref, case):
     f, x = case
+    run_immutability(hw, ref, "numerical_gradient", (f, x), {})
+
+
+@pytest.mark.grades("numerical_gradient", weight=0.5)
+@pytest.mark.parametrize("layout", [layout for layout in checks.LAYOUTS if layout != "C"])
+def test_numerical_gradient_of_x_in_any_memory_layout(hw, ref, layout):
+    # x arrives as the test made it: Fortran-ordered, a transposed, strided or reversed
+    # view. x.reshape(-1) of the first three is a COPY: perturbing it does not perturb x
+    rng = np.random.default_rng(17)
+    x = checks.laid_out(rng.normal(size=(3, 4)), layout)
+    f = testfuncs.make("quadratic", A=rng.normal(size=(12, 12)), b=rng.normal(size=12))
+    agree(hw, ref, "numerical_gradient", f, x, names=("f", "x"))
     run_immutability(hw, ref, "numerical_gradient", (f, x), {})
 
 
@@ -118,11 +124,11 @@ def test_relative_error_exact_formula_with_1e_8_floor(hw, ref, a, b):
 _R = np.random.default_rng(9)
 
 
-@pytest.mark.parametrize("function,args,kwargs", [
+@pytest.mark.parametrize("function,args,kwargs", layout_cases(
     immutability_case("numerical_gradient", testfuncs.make("cubic", c=2.0),
                       _R.normal(size=(2, 3))),
     immutability_case("relative_error", _R.normal(size=(3, 2)), _R.normal(size=(3, 2))),
     immutability_case("relative_error", np.arange(4), np.arange(4)[::-1].copy()),
-])
+))
 def test_inputs_unchanged(hw, ref, function, args, kwargs):
     run_immutability(hw, ref, function, args, kwargs)

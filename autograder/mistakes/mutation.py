@@ -7,7 +7,10 @@ its declared blast radius: those must keep full marks. Functions that do not cal
 mutated function run exactly the reference code, so they cannot be affected.
 
 ``python -m autograder.mistakes.mutation [--quick N] [--jobs J] [ID ...]`` prints one line
-per mistake (caught, diagnosed in the feedback, outsiders that lost points, seconds).
+per mistake (caught, diagnosed in the feedback, outsiders that lost points, seconds), then
+the totals, and how many failing tests showed a known-mistake hint: naming the mutant's
+own mistake, or only another one (every hint is confirmed on the named mistake's probes,
+so another one is named only when the mutant behaves like it there too).
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ def grade_mutant(mistake_id: str, max_examples: int | None = None) -> dict[str, 
         for t in failing_own
         if DIAGNOSIS_PREFIX in t.get("output", "")
     ]
+    with_hint = [t for t in results["tests"] if DIAGNOSIS_PREFIX in t.get("output", "")]
     return {
         "id": mistake.id,
         "function": mistake.function,
@@ -118,6 +122,8 @@ def grade_mutant(mistake_id: str, max_examples: int | None = None) -> dict[str, 
         ],
         "diagnosed": any(mistake.explanation in t.get("output", "") for t in failing_own),
         "any_diagnosis": diagnoses,
+        "hints": len(with_hint),
+        "hints_own": sum(mistake.explanation in t["output"] for t in with_hint),
         "seconds": round(time.monotonic() - start, 2),
     }
 
@@ -146,20 +152,29 @@ def main(argv: list[str] | None = None) -> int:
     ids = [m.id for m in MISTAKES if not wanted or m.id in wanted or m.function in wanted]
     start = time.monotonic()
     reports = grade_mutants(ids, args.quick, args.jobs)
-    caught = diagnosed = 0
+    caught = diagnosed = hints = hints_own = outsiders = 0
     for i in ids:
         r = reports[i]
         lost = r["own_max"] - r["own_score"]
         caught += lost > 1e-9
         diagnosed += r["diagnosed"]
+        hints += r["hints"]
+        hints_own += r["hints_own"]
+        outsiders += bool(r["outsiders"])
         print(
             f"{i:45s} caught={lost > 1e-9!s:5s} lost={lost:6.3f}/{r['own_max']:.0f} "
-            f"diagnosed={r['diagnosed']!s:5s} outsiders={r['outsiders']} {r['seconds']}s"
+            f"diagnosed={r['diagnosed']!s:5s} hints={r['hints_own']}/{r['hints']} "
+            f"outsiders={r['outsiders']} {r['seconds']}s"
         )
     diagnosable = sum(get(i).diagnosable for i in ids)
     print(
         f"caught {caught}/{len(ids)}, diagnosed in the feedback {diagnosed}/{len(ids)} "
-        f"({diagnosable} diagnosable from their output), {time.monotonic() - start:.0f}s"
+        f"({diagnosable} diagnosable from their output), mutants with outsiders that lost "
+        f"points {outsiders}, {time.monotonic() - start:.0f}s"
+    )
+    print(
+        f"hints shown in {hints} failing tests: {hints_own} name the mutant's own mistake, "
+        f"{hints - hints_own} only another (each confirmed on the named mistake's probes)"
     )
     return 0
 

@@ -25,6 +25,17 @@ MISTAKES = [
         """,
     ),
     mistake(
+        "mae_loss_unsigned_wraparound",
+        "mae_loss",
+        "mae_loss subtracts the arrays before turning them into float64: for unsigned "
+        "integers (uint8, ...) y_pred - y wraps around (3 - 5 = 254 for uint8). Convert "
+        "first: np.asarray(y, dtype=np.float64).",
+        """
+        def mae_loss(y_pred, y):
+            return float(np.mean(np.abs(np.asarray(y_pred) - np.asarray(y))))
+        """,
+    ),
+    mistake(
         "mae_grad_sign0_is_1",
         "mae_grad",
         "mae_grad uses +1 where y_pred == y (e.g. np.where(d >= 0, 1, -1)): the "

@@ -61,6 +61,49 @@ MISTAKES = [
         """,
     ),
     mistake(
+        "numerical_gradient_reshape_view",
+        "numerical_gradient",
+        "numerical_gradient perturbs x.reshape(-1), which is a view of x only when x is "
+        "C-contiguous: for a Fortran-ordered, transposed or strided x it is a COPY, so f "
+        "never sees the perturbation and the gradient is 0. Perturb x[i] itself (i from "
+        "np.ndindex(x.shape)), or a copy of x that you pass to f.",
+        """
+        def numerical_gradient(f, x, h=1e-5):
+            flat = x.reshape(-1)
+            grad = np.zeros(flat.size)
+            for i in range(flat.size):
+                old = flat[i]
+                flat[i] = old + h
+                f_plus = float(f(x))
+                flat[i] = old - h
+                f_minus = float(f(x))
+                flat[i] = old
+                grad[i] = (f_plus - f_minus) / (2.0 * h)
+            return grad.reshape(x.shape)
+        """,
+    ),
+    mistake(
+        "numerical_gradient_restores_by_arithmetic",
+        "numerical_gradient",
+        "numerical_gradient puts x[i] back by arithmetic (x[i] += h, x[i] -= 2 * h, "
+        "x[i] += h): in floating point that does not always give the old value, so x is "
+        "left changed by rounding errors. Store the old value and put it back "
+        "(old = x[i]; ...; x[i] = old).",
+        """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(np.shape(x))
+            for i in np.ndindex(grad.shape):
+                x[i] += h
+                f_plus = float(f(x))
+                x[i] -= 2 * h
+                f_minus = float(f(x))
+                x[i] += h
+                grad[i] = (f_plus - f_minus) / (2.0 * h)
+            return grad
+        """,
+        diagnosable=False,  # the gradient is right: only x changes (by rounding)
+    ),
+    mistake(
         "relative_error_no_floor",
         "relative_error",
         "relative_error divides by abs(a) + abs(b) without the 1e-8 floor, so entries "

@@ -1,16 +1,22 @@
-"""Small discriminating inputs for every function that has catalogued mistakes.
+"""Small discriminating inputs for every graded function.
 
 ``PROBES[function]`` is a list of zero-argument callables, each returning a fresh
 ``(args, kwargs)``. Together they tell every diagnosable mistake of ``function`` apart from
-the reference (``tests/test_diagnosis.py`` checks that), so diagnosis can be tested on
-each mistake's own output.
+the reference (``tests/test_diagnosis.py`` checks that): a diagnosis is confirmed by
+calling the submission on the probes that tell its mistake apart. They are plain data
+that can be sent to the sandboxed worker (a function for ``numerical_gradient`` is a
+``testfuncs.make(...)`` object), and arrays may come in any memory layout.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
+
+from autograder import paths
 
 Probe = Callable[[], tuple[tuple, dict]]
 
@@ -19,9 +25,16 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(1234)
 
 
-def _cubic_sum(v: np.ndarray) -> float:
-    """A non-separable smooth test function: (sum v)^3 + sum exp(2 v)."""
-    return float(np.sum(v) ** 3 + np.sum(np.exp(2.0 * v)))
+@functools.lru_cache(maxsize=1)
+def _testfuncs() -> ModuleType:
+    """``student/tests/testfuncs.py`` (trusted copy): functions the worker can rebuild."""
+    return paths.load_module(paths.STUDENT_TESTS / "testfuncs.py", "_probes_testfuncs")
+
+
+def _quadratic() -> object:
+    """A non-separable smooth test function of a (2, 2) x: v A v + b v."""
+    r = np.random.default_rng(99)
+    return _testfuncs().make("quadratic", A=r.normal(size=(4, 4)), b=r.normal(size=4))
 
 
 def _params(d: int = 3, h: int = 4, c: int = 3) -> dict[str, np.ndarray]:
@@ -49,7 +62,13 @@ PROBES: dict[str, list[Probe]] = {
     "softmax_backward": [
         lambda: ((_rng().normal(size=(2, 3)), _rng().normal(size=(2, 3)) + 1.0), {}),
     ],
-    "mae_loss": [lambda: ((_rng().normal(size=(3, 4)), _rng().normal(size=(3, 4)) + 1.0), {})],
+    "mae_loss": [
+        lambda: ((_rng().normal(size=(3, 4)), _rng().normal(size=(3, 4)) + 1.0), {}),
+        # errors of several sizes (above: all exactly -1, where |e| = e**2)
+        lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.5, 3.5, 6.0])), {}),
+        # unsigned integers where y_pred < y: the raw difference wraps around
+        lambda: ((np.array([3, 10, 0], dtype=np.uint8), np.array([5, 4, 2], dtype=np.uint8)), {}),
+    ],
     "mae_grad": [lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.0, 3.0, 5.0])), {})],
     "mse_loss": [lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.5, 3.5, 6.0])), {})],
     "mse_grad": [lambda: ((np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.5, 3.5, 6.0])), {})],
@@ -152,7 +171,9 @@ PROBES: dict[str, list[Probe]] = {
         ),
     ],
     "numerical_gradient": [
-        lambda: ((_cubic_sum, np.array([[0.3, -0.2], [0.1, 0.4]])), {}),
+        lambda: ((_quadratic(), np.array([[0.3, -0.2], [0.1, 0.4]])), {}),
+        # x in Fortran order: x.reshape(-1) is a copy, not a view
+        lambda: ((_quadratic(), np.asfortranarray([[0.3, -0.2], [0.1, 0.4]])), {}),
     ],
     "relative_error": [
         lambda: ((np.array([0.0, 1.0, -1.0]), np.array([0.0, 1.1, 1.0])), {}),

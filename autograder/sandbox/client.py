@@ -89,7 +89,7 @@ class Limits:
     max_output_kb: int = 64
     tmp_mb: int = 64  # as root: the worker's tmp is a tmpfs of this size (best effort)
     import_timeout_s: float = 30.0
-    max_message_mb: int = 256
+    max_message_mb: int = 16  # a reply: any right answer is far smaller; bounds the grader
 
 
 @dataclass
@@ -689,6 +689,7 @@ class Worker:
                     "errstate": {k: str(v) for k, v in np.geterr().items()},
                 },
                 allow_callables=True,
+                keep_layout=True,  # the worker rebuilds each argument's memory layout
                 max_bytes=self.limits.max_message_mb * 2**20,
             )
         except wire.WireError as e:

@@ -12,7 +12,11 @@ The JSON header is ``{"v": <tree>, "b": [len0, len1, ...]}``. In the tree, JSON
 ``int``/``float``/``str``/``list``; every JSON object is a tagged node:
 
 * ``{"t": "tuple", "v": [...]}`` and ``{"t": "dict", "v": {str: ...}}``
-* ``{"t": "nd", "d": "<f8", "s": [2, 3], "b": 0}``: an array, raw C-order bytes in buffer 0
+* ``{"t": "nd", "d": "<f8", "s": [2, 3], "b": 0}``: an array, raw C-order bytes in buffer 0;
+  a request (trusted -> worker) may add ``"l": {"perm": [1, 0], "step": [1, 1]}``, the
+  array's memory layout (:func:`layout_of`), which the worker rebuilds (:func:`with_layout`)
+  so that the submission gets a Fortran-ordered, transposed, strided or reversed argument
+  exactly as the test made it (as in the student's own run)
 * ``{"t": "ns", "d": "<f8", "b": 1}``: a NumPy scalar (``np.float64(1.0)``), one item
 * ``{"t": "fn", "name": "quadratic", "params": {...}}``: a named test function
 * ``{"t": "float", "v": "nan" | "inf" | "-inf"}``
@@ -24,6 +28,7 @@ Nothing is ever unpickled or evaluated.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -44,6 +49,8 @@ MAX_NDIM = 32
 MAX_DIM = 2**32  # per axis (an empty array may still claim a huge other axis)
 MAX_BUFFERS = 100_000
 MAX_INT_DIGITS = 400
+#: a layout's base array holds at most this many times the array's entries
+MAX_LAYOUT_FACTOR = 64
 
 #: dtype string on the wire -> NumPy dtype. Everything else is refused.
 ALLOWED_DTYPES: dict[str, np.dtype] = {
@@ -84,6 +91,85 @@ def is_named_function(obj: Any) -> bool:
     )
 
 
+# --------------------------------------------------------------------------- memory layout
+
+
+def layout_of(a: np.ndarray) -> dict[str, list[int]] | None:
+    """How ``a`` sits in memory, when that is not plain C order.
+
+    ``{"perm": axes from the outermost in memory to the innermost, "step": the step (in
+    entries of a base array, negative when memory runs backwards) along each of them}``:
+    ``a`` is then ``base[::step...].transpose(inverse of perm)`` of a fresh C-contiguous
+    ``base``. None for C-contiguous, empty and 0-d arrays, and for strides no base array
+    explains (broadcast or overlapping views, huge gaps): those travel in C order.
+    """
+    if a.ndim == 0 or a.size == 0 or a.flags.c_contiguous:
+        return None
+    order = sorted(range(a.ndim), key=lambda i: abs(a.strides[i]), reverse=True)
+    steps = [1] * a.ndim
+    inner = a.itemsize  # bytes spanned by one step of the current axis
+    for axis in reversed(order):
+        n, stride = a.shape[axis], a.strides[axis]
+        if n == 1:
+            continue
+        if stride == 0 or abs(stride) % inner:
+            return None
+        k = abs(stride) // inner
+        steps[axis] = k if stride > 0 else -k
+        inner *= n * k
+    if inner // a.itemsize > MAX_LAYOUT_FACTOR * a.size:
+        return None
+    return {"perm": order, "step": [steps[i] for i in order]}
+
+
+def _check_layout(layout: Any, shape: list[int] | tuple[int, ...], count: int) -> None:
+    if type(layout) is not dict or set(layout) != {"perm", "step"}:
+        raise WireError("bad array layout")
+    perm, step = layout["perm"], layout["step"]
+    ndim = len(shape)
+    if (
+        type(perm) is not list
+        or type(step) is not list
+        or any(type(i) is not int for i in perm)
+        or sorted(perm) != list(range(ndim))
+        or len(step) != ndim
+        or any(type(k) is not int or k == 0 or abs(k) > MAX_LAYOUT_FACTOR for k in step)
+    ):
+        raise WireError("bad array layout")
+    total = 1
+    for axis, k in zip(perm, step):
+        total *= shape[axis] * abs(k)
+    if total > MAX_LAYOUT_FACTOR * max(count, 1):
+        raise WireError("array layout too big")
+
+
+def with_layout(values: np.ndarray, layout: dict[str, list[int]] | None) -> np.ndarray:
+    """A new array equal to ``values``, laid out in memory as ``layout`` says
+    (:func:`layout_of`); a C-contiguous copy for None."""
+    if layout is None:
+        return np.array(values, order="C")
+    _check_layout(layout, values.shape, values.size)
+    perm, step = layout["perm"], layout["step"]
+    base = np.zeros([values.shape[i] * abs(k) for i, k in zip(perm, step)], dtype=values.dtype)
+    view = base[tuple(slice(None, None, k) for k in step)]
+    view[...] = values.transpose(perm)
+    return view.transpose(np.argsort(perm))
+
+
+def copy_keeping_layout(value: Any) -> Any:
+    """A deep copy of plain data whose arrays keep their memory layout (a deep copy of a
+    strided or reversed view is otherwise contiguous)."""
+    if type(value) is np.ndarray:
+        return with_layout(value, layout_of(value))
+    if type(value) is list:
+        return [copy_keeping_layout(v) for v in value]
+    if type(value) is tuple:
+        return tuple(copy_keeping_layout(v) for v in value)
+    if type(value) is dict:
+        return {k: copy_keeping_layout(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
 # --------------------------------------------------------------------------- encoding
 
 
@@ -96,10 +182,11 @@ def _check_str(s: str) -> str:
 
 
 class _Encoder:
-    def __init__(self, allow_callables: bool, max_bytes: int) -> None:
+    def __init__(self, allow_callables: bool, max_bytes: int, keep_layout: bool = False) -> None:
         self.buffers: list[bytes] = []
         self.total = 0
         self.allow_callables = allow_callables
+        self.keep_layout = keep_layout
         self.max_bytes = max_bytes
         self.nodes = 0
 
@@ -157,7 +244,11 @@ class _Encoder:
         if t is np.ndarray:
             code = self._array_dtype(x, "an array")
             data = np.ascontiguousarray(x, dtype=ALLOWED_DTYPES[code]).tobytes()
-            return {"t": "nd", "d": code, "s": list(x.shape), "b": self._buffer(data)}
+            node = {"t": "nd", "d": code, "s": list(x.shape), "b": self._buffer(data)}
+            layout = layout_of(x) if self.keep_layout else None
+            if layout is not None:
+                node["l"] = layout
+            return node
         if t in _SCALAR_TYPES:
             code = _SCALAR_TYPES[t]
             data = np.asarray(x, dtype=ALLOWED_DTYPES[code]).tobytes()
@@ -183,13 +274,20 @@ class _Encoder:
         raise WireError(f"a value has unsupported type {t.__module__}.{t.__qualname__}")
 
 
-def encode(value: Any, *, allow_callables: bool = False, max_bytes: int = MAX_TOTAL_BYTES) -> bytes:
+def encode(
+    value: Any,
+    *,
+    allow_callables: bool = False,
+    keep_layout: bool = False,
+    max_bytes: int = MAX_TOTAL_BYTES,
+) -> bytes:
     """Encode plain data into one message (bytes). Raises :class:`WireError`.
 
     ``allow_callables`` lets NamedFunction-like objects (``.name``, ``.params``,
-    callable) through as named references (trusted side, for arguments).
+    callable) through as named references; ``keep_layout`` sends the memory layout of
+    every array that is not C-contiguous (both: trusted side, for arguments).
     """
-    enc = _Encoder(allow_callables, max_bytes)
+    enc = _Encoder(allow_callables, max_bytes, keep_layout)
     try:
         tree = enc.enc(value, 0)
     except RecursionError:
@@ -228,10 +326,11 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class _Decoder:
-    def __init__(self, buffers: list[memoryview]) -> None:
+    def __init__(self, buffers: list[memoryview], allow_layout: bool = False) -> None:
         self.buffers = buffers
         self.used = [False] * len(buffers)
         self.nodes = 0
+        self.allow_layout = allow_layout
 
     def _take(self, idx: Any) -> memoryview:
         if type(idx) is not int or not 0 <= idx < len(self.buffers):
@@ -300,7 +399,9 @@ class _Decoder:
                 raise WireError("bad special float")
             return special[x["v"]]
         if tag == "nd":
-            self._keys(x, "d", "s", "b")
+            if "l" in x and not self.allow_layout:
+                raise WireError("an array layout is not allowed here")
+            self._keys(x, "d", "s", "b", *(("l",) if "l" in x else ()))
             shape = x["s"]
             if (
                 type(shape) is not list
@@ -308,7 +409,8 @@ class _Decoder:
                 or any(type(n) is not int or not 0 <= n <= MAX_DIM for n in shape)
             ):
                 raise WireError("bad array shape")
-            return self._array(x["d"], shape, x["b"])
+            array = self._array(x["d"], shape, x["b"])
+            return with_layout(array, x["l"]) if "l" in x else array
         if tag == "ns":
             self._keys(x, "d", "b")
             return self._array(x["d"], [], x["b"])[()]
@@ -333,8 +435,17 @@ def parse_prefix(prefix: bytes, max_bytes: int = MAX_TOTAL_BYTES) -> tuple[int, 
     return hlen, blen
 
 
-def decode(data: bytes | bytearray | memoryview, *, max_bytes: int = MAX_TOTAL_BYTES) -> Any:
-    """Decode one complete message. Raises :class:`WireError` for anything invalid."""
+def decode(
+    data: bytes | bytearray | memoryview,
+    *,
+    max_bytes: int = MAX_TOTAL_BYTES,
+    allow_layout: bool = False,
+) -> Any:
+    """Decode one complete message. Raises :class:`WireError` for anything invalid.
+
+    ``allow_layout``: arrays may say how to lay them out in memory (requests, decoded by
+    the worker); elsewhere (replies, decoded by the trusted side) a layout is refused.
+    """
     view = memoryview(data).cast("B")
     hlen, blen = parse_prefix(bytes(view[: PREFIX.size]), max_bytes)
     if len(view) != PREFIX.size + hlen + blen:
@@ -364,7 +475,7 @@ def decode(data: bytes | bytearray | memoryview, *, max_bytes: int = MAX_TOTAL_B
     for n in lens:
         buffers.append(view[pos : pos + n])
         pos += n
-    dec = _Decoder(buffers)
+    dec = _Decoder(buffers, allow_layout)
     try:
         value = dec.dec(header["v"], 0)
     except WireError:
@@ -413,10 +524,17 @@ def _read_into(fd: int, view: memoryview, deadline: float | None) -> None:
         pos += n
 
 
-def read_message(fd: int, timeout: float | None = None, *, max_bytes: int = MAX_TOTAL_BYTES) -> Any:
+def read_message(
+    fd: int,
+    timeout: float | None = None,
+    *,
+    max_bytes: int = MAX_TOTAL_BYTES,
+    allow_layout: bool = False,
+) -> Any:
     """Read and decode one message from ``fd`` (blocking, or until ``timeout`` seconds).
 
-    The size is validated from the prefix before anything big is read.
+    The size is validated from the prefix before anything big is read. ``allow_layout``
+    as in :func:`decode`.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     prefix = bytearray(PREFIX.size)
@@ -425,7 +543,7 @@ def read_message(fd: int, timeout: float | None = None, *, max_bytes: int = MAX_
     message = bytearray(PREFIX.size + hlen + blen)
     message[: PREFIX.size] = prefix
     _read_into(fd, memoryview(message)[PREFIX.size :], deadline)
-    return decode(message, max_bytes=max_bytes)
+    return decode(message, max_bytes=max_bytes, allow_layout=allow_layout)
 
 
 def write_message(fd: int, data: bytes, timeout: float | None = None) -> None:

@@ -231,7 +231,8 @@ def main() -> None:
     _send(report)
     while True:
         try:
-            request = wire.read_message(_REQ_FD)
+            # arguments arrive in the memory layout the test gave them (wire.with_layout)
+            request = wire.read_message(_REQ_FD, allow_layout=True)
         except wire.PipeClosed:
             break
         if type(request) is not dict or request.get("op") != "call":

@@ -8,12 +8,16 @@ Only NumPy is used, so this file works in the handout as well as in the grader.
 
 Main helpers
 ------------
-* :func:`assert_close` -- compare a result (array, scalar, tuple/list, dict) with
-  the expected one, with a tolerance scaled to the magnitude of the expected values.
-* :func:`reference_numerical_gradient` -- the trusted central-difference gradient
-  (independent of the student's ``numerical_gradient``).
-* :func:`assert_gradient_matches` -- compare an analytic gradient with it.
+* :func:`conform` -- THE rule of what a function may return (the assignment's
+  "a tuple or a list, a NumPy float for a float, an array of losses"): every test,
+  public or hidden, accepts exactly what it accepts.
+* :func:`assert_close` -- :func:`conform`, then compare the values with a tolerance
+  scaled to the magnitude of the expected values.
+* :func:`assert_gradient_matches` -- compare an analytic gradient with a numerical one
+  (stored with the public tests; computed by the grader for the hidden ones).
 * :func:`snapshot` / :func:`assert_unchanged` -- check that inputs are not modified.
+* :func:`laid_out` -- the same values in another memory layout (Fortran order, a
+  transposed or strided view, ...): how a test says an argument must arrive.
 """
 
 from __future__ import annotations
@@ -21,21 +25,22 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "LAYOUTS",
     "assert_args_unchanged",
     "assert_close",
     "assert_gradient_matches",
     "assert_unchanged",
+    "conform",
     "format_inputs",
     "format_value",
+    "laid_out",
     "no_float_warnings",
-    "reference_numerical_gradient",
-    "restore_tolerance",
     "snapshot",
 ]
 
@@ -134,7 +139,7 @@ def _index(flat_index: int, shape: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(int(i)) for i in idx) + "]"
 
 
-# --------------------------------------------------------------------------- assert_close
+# --------------------------------------------------------------------------- the rule
 
 
 class _Mismatch(Exception):
@@ -149,11 +154,69 @@ class _Mismatch(Exception):
 def _type_name(x: Any) -> str:
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape} ({x.dtype})"
+    if isinstance(x, np.generic):
+        return f"a NumPy {type(x).__name__}"
     return f"a {type(x).__name__}"
 
 
+def _is_number_list(exp: Any) -> bool:
+    """A list of numbers (e.g. the losses of every step): an array of them is accepted."""
+    return type(exp) is list and bool(exp) and all(_is_scalar(v) for v in exp)
+
+
+def _int_note(opts: dict[str, Any]) -> str:
+    return " (integer inputs are treated as float64)" if opts.get("int_inputs") else ""
+
+
+def _conform_scalar(got: Any, exp: Any, where: str, opts: dict[str, Any]) -> None:
+    """A single number: a float for a float (a NumPy float64 is one), an int for an int."""
+    if isinstance(exp, (bool, np.bool_)):
+        if not isinstance(got, (bool, np.bool_)):
+            raise _Mismatch(where, f"expected True or False, got {_type_name(got)}")
+    elif isinstance(exp, float):
+        if not isinstance(got, float):
+            hint = " (e.g. return float(...))" if isinstance(got, (np.ndarray, np.generic)) else ""
+            raise _Mismatch(where, f"expected a float, got {_type_name(got)}{hint}")
+    elif isinstance(exp, int):  # a Python int: counts, sizes
+        if type(got) is not int:
+            raise _Mismatch(where, f"expected a Python int, got {_type_name(got)} (use int(...))")
+    elif isinstance(exp, np.integer):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+            raise _Mismatch(where, f"expected an integer, got {_type_name(got)}")
+    elif isinstance(exp, np.floating):  # not a float64: compared as a number
+        if not isinstance(got, (float, np.floating)):
+            raise _Mismatch(where, f"expected a float, got {_type_name(got)}")
+    elif not _is_scalar(exp):
+        raise TypeError(f"assert_close cannot compare expected values of type {type(exp)}")
+
+
+def _conform_array(got: Any, exp: np.ndarray, where: str, opts: dict[str, Any]) -> None:
+    """An array of the expected shape: float64 where float64 is expected, integers (of any
+    size, signed or not) where integers are."""
+    if not isinstance(got, np.ndarray):
+        raise _Mismatch(
+            where, f"expected a NumPy array of shape {exp.shape}, got {_type_name(got)}"
+        )
+    if got.dtype.kind not in "biuf":
+        raise _Mismatch(where, f"expected numbers, got an array of dtype {got.dtype}")
+    if exp.dtype.kind in "iu" and got.dtype.kind not in "iu":
+        raise _Mismatch(where, f"expected an integer array, got dtype {got.dtype}")
+    if exp.dtype == np.float64 and got.dtype != np.float64:
+        raise _Mismatch(
+            where, f"expected a float64 array, got dtype {got.dtype}{_int_note(opts)}"
+        )
+    if exp.dtype.kind == "b" and got.dtype.kind != "b":
+        raise _Mismatch(where, f"expected a bool array, got dtype {got.dtype}")
+    if got.shape != exp.shape:
+        raise _Mismatch(where, f"expected shape {exp.shape}, got shape {got.shape}")
+
+
 def _compare(got: Any, exp: Any, where: str, opts: dict[str, Any]) -> None:
-    """Raise _Mismatch on the first difference between got and exp."""
+    """Raise _Mismatch on the first difference between got and exp.
+
+    The structure is checked first (the acceptance rule of :func:`conform`), then, when
+    ``opts["values"]``, the numbers.
+    """
     if isinstance(exp, Mapping):
         if not isinstance(got, Mapping):
             raise _Mismatch(where, f"expected a dict, got {_type_name(got)}")
@@ -171,57 +234,59 @@ def _compare(got: Any, exp: Any, where: str, opts: dict[str, Any]) -> None:
         return
 
     if isinstance(exp, (list, tuple)):
-        if isinstance(got, (list, tuple)):
-            if len(got) != len(exp):
+        if _is_number_list(exp) and isinstance(got, np.ndarray):
+            # a list of numbers (the losses of every step) may come as a 1-D array
+            expected = np.asarray(exp)
+            if got.ndim != 1:
                 raise _Mismatch(
                     where,
-                    f"expected a {type(exp).__name__} of {len(exp)} values, "
-                    f"got a {type(got).__name__} of {len(got)}",
+                    f"expected a list of {len(exp)} numbers (or a 1-D array), got "
+                    f"{_type_name(got)}",
                 )
-            for i, (g, e) in enumerate(zip(got, exp)):
-                _compare(g, e, f"{where}[{i}]", opts)
+            _compare_arrays(got, expected, where, opts)
             return
-        if isinstance(got, np.ndarray):
-            try:
-                exp_arr = np.asarray(exp)
-            except ValueError:
-                exp_arr = None
-            if exp_arr is not None and exp_arr.dtype.kind in "biuf":
-                _compare_arrays(got, exp_arr, where, opts)
-                return
-        raise _Mismatch(
-            where, f"expected a {type(exp).__name__} of {len(exp)} values, got {_type_name(got)}"
-        )
+        if not isinstance(got, (list, tuple)):
+            what = "numbers" if _is_number_list(exp) else "values"
+            raise _Mismatch(
+                where,
+                f"expected a {type(exp).__name__} (or a tuple or list) of {len(exp)} {what}, "
+                f"got {_type_name(got)}",
+            )
+        if len(got) != len(exp):
+            raise _Mismatch(
+                where,
+                f"expected a {type(exp).__name__} of {len(exp)} values, "
+                f"got a {type(got).__name__} of {len(got)}",
+            )
+        for i, (g, e) in enumerate(zip(got, exp)):
+            _compare(g, e, f"{where}[{i}]", opts)
+        return
 
     if isinstance(exp, np.ndarray) and exp.ndim > 0:
-        if not isinstance(got, np.ndarray):
-            raise _Mismatch(
-                where, f"expected a NumPy array of shape {exp.shape}, got {_type_name(got)}"
-            )
         _compare_arrays(got, exp, where, opts)
         return
 
     # expected is a scalar (Python / NumPy number or a 0-d array)
     if isinstance(exp, np.ndarray):
+        if isinstance(got, np.ndarray):  # a 0-d array for a 0-d array
+            _compare_arrays(got, exp, where, opts)
+            return
         exp = exp[()]
-    if not _is_scalar(exp):
-        raise TypeError(f"assert_close cannot compare expected values of type {type(exp)}")
-    if isinstance(got, np.ndarray) and got.ndim == 0:
-        got = got[()]
-    if not _is_scalar(got):
-        raise _Mismatch(where, f"expected a single number (a float), got {_type_name(got)}")
-    _compare_arrays(np.asarray(got), np.asarray(exp), where, opts)
+    _conform_scalar(got, exp, where, opts)
+    if opts["values"]:
+        _compare_values(np.asarray(got), np.asarray(exp), where, opts)
 
 
-def _compare_arrays(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str, Any]) -> None:
-    """Compare two numeric arrays (dtype kind, shape, finiteness, values)."""
+def _compare_arrays(got: Any, exp: np.ndarray, where: str, opts: dict[str, Any]) -> None:
+    """An array: the rule (type, dtype kind, shape), then the values."""
+    _conform_array(got, exp, where, opts)
+    if opts["values"]:
+        _compare_values(got, exp, where, opts)
+
+
+def _compare_values(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str, Any]) -> None:
+    """Compare two numeric arrays of the same shape (finiteness, then values)."""
     show = opts["show_expected"]
-    if got.dtype.kind not in "biuf":
-        raise _Mismatch(where, f"expected numbers, got an array of dtype {got.dtype}")
-    if exp.dtype.kind in "iu" and got.dtype.kind not in "iu":
-        raise _Mismatch(where, f"expected an integer array, got dtype {got.dtype}")
-    if got.shape != exp.shape:
-        raise _Mismatch(where, f"expected shape {exp.shape}, got shape {got.shape}")
     if got.size == 0:
         return
 
@@ -349,6 +414,61 @@ def _raise_exact(
     raise _Mismatch(where, "\n".join(lines))
 
 
+def _has_integer_arrays(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iu"
+    if isinstance(value, Mapping):
+        return any(_has_integer_arrays(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_integer_arrays(v) for v in value)
+    return False
+
+
+def _check(
+    got: Any, expected: Any, name: str, inputs: Mapping[str, Any] | None, opts: dict[str, Any]
+) -> None:
+    __tracebackhide__ = True
+    opts["int_inputs"] = _has_integer_arrays(list((inputs or {}).values()))
+    try:
+        _compare(got, expected, "result", opts)
+    except _Mismatch as m:
+        where = "" if m.where == "result" else f" (in {m.where})"
+        parts = [f"{name}: {m.text.splitlines()[0]}{where}"]
+        parts.extend(m.text.splitlines()[1:])
+        text_inputs = format_inputs(inputs)
+        if text_inputs:
+            parts.append(text_inputs)
+        raise AssertionError("\n".join(parts)) from None
+
+
+def conform(
+    got: Any, expected: Any, *, name: str, inputs: Mapping[str, Any] | None = None
+) -> None:
+    """Assert that ``got`` is a value of the kind ``expected`` is (its values are not compared).
+
+    The one rule of what a function may return, shared by every test (public and hidden,
+    :func:`assert_close` applies it first):
+
+    * a float where a float is expected: a Python ``float`` or a NumPy float64 (which is
+      one); not an array, not an int;
+    * an int where a Python int is expected (``int(...)``; a bool is not one);
+    * a NumPy array of the expected shape: dtype float64 where float64 is expected, an
+      integer dtype (any size, signed or unsigned) where integers are;
+    * several values (an expected tuple or list): a tuple or a list of as many values, each
+      by this rule; a list of numbers (the losses of every step) may also be a 1-D array;
+    * a dict with exactly the expected keys, each value by this rule.
+
+    The trusted side calls it before computing anything on a returned value, so that
+    nothing it computes can be larger than what the expected value's shapes allow.
+
+    Raises:
+        AssertionError: with a message for the student, naming ``name`` and the inputs.
+    """
+    __tracebackhide__ = True
+    opts = {"rtol": 0.0, "atol": 0.0, "show_expected": False, "values": False}
+    _check(got, expected, name, inputs, opts)
+
+
 def assert_close(
     got: Any,
     expected: Any,
@@ -361,11 +481,10 @@ def assert_close(
 ) -> None:
     """Assert that ``got`` equals ``expected`` up to a scaled tolerance.
 
-    ``got`` and ``expected`` may be arrays, scalars, tuples/lists (compared
-    element by element, same length) or dicts (same keys). An expected list of
-    numbers also matches an array. Checked in order: the kind of value (array
-    vs single number, integer arrays where integers are expected), the shape,
-    finiteness (nan/inf where a finite value is expected), then every entry::
+    ``got`` must first be a value of the kind ``expected`` is (:func:`conform`: a float
+    for a float, a float64 array of the same shape, a tuple or list of as many values, a
+    dict with the same keys...). Then, per array: finiteness (nan/inf where a finite value
+    is expected), then every entry::
 
         |got - expected| <= atol * scale + rtol * |expected|,
         scale = max(1, max |expected|)   (per array)
@@ -386,67 +505,40 @@ def assert_close(
     __tracebackhide__ = True  # pytest: show the failing test, not this helper
     if show_expected is None:
         show_expected = SHOW_EXPECTED
-    opts = {"rtol": rtol, "atol": atol, "show_expected": show_expected}
-    try:
-        _compare(got, expected, "result", opts)
-    except _Mismatch as m:
-        where = "" if m.where == "result" else f" (in {m.where})"
-        parts = [f"{name}: {m.text.splitlines()[0]}{where}"]
-        parts.extend(m.text.splitlines()[1:])
-        text_inputs = format_inputs(inputs)
-        if text_inputs:
-            parts.append(text_inputs)
-        raise AssertionError("\n".join(parts)) from None
+    opts = {"rtol": rtol, "atol": atol, "show_expected": show_expected, "values": True}
+    _check(got, expected, name, inputs, opts)
 
 
 # --------------------------------------------------------------------------- gradients
 
 
-def reference_numerical_gradient(
-    f: Callable[[np.ndarray], float], x: Any, h: float = 1e-5
-) -> np.ndarray:
-    """Trusted numerical gradient of a scalar function by central differences.
-
-    ``grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2 h)`` for every entry i, in
-    float64, on a private copy of ``x`` (``x`` itself is never touched).
-    """
-    xp = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(xp)
-    for i in np.ndindex(xp.shape):
-        old = xp[i]
-        xp[i] = old + h
-        f_plus = float(f(xp.copy()))
-        xp[i] = old - h
-        f_minus = float(f(xp.copy()))
-        xp[i] = old
-        grad[i] = (f_plus - f_minus) / (2.0 * h)
-    return grad
-
-
 def assert_gradient_matches(
     analytic: Any,
-    f: Callable[[np.ndarray], float],
-    x: Any,
+    numerical: np.ndarray,
     *,
     name: str,
+    f_value: float = 0.0,
     h: float = 1e-5,
     tol: float = 1e-6,
     atol: float = 1e-8,
     inputs: Mapping[str, Any] | None = None,
 ) -> None:
-    """Assert that an analytic gradient matches the numerical gradient of ``f`` at ``x``.
+    """Assert that an analytic gradient matches the numerical gradient of the loss.
 
-    Per entry, the relative error ``|a - n| / max(1e-8, |a| + |n|)`` must be at
-    most ``tol``. Entries whose absolute difference is below
-    ``atol * max(1, |f(x)|)`` also pass: there the finite-difference rounding
-    noise (about 1e-16 * |f| / h) dominates, e.g. where the true gradient is 0.
+    ``numerical`` is the central-difference gradient ``(f(x + h e_i) - f(x - h e_i)) /
+    (2 h)`` of the scalar loss f at the point x: the public tests read it from the values
+    stored with them (``expected_values.json``), the grader computes it with its own
+    trusted code. Per entry, the relative error ``|a - n| / max(1e-8, |a| + |n|)`` must
+    be at most ``tol``. Entries whose absolute difference is below
+    ``atol * max(1, |f(x)|)`` also pass: there the finite-difference rounding noise
+    (about 1e-16 * |f| / h) dominates, e.g. where the true gradient is 0.
 
     Args:
         analytic: the gradient computed by the function under test.
-        f: the scalar function (of an array shaped like x) it is the gradient of.
-        x: the point.
+        numerical: the numerical gradient (the expected value).
         name: the function under test, named in the message.
-        h: finite-difference step.
+        f_value: f(x), the value of the loss at the point (scales the absolute floor).
+        h: the finite-difference step ``numerical`` was computed with (for the message).
         tol: largest allowed relative error.
         atol: absolute floor, scaled by max(1, |f(x)|).
         inputs: the arguments of the function under test, shown in the message.
@@ -455,32 +547,30 @@ def assert_gradient_matches(
         AssertionError: with a message for the student.
     """
     __tracebackhide__ = True
-    x = np.asarray(x, dtype=np.float64)
-    numeric = reference_numerical_gradient(f, x, h)
+    numeric = np.asarray(numerical, dtype=np.float64)
     text_inputs = format_inputs(inputs)
 
     def fail(text: str) -> None:
         __tracebackhide__ = True
         raise AssertionError(f"{name}: {text}" + (f"\n{text_inputs}" if text_inputs else ""))
 
-    if not isinstance(analytic, np.ndarray) and not _is_scalar(analytic):
+    if not isinstance(analytic, np.ndarray):
         fail(
             f"the gradient should be a NumPy array of shape {numeric.shape}, "
             f"got {_type_name(analytic)}"
         )
-    a = np.asarray(analytic)
-    if a.dtype.kind not in "biuf":
-        fail(f"the gradient should contain numbers, got dtype {a.dtype}")
+    a = analytic
+    if a.dtype != np.float64:
+        fail(f"the gradient should be a float64 array, got dtype {a.dtype}")
     if a.shape != numeric.shape:
         fail(f"the gradient has shape {a.shape}, expected {numeric.shape} (the shape of the input)")
-    a = a.astype(np.float64)
     if not np.all(np.isfinite(a)):
         i = int(np.flatnonzero(~np.isfinite(a))[0])
         fail(f"the gradient has a non-finite value ({a.flat[i]}) at index {_index(i, a.shape)}")
 
     diff = np.abs(a - numeric)
     rel = diff / np.maximum(1e-8, np.abs(a) + np.abs(numeric))
-    floor = atol * max(1.0, abs(float(f(x.copy()))))
+    floor = atol * max(1.0, abs(float(f_value)))
     bad = (rel > tol) & (diff > floor)
     if not bad.any():
         return
@@ -497,13 +587,13 @@ def assert_gradient_matches(
         lines += [
             f"  largest relative error {rel.flat[i]:.3g} {where}, numerical gradient "
             f"{numeric.flat[i]:.8g}",
-            f"  got:       {format_value(a.reshape(numeric.shape), indent=13)}",
+            f"  got:       {format_value(a, indent=13)}",
             f"  numerical: {format_value(numeric, indent=13)}",
         ]
     else:
         lines += [
             f"  largest relative error {rel.flat[i]:.3g} {where}",
-            f"  got:       {format_value(a.reshape(numeric.shape), indent=13)}",
+            f"  got:       {format_value(a, indent=13)}",
         ]
     fail("\n".join(lines))
 
@@ -559,18 +649,18 @@ def snapshot(args: Any) -> Any:
     return copy.deepcopy(args)
 
 
-def restore_tolerance(x: np.ndarray, h: float) -> np.ndarray:
-    """How far a perturb-and-restore may leave ``x`` off: ``1e-12 * (|x| + h)`` per entry.
+def _rounding_only(before: np.ndarray, after: np.ndarray, changed: np.ndarray) -> bool:
+    """Every change is a rounding-level one (as ``x[i] += h; x[i] -= h`` leaves)."""
+    if before.dtype.kind != "f":
+        return False
+    with np.errstate(all="ignore"):
+        b, a = before[changed], after[changed]
+        ulps = np.spacing(np.maximum(np.abs(a), np.abs(b)) + 1.0)
+        return bool(np.all(np.abs(a - b) <= 64 * ulps))
 
-    ``x[i] += h; ...; x[i] -= 2 * h; ...; x[i] += h`` is a correct way to write a
-    numerical gradient (SPEC: perturbing x in place and restoring it is allowed), but the
-    arithmetic leaves rounding-level differences; forgetting to restore changes x by h.
-    """
-    return 1e-12 * (np.abs(np.asarray(x, dtype=np.float64)) + abs(h))
 
-
-def _same(before: Any, after: Any, atol: Any = 0.0) -> str | None:
-    """None if equal (within ``atol`` per entry, nan == nan), else the first change."""
+def _same(before: Any, after: Any) -> str | None:
+    """None if exactly equal (nan == nan), else the first change."""
     if isinstance(before, np.ndarray):
         if not isinstance(after, np.ndarray):
             return f"it was replaced by {_type_name(after)}"
@@ -578,19 +668,23 @@ def _same(before: Any, after: Any, atol: Any = 0.0) -> str | None:
             return f"its shape changed from {before.shape} to {after.shape}"
         if before.dtype != after.dtype:
             return f"its dtype changed from {before.dtype} to {after.dtype}"
+        changed = before != after
         if before.dtype.kind in "fc":
-            with np.errstate(invalid="ignore", over="ignore"):
-                near = np.abs(after - before) <= atol
-            changed = ~((before == after) | (np.isnan(before) & np.isnan(after)) | near)
-        else:
-            changed = before != after
+            changed &= ~(np.isnan(before) & np.isnan(after))
         if changed.any():
             i = int(np.flatnonzero(changed)[0])
-            return (
+            text = (
                 f"{int(changed.sum())} of {before.size} entries changed, first at index "
                 f"{_index(i, before.shape)}: "
                 f"{_plain(before.flat[i])!r} -> {_plain(after.flat[i])!r}"
             )
+            if _rounding_only(before, after, changed):
+                text += (
+                    "; only by rounding: adding h and subtracting it again does not "
+                    "always give the old value back in floating point, so store the old "
+                    "value and put it back (old = x[i]; ...; x[i] = old)"
+                )
+            return text
         return None
     if isinstance(before, Mapping):
         if not isinstance(after, Mapping) or set(before) != set(after):
@@ -626,22 +720,60 @@ def assert_args_unchanged(
         assert_unchanged(value, after[arg], name=name, arg=arg)
 
 
-def assert_unchanged(before: Any, after: Any, *, name: str, arg: str, atol: Any = 0.0) -> None:
-    """Assert that the argument ``arg`` of ``name`` was not modified in place.
+def assert_unchanged(before: Any, after: Any, *, name: str, arg: str) -> None:
+    """Assert that the argument ``arg`` of ``name`` was not modified in place: exactly
+    unchanged, as the assignment says (also ``numerical_gradient``'s x, which may be
+    perturbed in place if every entry is put back exactly).
 
     Args:
         before: a :func:`snapshot` of the argument taken before the call.
         after: the argument after the call.
         name: the function under test.
         arg: the argument's name, e.g. ``"z"``.
-        atol: allowed absolute change per entry of a float array (default 0: exactly
-            unchanged); see :func:`restore_tolerance`.
     """
     __tracebackhide__ = True
-    change = _same(before, after, atol)
+    change = _same(before, after)
     if change:
         raise AssertionError(
             f"{name}: modified its input `{arg}` in place ({change}). "
             "Functions must not change their inputs: compute into a new array "
             "(e.g. x = x.copy() or x = x - m instead of x -= m)."
         )
+
+
+# --------------------------------------------------------------------------- memory layout
+
+#: the memory layouts :func:`laid_out` builds
+LAYOUTS = ("C", "F", "swapped", "strided", "reversed")
+
+
+def laid_out(x: Any, layout: str) -> np.ndarray:
+    """The values of ``x`` in the memory layout ``layout``: how a test says an argument
+    must arrive (the values are the same; only where they sit in memory differs).
+
+    * ``"C"``: a C-contiguous copy (row after row), what ``np.array`` makes;
+    * ``"F"``: a Fortran-ordered copy (column after column);
+    * ``"swapped"``: a view with the last two axes swapped, like ``a.T`` of a 2-D array;
+    * ``"strided"``: a view of every other entry (along every axis) of a larger array;
+    * ``"reversed"``: a view that walks memory backwards along every axis.
+
+    Code that works on arrays of one layout only shows its bug on the others:
+    ``x.reshape(-1)`` is a view of a C-contiguous x, but a COPY of a Fortran-ordered,
+    swapped or strided one. When graded, the argument reaches your code in the same layout.
+    """
+    a = np.asarray(x)
+    if layout in ("C", "F"):
+        return np.array(a, order=layout)  # a copy
+    if layout == "swapped":
+        if a.ndim < 2:
+            return a.copy()
+        return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
+    if layout == "strided":
+        big = np.zeros(tuple(2 * n for n in a.shape), dtype=a.dtype)
+        every_other = tuple(slice(None, None, 2) for _ in a.shape)
+        big[every_other] = a
+        return big[every_other]
+    if layout == "reversed":
+        backwards = tuple(slice(None, None, -1) for _ in a.shape)
+        return np.ascontiguousarray(a[backwards])[backwards]
+    raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")

@@ -1,11 +1,17 @@
-"""Part 4: the two-layer net (initialisation, forward pass, loss + backprop, predict)."""
+"""Part 4: the two-layer net (initialisation, forward pass, loss + backprop, predict).
+
+The random-net checks compare with values stored with the tests (``expected_values.json``,
+read by ``stored.case``): logits, and the numerical gradients of the loss.
+"""
 
 import numpy as np
 import pytest
+import stored
 from checks import (
     assert_args_unchanged,
     assert_close,
     assert_gradient_matches,
+    conform,
     snapshot,
 )
 
@@ -50,18 +56,12 @@ LOGITS = np.array([[1.0, 2.0], [0.0, 2.0], [3.0, -1.0]])
 @pytest.mark.grades("init_two_layer_net")
 def test_init_shapes_and_zero_biases(hw):
     params = hw.init_two_layer_net(5, 4, 3, seed=1)
-    assert isinstance(params, dict), (
-        f"init_two_layer_net: expected a dict, got {type(params).__name__}"
-    )
-    assert sorted(params) == ["W1", "W2", "b1", "b2"], (
-        f"init_two_layer_net: expected the keys W1, b1, W2, b2, got {sorted(params)}"
-    )
-    shapes = {k: np.shape(v) for k, v in params.items()}
-    assert shapes == {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}, (
-        f"init_two_layer_net(5, 4, 3): wrong shapes {shapes}"
-    )
-    assert_close(params["b1"], np.zeros(4), name="init_two_layer_net (b1)")
-    assert_close(params["b2"], np.zeros(3), name="init_two_layer_net (b2)")
+    inputs = {"n_in": 5, "n_hidden": 4, "n_out": 3, "seed": 1}
+    # a dict of float64 arrays W1 (5, 4), b1 (4,), W2 (4, 3), b2 (3,), with zero biases
+    shapes = {"W1": np.zeros((5, 4)), "b1": np.zeros(4), "W2": np.zeros((4, 3)), "b2": np.zeros(3)}
+    conform(params, shapes, name="init_two_layer_net", inputs=inputs)
+    assert_close(params["b1"], np.zeros(4), name="init_two_layer_net (b1)", inputs=inputs)
+    assert_close(params["b2"], np.zeros(3), name="init_two_layer_net (b2)", inputs=inputs)
 
 
 @pytest.mark.grades("init_two_layer_net")
@@ -109,17 +109,15 @@ def test_forward_known_values(hw):
 
 
 @pytest.mark.grades("two_layer_net_forward")
-def test_forward_shape(hw):
-    rng = np.random.default_rng(10)
-    params = {
-        "W1": rng.standard_normal((6, 5)),
-        "b1": rng.standard_normal(5),
-        "W2": rng.standard_normal((5, 4)),
-        "b2": rng.standard_normal(4),
-    }
-    got = hw.two_layer_net_forward(params, rng.standard_normal((7, 6)))
-    assert np.shape(got) == (7, 4), (
-        f"two_layer_net_forward: expected logits of shape (7, 4), got {np.shape(got)}"
+def test_forward_random_net(hw):
+    # a random net D = 6, H = 5, C = 4 on N = 7 examples: logits of shape (7, 4)
+    case = stored.case("two_layer_net_forward")
+    got = hw.two_layer_net_forward(case["params"], case["X"])
+    assert_close(
+        got,
+        case["logits"],
+        name="two_layer_net_forward",
+        inputs={"params": case["params"], "X": case["X"]},
     )
 
 
@@ -127,33 +125,13 @@ def test_forward_shape(hw):
 
 
 def call_loss(hw, params, X, labels, reg):
+    """(loss, grads) of your two_layer_net_loss: a float and a dict of float64 arrays
+    shaped like params."""
     got = hw.two_layer_net_loss(params, X, labels, reg)
-    assert isinstance(got, (tuple, list)) and len(got) == 2, (
-        "two_layer_net_loss: expected (loss, grads), got " + type(got).__name__
-    )
-    loss, grads = got
-    assert isinstance(loss, float), (
-        f"two_layer_net_loss: the loss must be a Python float, got {type(loss).__name__}"
-    )
-    assert isinstance(grads, dict), (
-        f"two_layer_net_loss: grads must be a dict, got {type(grads).__name__}"
-    )
-    return loss, grads
-
-
-def loss_of_one_param(hw, params, X, labels, reg, key):
-    """Your loss as a function of params[key] alone (the others fixed): W -> loss.
-
-    Every call gets fresh copies, so nothing your code does to its arguments leaks
-    into the next call or into the test's own arrays.
-    """
-
-    def loss(W):
-        trial = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-        trial[key] = np.array(W, dtype=np.float64)
-        return hw.two_layer_net_loss(trial, X.copy(), labels.copy(), reg)[0]
-
-    return loss
+    shapes = {k: np.zeros(np.shape(v)) for k, v in params.items()}
+    conform(got, (0.0, shapes), name="two_layer_net_loss (loss, grads)",
+            inputs={"params": params, "X": X, "labels": labels, "reg": reg})
+    return got
 
 
 @pytest.mark.grades("two_layer_net_loss")
@@ -180,38 +158,19 @@ def test_loss_known_value(hw, reg, expected):
 @pytest.mark.grades("two_layer_net_loss", weight=2)
 @pytest.mark.parametrize("reg", [0.0, 0.05])
 def test_loss_gradients_match_numerical_gradients(hw, reg):
-    rng = np.random.default_rng(11)
-    n, d, h, c = 6, 4, 5, 3
-    params = {
-        "W1": rng.standard_normal((d, h)),
-        "b1": 0.1 * rng.standard_normal(h),
-        "W2": rng.standard_normal((h, c)),
-        "b2": 0.1 * rng.standard_normal(c),
-    }
-    X = rng.standard_normal((n, d))
-    labels = np.array([0, 1, 2, 2, 1, 0])
+    # each gradient must match the numerical gradient (central differences) of the loss
+    # with respect to that parameter, stored with the tests
+    case = stored.case(f"two_layer_net_loss reg={reg}")
+    params, X, labels = case["params"], case["X"], case["labels"]
     args = {"params": params, "X": X, "labels": labels}
     before = snapshot(args)
     _, grads = call_loss(hw, params, X, labels, reg)
     assert_args_unchanged(before, args, name="two_layer_net_loss")
-    assert sorted(grads) == ["W1", "W2", "b1", "b2"], (
-        f"two_layer_net_loss: grads must have the keys W1, b1, W2, b2, got {sorted(grads)}"
-    )
-    # each gradient must match central differences of your own loss (its value is
-    # checked against known numbers in test_loss_known_value); a constant loss would
-    # make that check vacuous, so the loss must move when the weights move
-    for key in ("W1", "W2"):
-        own_loss = loss_of_one_param(hw, params, X, labels, reg, key)
-        change = abs(own_loss(1.5 * params[key]) - own_loss(params[key]))
-        assert change > 1e-6, (
-            f"two_layer_net_loss: the loss does not change when {key} changes "
-            f"(it changed by {change:.3g}); it must depend on the weights"
-        )
     for key in ("W1", "b1", "W2", "b2"):
         assert_gradient_matches(
             grads[key],
-            loss_of_one_param(hw, params, X, labels, reg, key),
-            params[key],
+            case["numerical"][key],
+            f_value=case["f_value"],
             name=f"two_layer_net_loss (grads[{key!r}])",
             inputs={"X": X, "labels": labels, "reg": reg},
         )
@@ -223,6 +182,5 @@ def test_loss_gradients_match_numerical_gradients(hw, reg):
 @pytest.mark.grades("predict")
 def test_predict_is_argmax_of_logits(hw):
     params = small_net()
-    got = hw.predict(params, X)
+    got = hw.predict(params, X)  # a 1-D integer array of labels, shape (N,)
     assert_close(got, np.array([1, 1, 0]), name="predict", inputs={"params": params, "X": X})
-    assert np.asarray(got).ndim == 1, "predict: expected a 1-D array of labels, shape (N,)"

@@ -1044,6 +1044,17 @@ PAYLOADS: tuple[Payload, ...] = (
             tags=frozenset({"files"})),
     Payload("terminal_escapes", "ANSI/OSC escapes (clear, title, clipboard) in messages",
             _TERMINAL, cli=True, expect=r"RuntimeError", every=True),
+    # 1 MB on the wire: relu(X @ W1 + b1) @ W2 + b2 on the held-out notes would build
+    # (10**6, N, 1) float64 temporaries (GBs) if the trusted side computed on it unchecked
+    Payload("broadcast_params", "params whose b1 (10**6, 1, 1) int8 broadcasts to GBs in predict",
+            '''
+def train_two_layer_net(X, labels, n_hidden, *args, **kwargs):
+    import numpy as np
+    d, c = np.shape(X)[1], int(np.max(labels)) + 1
+    params = {"W1": np.ones((d, 1)), "b1": np.zeros((10**6, 1, 1), dtype=np.int8),
+              "W2": np.ones((1, c)), "b2": np.zeros(c)}
+    return params, [0.0]
+''', ("train_two_layer_net",), expect=r"expected shape \(\d+, \d+\), got shape \(\d+, 1\)"),
 )
 
 BY_NAME: dict[str, Payload] = {p.name: p for p in PAYLOADS}
