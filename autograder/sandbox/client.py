@@ -89,6 +89,9 @@ class Limits:
     max_output_kb: int = 64
     tmp_mb: int = 64  # as root: the worker's tmp is a tmpfs of this size (best effort)
     import_timeout_s: float = 30.0
+    #: the worker's own start (interpreter, NumPy, namespaces) before it imports hw.py: no
+    #: student code runs yet, so a slow or busy machine must not become an engine error
+    start_timeout_s: float = 120.0
     max_message_mb: int = 16  # a reply: any right answer is far smaller; bounds the grader
 
 
@@ -560,7 +563,7 @@ class Worker:
     def _read_import_report(self) -> None:
         lim = self.limits
         try:
-            hello = wire.read_message(self._rep_r, lim.import_timeout_s)
+            hello = wire.read_message(self._rep_r, max(lim.start_timeout_s, lim.import_timeout_s))
             if type(hello) is not dict or hello.get("op") != "hello":
                 raise wire.WireError("no hello")
         except (wire.PipeClosed, wire.PipeTimeout, wire.WireError) as e:

@@ -488,7 +488,7 @@ def run_payload(
     unjailed submission could write them).
     """
     cli = (payload.cli if cli is None else cli) or as_user is not None
-    limits = limits or {}
+    limits = {**payload.limits, **(limits or {})}
     config = small_config(**limits)
     base.mkdir(parents=True, exist_ok=True)
     for sub in ("sub", "out", "trap", "cwd"):
