@@ -13,6 +13,7 @@ from pygments import format as _pyg_format
 from pygments import highlight as _pyg_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+from pygments.token import Text
 
 CSS_CLASS = "code"
 
@@ -43,32 +44,44 @@ def highlight(code: str, first_line: int = 1, mark: set[int] | None = None) -> M
     return Markup(_pyg_highlight(code, PythonLexer(), fmt))
 
 
-def highlight_lines(source: str, first: int, last: int, mark: set[int] | None = None) -> Markup:
-    """Lines ``first..last`` (1-based, inclusive) of ``source``, highlighted in context.
+#: Longest source the reports show (a student's hw.py is about 30 KB).
+MAX_SHOWN_BYTES = 512 * 1024
 
-    The whole source is tokenised, so a window starting inside a docstring is still
-    coloured right.
-    """
-    kept: list[tuple[object, str]] = []
-    line = 1
-    for ttype, value in PythonLexer().get_tokens(source):
-        for i, piece in enumerate(value.split("\n")):
-            if i:
-                if first <= line <= last:
-                    kept.append((ttype, "\n"))
-                line += 1
-            if piece and first <= line <= last:
-                kept.append((ttype, piece))
-        if line > last:
-            break
-    fmt = HtmlFormatter(
-        cssclass=CSS_CLASS,
-        linenos="inline",
-        linenostart=first,
-        hl_lines=sorted(n - first + 1 for n in (mark or set())),
-        wrapcode=True,
-    )
-    return Markup(_pyg_format(kept, fmt))
+
+class TokenLines:
+    """``source`` tokenised once, line by line: windows of it are highlighted in context
+    (a window starting inside a docstring is still coloured right)."""
+
+    def __init__(self, source: str) -> None:
+        self.lines: list[list[tuple[object, str]]] = [[]]
+        for ttype, value in PythonLexer().get_tokens(source):
+            for i, piece in enumerate(value.split("\n")):
+                if i:
+                    self.lines.append([])
+                if piece:
+                    self.lines[-1].append((ttype, piece))
+
+    def window(self, first: int, last: int, mark: set[int] | None = None) -> Markup:
+        """Lines ``first..last`` (1-based, inclusive), highlighted, with line numbers."""
+        kept: list[tuple[object, str]] = []
+        for number in range(first, min(last, len(self.lines)) + 1):
+            if number > first:
+                kept.append((Text, "\n"))
+            kept.extend(self.lines[number - 1])
+        kept.append((Text, "\n"))
+        fmt = HtmlFormatter(
+            cssclass=CSS_CLASS,
+            linenos="inline",
+            linenostart=first,
+            hl_lines=sorted(n - first + 1 for n in (mark or set())),
+            wrapcode=True,
+        )
+        return Markup(_pyg_format(kept, fmt))
+
+
+def highlight_lines(source: str, first: int, last: int, mark: set[int] | None = None) -> Markup:
+    """Lines ``first..last`` (1-based, inclusive) of ``source``, highlighted in context."""
+    return TokenLines(source).window(first, last, mark)
 
 
 def _docstring_span(node: ast.AST) -> tuple[int, int] | None:
@@ -141,6 +154,9 @@ def failing_code(
     """
     if source is None:
         return CodeBlock("hw.py", None, "the submitted hw.py could not be read"), {}
+    if len(source) > MAX_SHOWN_BYTES:
+        note = f"hw.py is too large to show ({len(source) // 1024} KB)"
+        return CodeBlock("hw.py", None, note), {}
     try:
         defs = function_sources(source)
     except (SyntaxError, ValueError) as exc:
@@ -152,18 +168,19 @@ def failing_code(
         html = highlight_lines(source, start, end, {lineno})
         return CodeBlock(f"syntax error, line {lineno}", html, msg), {}
     spans = function_spans(source)
+    tokens = TokenLines(source)
     blocks = {}
     for fn in functions:
         if fn in defs:
             start, end, doc = spans[fn]
             if doc is None or doc[1] - doc[0] < 3:
-                html = highlight_lines(source, start, end)
+                html = tokens.window(start, end)
             else:  # the handout's docstring is long and unchanged: fold it
                 fold = Markup('<div class="elided">docstring, lines {} to {}, not shown</div>')
                 html = (
-                    highlight_lines(source, start, doc[0] - 1)
+                    tokens.window(start, doc[0] - 1)
                     + fold.format(doc[0], doc[1])
-                    + highlight_lines(source, doc[1] + 1, end)
+                    + tokens.window(doc[1] + 1, end)
                 )
             blocks[fn] = CodeBlock(fn, html)
         else:
