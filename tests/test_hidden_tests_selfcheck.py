@@ -3,6 +3,8 @@
 The hidden tests run in-process (``pytest.main``) with a tiny plugin whose ``hw`` and
 ``ref`` fixtures are plain modules: ``ref`` is ``solutions/hw.py``, ``hw`` is either a
 second copy of it or a copy with one function replaced by a typical student mistake.
+(Correct variants written another way are graded by the whole engine in
+tests/test_variants.py, with every hidden test and more examples.)
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
-from variant_helpers import load_completed
 
 from autograder import paths
 from autograder.config import load_config
@@ -137,23 +138,6 @@ def test_solutions_pass_every_hidden_test_and_every_function_is_covered() -> Non
         per_function[function] = per_function.get(function, 0) + 1
     assert set(per_function) == set(load_config().functions)
     assert min(per_function.values()) >= 2, per_function
-
-
-VARIANTS = paths.ROOT / "tests" / "variants"
-
-
-def test_correct_variants_pass_every_hidden_test() -> None:
-    """Correct hw.py written another way (loops, einsum, in-place on copies...) get full marks."""
-    variants = {}
-    for path in sorted(VARIANTS.glob("hw_*.py")):
-        variants[path.stem] = load_completed(path, f"_selfcheck_{path.stem}")
-    assert variants, f"no correct variants in {VARIANTS}"
-    # timbre excluded (slow): the training agreement tests compare every step already
-    plugin = _run(variants, max_examples=2, exclude=("timbre",))
-    failed = {n: plugin.longrepr.get(n, o) for n, o in plugin.outcome.items() if o != "passed"}
-    assert not failed, "hidden tests fail on correct variants:\n" + "\n\n".join(
-        f"{n}:\n{r}" for n, r in failed.items())
-    assert len(plugin.outcome) > 100 * len(variants)
 
 
 # ----------------------------------------------------------------------------- mutants
