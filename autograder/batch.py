@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import bounded_zip, graders, gradescope_export
+from autograder.config import TOTAL_POINTS
 from autograder.reports import GradedSubmission, SkippedInput, write_reports
+from autograder.results import failure_results, read_results
 
 #: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
 ROOT = Path(__file__).resolve().parents[1]
@@ -390,10 +392,8 @@ def cached_outcome(sub_dir: Path, key: str) -> tuple[dict, str, str, float] | No
         return None
     try:
         cache = json.loads(cache_path.read_text(encoding="utf-8"))
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-        if cache.get("key") != key or cache.get("status") == "crash":
-            return None
-        if not graders.valid_results(results):
+        results = read_results(results_path)
+        if cache.get("key") != key or cache.get("status") == "crash" or results is None:
             return None
         return results, cache["status"], cache.get("message", ""), cache.get("seconds", 0.0)
     except (ValueError, OSError, KeyError, AttributeError):
@@ -520,7 +520,7 @@ def grade(
         sub_dir = subs_root / sub.id
         sub_dir.mkdir(parents=True, exist_ok=True)
         if sub.problem is not None:
-            results = graders.synthetic_results(sub.problem, "bad_input")
+            results = failure_results(sub.problem, "bad_input", max_score=TOTAL_POINTS)
             _write_json(sub_dir / "results.json", results)
             (sub_dir / "cache.json").unlink(missing_ok=True)
             record(sub, results, "bad_input", sub.problem, 0.0, False)

@@ -11,7 +11,8 @@ Two kinds of grader, both used one submission at a time by one batch thread:
 
 Either way a grade ends as ``(results, status, message)``: ``status`` is ``"graded"``,
 ``"timeout"`` (the wall-clock limit killed it) or ``"crash"`` (the engine failed or wrote
-no valid results.json), and ``results`` is always a valid results.json dict.
+no valid results.json), and ``results`` is always a valid results.json dict (for a timeout
+or a crash, :func:`autograder.results.failure_results`).
 Grader processes run in their own sessions; :func:`stop_all` stops every one still
 running (an interrupted batch).
 """
@@ -33,7 +34,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from autograder.reports.model import first_line
+from autograder.config import TOTAL_POINTS
+from autograder.results import failure_results, first_line, read_results
 
 #: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,41 +64,10 @@ class Grader(Protocol):
         ...
 
 
-def synthetic_results(message: str, kind: str) -> dict:
-    """A results.json for a submission the engine could not grade: 0 of 100 points."""
-    return {
-        "score": 0.0,
-        "execution_time": 0.0,
-        "output": message,
-        "tests": [
-            {
-                "name": "hw.py could not be graded",
-                "score": 0.0,
-                "max_score": 100.0,
-                "status": "failed",
-                "visibility": "visible",
-                "output": message,
-                "tags": ["submission"],
-                "extra_data": {"kind": kind},
-            }
-        ],
-        "extra_data": {"kind": kind, "batch": True},
-    }
-
-
-def valid_results(data: object) -> bool:
-    """Whether ``data`` looks like a results.json the reports can use."""
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("tests"), list)
-        and all(isinstance(t, dict) and "score" in t for t in data["tests"])
-    )
-
-
 def timeout_outcome(timeout: float) -> GradeOutcome:
     """The outcome of a grade killed by the wall-clock limit."""
     msg = f"grading timed out after {timeout:g} s (wall-clock limit per submission); killed"
-    return synthetic_results(msg, "timeout"), "timeout", msg
+    return failure_results(msg, "timeout", max_score=TOTAL_POINTS), "timeout", msg
 
 
 def grader_env() -> dict[str, str]:
@@ -159,14 +130,9 @@ def _cap_log(path: Path) -> None:
 
 def _read_results(path: Path) -> dict | None:
     """The results.json the engine wrote (removed after reading), or None."""
-    data = None
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            data = None
-        path.unlink(missing_ok=True)
-    return data if valid_results(data) else None
+    data = read_results(path)
+    path.unlink(missing_ok=True)
+    return data
 
 
 def _judge(
@@ -183,7 +149,8 @@ def _judge(
     msg = f"{what}: {first_line(str(engine_error)) if engine_error else last}"
     if data is not None:  # the engine failed but said so in a valid results.json
         return data, "crash", msg
-    return synthetic_results(msg + "\n\n" + tail[-2000:], "crash"), "crash", msg
+    crashed = failure_results(msg, "engine", max_score=TOTAL_POINTS, details=tail[-2000:])
+    return crashed, "crash", msg
 
 
 class ProcessGrader:

@@ -2,8 +2,13 @@
 
 :class:`GradeResult` holds one :class:`TestResult` per test (plus whole-submission entries);
 :func:`to_gradescope` turns it into the dict of Gradescope's autograder specification
-(SPEC section 4), :func:`write_results` writes that dict atomically, and
-:func:`failure_results` is the valid results.json for when the engine itself failed.
+(SPEC section 4), :func:`write_results` writes that dict atomically and
+:func:`read_results` reads one back, and :func:`failure_results` is the valid results.json
+of a submission that could not be graded (the one shape of "the engine failed", of "the
+grade timed out" and of "nothing gradable was handed in"). :data:`PROBLEM_KINDS` names
+every ``extra_data.kind`` that needs a human look. This module is the one definition of
+results.json: the engine, Gradescope's entry point, the otter plugin, the batch graders
+and the reports all use it.
 """
 
 from __future__ import annotations
@@ -132,32 +137,109 @@ def write_results(path: str | Path, results: dict[str, Any]) -> Path:
     return path
 
 
-def failure_results(message: str, execution_time: float = 0.0) -> dict[str, Any]:
-    """A valid results.json for when the grading engine itself failed: score 0, says why.
+#: The ``extra_data.kind`` of an entry that needs a human look -> what it means in a report.
+#: ``engine``, ``timeout`` (the wall-clock limit of a whole grade) and ``bad_input`` (no
+#: gradable hw.py in what was handed in) are whole-submission failures
+#: (:func:`failure_results`); the others are a test's own outcome.
+PROBLEM_KINDS: dict[str, str] = {
+    "engine": "the autograder itself failed",
+    "timeout": "timed out",
+    "bad_input": "could not be graded",
+    "crash": "the process running the code died",
+    "memory": "ran out of memory",
+    "import": "hw.py could not be imported",
+    "submission": "hw.py not found",
+    "bad_return": "returned something that is not plain data",
+    "collection": "the autograder could not load its tests",
+    "time_budget": "ran out of the time budget",
+}
+#: The other kinds of a failed or unrun test: ordinary outcomes of a student's work.
+ORDINARY_KINDS = frozenset(
+    {"wrong", "not_implemented", "missing", "raised", "error", "skipped", "not_run", "failed"}
+)
+#: The kinds :func:`failure_results` makes.
+FAILURE_KINDS = ("engine", "timeout", "bad_input")
 
-    The student sees that the autograder (not their code) failed and that the
-    instructor must look; ``extra_data.engine_error`` holds the message.
+#: What the student reads when the engine failed (not their code).
+ENGINE_FAILED = (
+    "The autograder itself failed, so this submission could not be graded. "
+    "This is not a problem with your code: please tell the course staff."
+)
+
+
+def failure_results(
+    message: str,
+    kind: str = "engine",
+    *,
+    max_score: float = 0.0,
+    execution_time: float = 0.0,
+    details: str = "",
+) -> dict[str, Any]:
+    """The results.json of a submission that could not be graded at all: score 0, says why.
+
+    ``kind`` (:data:`FAILURE_KINDS`): ``engine`` (the grading engine itself failed: the
+    student is told it is not their code, and ``extra_data.engine_error`` holds the
+    message), ``timeout`` (a whole grade exceeded its wall-clock limit) or ``bad_input``
+    (nothing gradable was handed in). ``max_score``: what the one entry is out of (0 for
+    Gradescope, where the assignment sets the maximum; the total for a class report);
+    ``details``: a log tail kept for the staff in ``extra_data``.
     """
-    text = (
-        "The autograder itself failed, so this submission could not be graded. "
-        "This is not a problem with your code: please tell the course staff.\n\n" + trim(message)
-    )
+    if kind not in FAILURE_KINDS:
+        raise ValueError(f"kind must be one of {FAILURE_KINDS}, got {kind!r}")
+    engine = kind == "engine"
+    text = f"{ENGINE_FAILED}\n\n{trim(message)}" if engine else trim(message)
+    extra: dict[str, Any] = {"kind": kind}
+    if engine:
+        extra["engine_error"] = message
+    if details:
+        extra["details"] = details[-20000:]
     entry = TestResult(
-        name="Autograder error",
+        name="Autograder error" if engine else "hw.py could not be graded",
         function=SUBMISSION_TAG,
-        max_score=0.0,
+        max_score=max_score,
         output=text,
-        tags=[SUBMISSION_TAG, "engine-error"],
+        tags=[SUBMISSION_TAG, "engine-error"] if engine else [SUBMISSION_TAG],
+        extra_data={"kind": kind},
     )
     model = GradeResult(
-        tests=[entry],
-        execution_time=execution_time,
-        output=text,
-        extra_data={"engine_error": message},
+        tests=[entry], execution_time=execution_time, output=text, extra_data=extra
     )
     return to_gradescope(model)
 
 
+def failure_kind(results: dict[str, Any]) -> str | None:
+    """The kind of a :func:`failure_results` dict (None for a graded submission)."""
+    kind = (results.get("extra_data") or {}).get("kind")
+    return kind if kind in FAILURE_KINDS else None
+
+
 def is_engine_failure(results: dict[str, Any]) -> bool:
     """Whether ``results`` reports that the engine could not grade (see :func:`failure_results`)."""
-    return bool(results.get("extra_data", {}).get("engine_error"))
+    return failure_kind(results) == "engine"
+
+
+def valid_results(data: object) -> bool:
+    """Whether ``data`` has the shape of a results.json (SPEC section 4) that reports can use."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("tests"), list)
+        and all(isinstance(t, dict) and "score" in t for t in data["tests"])
+    )
+
+
+def read_results(path: str | Path) -> dict[str, Any] | None:
+    """The results.json at ``path``, or None when it is missing, unreadable or not valid."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if valid_results(data) else None
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    """The first non-empty line of ``text``, shortened to ``limit`` characters."""
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""

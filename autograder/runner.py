@@ -198,22 +198,22 @@ def run_grading(
                     set_hypothesis_home_dir(None)
         if plugin.engine_errors:
             message = "The grading tests are misconfigured:\n" + "\n".join(plugin.engine_errors)
-            return GradeRun(
-                failure_results(message, time.monotonic() - start), log.getvalue(), message
-            )
+            return _engine_failed(message, start, log.getvalue())
         if int(code) in (2, 3, 4):  # interrupted, internal error, usage error
             what = {2: "was interrupted", 3: "hit an internal error", 4: "was misused"}
             message = f"pytest {what[int(code)]} while running the grading tests"
-            return GradeRun(
-                failure_results(message, time.monotonic() - start), log.getvalue(), message
-            )
+            return _engine_failed(message, start, log.getvalue())
         return GradeRun(to_gradescope(plugin.result()), log.getvalue())
     except Exception as exc:  # the engine itself failed: still a valid results.json
         message = f"{type(exc).__name__}: {exc}"
         detail = traceback.format_exc()
-        return GradeRun(
-            failure_results(message, time.monotonic() - start), log.getvalue() + detail, message
-        )
+        return _engine_failed(message, start, log.getvalue() + detail)
+
+
+def _engine_failed(message: str, start: float, log: str) -> GradeRun:
+    """The run of a grade the engine itself could not finish (a valid results.json still)."""
+    results = failure_results(message, execution_time=time.monotonic() - start)
+    return GradeRun(results, log, message)
 
 
 def grade_submission(

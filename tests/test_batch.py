@@ -24,6 +24,7 @@ from config_helpers import set_hidden_visibility, set_limit
 
 from autograder import batch, graders, gradescope_export
 from autograder.config import load_config
+from autograder.results import PROBLEM_KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 #: ``batch.grade`` keyword arguments choosing the grader (see the ``fake`` fixture).
@@ -426,7 +427,7 @@ def test_stuck_submission_hits_the_wall_clock_limit(tmp_path: Path, fake: Grader
     stuck = json.loads((out / "submissions" / "stuck" / "results.json").read_text())
     assert stuck["tests"][0]["extra_data"]["kind"] == "timeout" and stuck["score"] == 0
     report = (out / "report.html").read_text()
-    assert "timed out" in report and "crashed the grader" in report
+    assert PROBLEM_KINDS["timeout"] in report and PROBLEM_KINDS["engine"] in report
     # A timeout is cached (same code, same grader); an engine crash is retried.
     again = batch.grade(d, out, jobs=3, progress=False, **fake, timeout=WALL_LIMIT)
     assert again.n_run == 1 and again.n_cached == 2

@@ -9,11 +9,15 @@ import pytest
 
 from autograder.results import (
     FAILED,
+    FAILURE_KINDS,
     PASSED,
+    PROBLEM_KINDS,
     GradeResult,
     TestResult,
+    failure_kind,
     failure_results,
     is_engine_failure,
+    read_results,
     to_gradescope,
     trim,
     write_results,
@@ -102,3 +106,34 @@ def test_failure_results_is_valid_and_says_why() -> None:
     assert data["tests"][0]["status"] == FAILED
     assert is_engine_failure(data)
     assert not is_engine_failure(to_gradescope(_model()))
+
+
+@pytest.mark.parametrize("kind", FAILURE_KINDS)
+def test_every_kind_of_failure_has_one_shape(kind: str) -> None:
+    """The engine, Gradescope's entry, the otter plugin and the batch graders all describe a
+    submission that could not be graded with this one function."""
+    data = failure_results("what happened", kind, max_score=100.0, details="log tail")
+    check_schema(data)
+    (entry,) = data["tests"]
+    assert (data["score"], entry["score"], entry["max_score"]) == (0, 0, 100.0)
+    assert entry["tags"][0] == "submission" and entry["extra_data"]["kind"] == kind
+    assert failure_kind(data) == kind and kind in PROBLEM_KINDS
+    assert data["extra_data"]["details"] == "log tail"
+    assert is_engine_failure(data) == (kind == "engine")
+    # the student is told it is not their code only when it is not
+    assert ("not a problem with your code" in entry["output"]) == (kind == "engine")
+    assert failure_kind(to_gradescope(_model())) is None
+
+
+def test_an_unknown_kind_of_failure_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        failure_results("x", "crash")
+
+
+def test_read_results_gives_valid_results_or_none(tmp_path) -> None:
+    good = write_results(tmp_path / "good.json", failure_results("x"))
+    assert read_results(good) == json.loads(good.read_text())
+    (tmp_path / "garbage.json").write_text("{not json")
+    (tmp_path / "shape.json").write_text(json.dumps({"tests": [{"name": "no score"}]}))
+    for name in ("garbage.json", "shape.json", "missing.json"):
+        assert read_results(tmp_path / name) is None, name

@@ -32,8 +32,8 @@ all the grading:
 ``generate_report``
     A short line for the instructor's log.
 
-This module imports only the standard library, otter and nbformat: the engine runs in
-its own process.
+This module imports only the standard library, otter, nbformat and the engine's
+:mod:`autograder.results` (stdlib only): the engine runs in its own process.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from autograder.gradescope import (
     PLUGIN_NAME,
 )
 from autograder.gradescope.run_autograder import engine_input
+from autograder.results import failure_results
 
 DEFAULT_TIMEOUT = 1800.0
 """Seconds the engine may take in all before the plugin gives up (Gradescope's own limit
@@ -66,10 +67,6 @@ is set on the assignment page; the engine's time budget in assignment.toml is sm
 STAGING_DIRNAME = "engine_submission"
 """The folder, beside ``submission/``, that receives the student's files."""
 
-ERROR_MESSAGE = (
-    "The autograder could not grade this submission. This is a problem with the grader, "
-    "not necessarily with your code: please tell your instructor."
-)
 
 
 class EngineGradingResults(GradingResults):
@@ -96,22 +93,7 @@ class EngineGradingResults(GradingResults):
 
 def error_results(message: str, details: str = "") -> dict[str, Any]:
     """Gradescope results for a run in which the engine could not grade the submission."""
-    return {
-        "score": 0.0,
-        "output": ERROR_MESSAGE,
-        "tests": [
-            {
-                "name": "Autograder error",
-                "score": 0.0,
-                "max_score": 0.0,
-                "status": "failed",
-                "visibility": "visible",
-                "output": message,
-                "tags": ["submission"],
-            }
-        ],
-        "extra_data": {"autograder_error": message, "details": details[-20000:]},
-    }
+    return failure_results(message, "engine", details=details)
 
 
 def _is_otter_artifact(entry: Path, source_dir: Path) -> bool:

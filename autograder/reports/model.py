@@ -13,44 +13,21 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-#: The tag of whole-submission entries (e.g. "hw.py could not be imported").
-SUBMISSION_TAG = "submission"
-
-#: extra_data kinds that mean "this submission needs a human look", with a readable label.
-PROBLEM_KINDS = {
-    "timeout": "timed out",
-    "crash": "crashed the grader",
-    "memory": "ran out of memory",
-    "import": "hw.py could not be imported",
-    "import_error": "hw.py could not be imported",
-    "syntax_error": "hw.py has a syntax error",
-    "forbidden": "tried something forbidden",
-    "bad_return": "returned something that is not plain data",
-    "bad_input": "could not be graded",
-    "submission": "hw.py not found",
-    "engine": "the autograder itself failed",
-    "collection": "the autograder could not load its tests",
-    "time_budget": "ran out of the time budget",
-}
+from autograder.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _kind(test: dict) -> str | None:
     extra = test.get("extra_data")
-    if isinstance(extra, dict):
-        kind = extra.get("kind") or extra.get("error_kind")
-        return str(kind) if kind else None
+    if isinstance(extra, dict) and extra.get("kind"):
+        return str(extra["kind"])
     return None
 
 
 def problem_label(kind: str) -> str | None:
     """Readable label of a problem kind, or None when the kind is an ordinary failure."""
-    if kind in PROBLEM_KINDS:
-        return PROBLEM_KINDS[kind]
-    if "forbid" in kind or "security" in kind or "sandbox" in kind:
-        return "tried something forbidden"
-    return None
+    return PROBLEM_KINDS.get(kind)
 
 
 def test_function(test: dict) -> str:
@@ -64,15 +41,6 @@ def _num(x: object) -> float:
         return float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 0.0
-
-
-def first_line(text: str, limit: int = 200) -> str:
-    """The first non-empty line of ``text``, shortened to ``limit`` characters."""
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
 
 
 _EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))\b.*$", re.M)
@@ -170,8 +138,6 @@ class GradedSubmission:
         out: dict[str, Problem] = {}
         for t in self.failed_tests():
             kind = _kind(t)
-            if kind is None and "engine-error" in (t.get("tags") or []):
-                kind = "engine"
             label = problem_label(kind) if kind else None
             if not label:
                 continue
@@ -326,7 +292,7 @@ def summarize(
     for s in subs:
         for t in s.failed_tests():
             kind = _kind(t)
-            if (kind and problem_label(kind)) or "engine-error" in (t.get("tags") or []):
+            if kind and problem_label(kind):
                 continue
             fn = test_function(t)
             msg = str(t.get("output", "")) or "(no message)"
