@@ -24,6 +24,7 @@ import os
 import queue
 import re
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ from autograder import bounded_zip, graders, gradescope_export
 from autograder.config import TOTAL_POINTS
 from autograder.reports import GradedSubmission, SkippedInput, write_reports
 from autograder.results import failure_results, read_results
+from autograder.submission import SubmissionNotFound, find_submission, read_graded
 
 #: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,35 +102,13 @@ def _ignored(p: Path) -> bool:
     return p.name in IGNORED_NAMES or p.name.startswith(".")
 
 
-def _py_files_in_dir(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*.py")
-        if p.is_file() and not any(part in IGNORED_NAMES for part in p.relative_to(folder).parts)
-    )
-
-
-def _zip_members(path: Path) -> list[str]:
-    """The file members of a submitted zip (not ignored ones), from its directory only:
-    nothing is decompressed. Raises :class:`bounded_zip.ZipRefused` when the zip is not
-    readable or a ``.py`` member is over the limits (a zip bomb)."""
-    from autograder.submission import ZIP_LIMITS
-
-    with bounded_zip.open_zip(path, ZIP_LIMITS, check=False) as zf:
-        infos = [
-            i
-            for i in bounded_zip.file_members(zf)
-            if not any(part in IGNORED_NAMES for part in i.filename.split("/"))
-        ]
-        for info in infos:
-            problem = bounded_zip.member_problem(info, ZIP_LIMITS)
-            if problem and info.filename.endswith(".py"):
-                raise bounded_zip.ZipRefused(problem)
-        return [i.filename for i in infos]
-
-
 def check_submission(path: Path) -> str | None:
-    """Why ``path`` cannot be graded at all (a clear one-line reason), or None."""
+    """Why ``path`` cannot be graded at all (a clear one-line reason), or None.
+
+    The engine's own rule decides (:func:`autograder.submission.find_submission`, a zip
+    extracted within its limits), so the batch never calls gradable what the engine
+    refuses, nor the other way round.
+    """
     if not path.exists():
         return "the submitted folder is missing from the export"
     if path.is_dir():
@@ -136,26 +116,14 @@ def check_submission(path: Path) -> str | None:
                     if n.endswith(".py")]
         if left_out:
             return f"{left_out[0][0]} was not extracted from the export: {left_out[0][1]}"
-        if not _py_files_in_dir(path):
-            files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
-            shown = ", ".join(files[:5]) + (" ..." if len(files) > 5 else "")
-            return f"no hw.py in the folder (files: {shown or 'none'})"
-        return None
-    if path.suffix.lower() == ".zip":
+    elif path.suffix != ".py" and path.suffix.lower() != ".zip":
+        return f"not a .py file, folder or .zip: {path.name}"
+    with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
         try:
-            members = _zip_members(path)
-        except bounded_zip.ZipRefused as exc:
-            text = str(exc)
-            if "not a valid zip" in text:
-                return f"corrupt zip, cannot be opened: {text}"
-            return f"refused: {text}"
-        if not any(m.endswith(".py") for m in members):
-            shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
-            return f"no hw.py in the zip (files: {shown or 'none'})"
-        return None
-    if path.suffix == ".py":
-        return None
-    return f"not a .py file, folder or .zip: {path.name}"
+            find_submission(path, extract_dir=Path(tmp) / "zip")
+        except SubmissionNotFound as exc:
+            return str(exc)
+    return None
 
 
 def _unique(ident: str, taken: set[str]) -> str:
@@ -212,10 +180,16 @@ def discover(
             except gradescope_export.ExportError as exc:
                 raise ValueError(str(exc)) from exc
             return _from_export(exported, taken), []
-        try:
-            with zipfile.ZipFile(submissions) as zf:
+        try:  # the class zip's directory is bounded too (a zip bomb of members)
+            with bounded_zip.open_zip(submissions, bounded_zip.EXPORT, check=False) as zf:
                 gradescope_export.safe_extract(zf, dest)
-        except (zipfile.BadZipFile, OSError, EOFError, gradescope_export.ExportError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            gradescope_export.ExportError,
+            bounded_zip.ZipRefused,
+        ) as exc:
             raise ValueError(f"{submissions.name} is not a readable zip: {exc}") from exc
         children = [c for c in dest.iterdir() if not _ignored(c)]
         folder = children[0] if len(children) == 1 and children[0].is_dir() else dest
@@ -343,45 +317,6 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def find_source(path: Path | None) -> tuple[str, str] | None:
-    """``(name, text)`` of the submitted ``hw.py`` for display, read as text, never imported."""
-    if path is None or not path.exists():
-        return None
-
-    def pick(names: list[str]) -> str | None:
-        py = [
-            n
-            for n in names
-            if n.endswith(".py") and not any(p in IGNORED_NAMES for p in n.split("/"))
-        ]
-        hw = sorted((n for n in py if n.split("/")[-1] == "hw.py"), key=lambda n: (n.count("/"), n))
-        if hw:
-            return hw[0]
-        return py[0] if len(py) == 1 else None
-
-    try:
-        if path.is_file() and path.suffix == ".py":
-            return path.name, path.read_text(encoding="utf-8", errors="replace")
-        if path.is_dir():
-            names = [p.relative_to(path).as_posix() for p in _py_files_in_dir(path)]
-            chosen = pick(names)
-            return (
-                (chosen, (path / chosen).read_text(encoding="utf-8", errors="replace"))
-                if chosen
-                else None
-            )
-        if path.suffix.lower() == ".zip":
-            from autograder.submission import ZIP_LIMITS
-
-            with bounded_zip.open_zip(path, ZIP_LIMITS, check=False) as zf:
-                chosen = pick(zf.namelist())
-                if chosen:  # streamed: never more than 2 MB of it decompressed
-                    return chosen, bounded_zip.read_text(zf, zf.getinfo(chosen), 2_000_000)
-    except (OSError, zipfile.BadZipFile, EOFError, ValueError, bounded_zip.ZipRefused):
-        return None
-    return None
-
-
 def cached_outcome(sub_dir: Path, key: str) -> tuple[dict, str, str, float] | None:
     """``(results, status, message, seconds)`` kept from an earlier run with the same key.
 
@@ -499,7 +434,9 @@ def grade(
     def record(
         sub: Submission, results: dict, status: str, message: str, seconds: float, cached: bool
     ) -> None:
-        src = find_source(sub.path)
+        # exactly the file the engine graded (none when it refused the submission)
+        graded = (results.get("extra_data") or {}).get("submission_file")
+        source = read_graded(sub.path, graded) if sub.path is not None and graded else None
         records[sub.id] = GradedSubmission(
             id=sub.id,
             label=sub.label,
@@ -509,8 +446,8 @@ def grade(
             status=status,
             message=message,
             results=results,
-            source_name=src[0] if src else None,
-            source=src[1] if src else None,
+            source_name=graded if source is not None else None,
+            source=source,
             seconds=seconds,
             cached=cached,
         )

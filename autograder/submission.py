@@ -15,10 +15,12 @@ it into a whole-submission entry of results.json, never a crash.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from autograder import bounded_zip
 from autograder.paths import SUBMISSION_FILENAME
@@ -54,11 +56,22 @@ def _listing(paths: list[Path], root: Path, limit: int = 8) -> str:
     return ", ".join(names) + more
 
 
-def find_in_folder(folder: Path, shown_as: str | None = None) -> Path:
-    """The homework file in ``folder`` (rules in the module docstring)."""
+def find_in_folder(
+    folder: Path, shown_as: str | None = None, found: list[str] | None = None
+) -> Path:
+    """The homework file in ``folder`` (rules in the module docstring).
+
+    ``found``: the names of what was handed in, to list when there is no ``.py`` file at
+    all (default: the folder's files).
+    """
     shown = shown_as or str(folder)
     top = folder / SUBMISSION_FILENAME
-    if top.is_file() and not top.is_symlink():
+    if top.is_symlink():  # it could point anywhere: at the solutions, say
+        raise SubmissionNotFound(
+            f"{SUBMISSION_FILENAME} in {shown} is a symbolic link, not a file: submit the "
+            "file itself"
+        )
+    if top.is_file():
         return top
     named = _candidates(folder, SUBMISSION_FILENAME)
     if named:
@@ -78,11 +91,22 @@ def find_in_folder(folder: Path, shown_as: str | None = None) -> Path:
             f"no {SUBMISSION_FILENAME} in {shown}, and several other .py files "
             f"({_listing(scripts, folder)}): name your homework file {SUBMISSION_FILENAME}"
         )
-    raise SubmissionNotFound(f"no {SUBMISSION_FILENAME} (and no .py file at all) in {shown}")
+    if found is None:
+        found = sorted(
+            p.relative_to(folder).as_posix()
+            for p in folder.rglob("*")
+            if p.is_file() and not p.is_symlink() and not _ignored(p, folder)
+        )
+    what = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    raise SubmissionNotFound(
+        f"no {SUBMISSION_FILENAME} (and no .py file at all) in {shown} "
+        f"(found: {what or 'nothing'})"
+    )
 
 
-def extract_zip(archive: Path, dest: Path) -> Path:
-    """Extract the ``.py`` members of ``archive`` into ``dest`` safely; returns ``dest``.
+def extract_zip(archive: Path, dest: Path) -> list[str]:
+    """Extract the ``.py`` members of ``archive`` into ``dest`` safely; returns the names
+    of the zip's files (all of them, extracted or not).
 
     Raises :class:`SubmissionNotFound` for a corrupt archive, a member that would land
     outside ``dest`` (absolute path, ``..``, link), or one over the size/count limits
@@ -100,9 +124,10 @@ def extract_zip(archive: Path, dest: Path) -> Path:
                 zf, dest, ZIP_LIMITS, shown=archive.name,
                 select=lambda info: not info.is_dir() and info.filename.endswith(".py"),
             )
+            names = [info.filename for info in bounded_zip.file_members(zf)]
     except bounded_zip.ZipRefused as exc:
         raise SubmissionNotFound(str(exc)) from None
-    return dest
+    return names
 
 
 def find_submission(path: str | Path, extract_dir: str | Path | None = None) -> Path:
@@ -122,8 +147,8 @@ def find_submission(path: str | Path, extract_dir: str | Path | None = None) -> 
         made = extract_dir is None
         dest = Path(tempfile.mkdtemp(prefix="submission-")) if made else Path(extract_dir)
         try:
-            extract_zip(path, dest)
-            return find_in_folder(dest, path.name)
+            names = extract_zip(path, dest)
+            return find_in_folder(dest, path.name, found=names)
         except BaseException:
             if made:
                 shutil.rmtree(dest, ignore_errors=True)
@@ -132,6 +157,62 @@ def find_submission(path: str | Path, extract_dir: str | Path | None = None) -> 
         f"{path.name} is not a Python file: submit {SUBMISSION_FILENAME} "
         "(or a folder or .zip holding it)"
     )
+
+
+#: Most of the graded file :func:`read_graded` returns (a homework file is about 30 KB).
+MAX_SOURCE_BYTES = 1024 * 1024
+
+
+def graded_name(submission: str | Path, hw: Path, extract_dir: str | Path | None = None) -> str:
+    """Where the graded file lies in what was handed in: the file's own name, its path in
+    the folder, or its member path in the zip (``extract_dir``: where the zip was
+    extracted). This is what results.json records as ``extra_data.submission_file``."""
+    submission = Path(submission)
+    if submission.is_dir():
+        return hw.relative_to(submission).as_posix()
+    if extract_dir is not None and Path(extract_dir) in hw.parents:
+        return hw.relative_to(extract_dir).as_posix()
+    return hw.name
+
+
+def read_graded(
+    submission: str | Path, name: str, max_bytes: int = MAX_SOURCE_BYTES
+) -> str | None:
+    """The text of the file ``name`` (:func:`graded_name`) of ``submission``, for a report.
+
+    Read by the rules the engine found it by: no link followed anywhere on the way (a
+    symlinked ``hw.py`` could point at the solutions), a zip member streamed within
+    :data:`ZIP_LIMITS`. At most ``max_bytes`` are read. None when it cannot be read so.
+    """
+    submission = Path(submission)
+    rel = PurePosixPath(name)
+    if rel.is_absolute() or not rel.parts or any(p in ("", ".", "..") for p in rel.parts):
+        return None
+    try:
+        if submission.is_dir():
+            current = submission
+            for part in rel.parts:
+                current = current / part
+                if stat.S_ISLNK(os.lstat(current).st_mode):
+                    return None
+            if not stat.S_ISREG(os.lstat(current).st_mode):
+                return None
+            with open(current, "rb") as f:
+                return f.read(max_bytes).decode("utf-8", "replace")
+        if submission.suffix == ".py":
+            if name != submission.name or submission.is_symlink():
+                return None
+            with open(submission, "rb") as f:
+                return f.read(max_bytes).decode("utf-8", "replace")
+        with bounded_zip.open_zip(submission, ZIP_LIMITS) as zf:
+            for info in bounded_zip.file_members(zf):
+                if bounded_zip.safe_member_path(info.filename) == rel and not (
+                    bounded_zip.is_link(info)
+                ):
+                    return bounded_zip.read_text(zf, info, max_bytes)
+    except (OSError, zipfile.BadZipFile, bounded_zip.ZipRefused):
+        return None
+    return None
 
 
 #: How much of the file :func:`unusable_reason` reads (enough to recognise the format).

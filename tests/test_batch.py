@@ -38,7 +38,8 @@ EXAMPLES = REPO / "examples" / "submissions"
 # passes when it is defined and its body has no ``BUG`` and no ``raise
 # NotImplementedError``. Source containing ``HANG_FOREVER`` sleeps (wall-clock limit
 # test); ``CRASH_ENGINE`` exits 3 without results. Every grade appends a line to
-# ``$FAKE_GRADER_LOG`` (to count grades). ``python fake_grader.py --serve`` speaks
+# ``$FAKE_GRADER_LOG`` (to count grades). Like the engine, it records which file it graded
+# (``extra_data.submission_file``), which the reports show. ``python fake_grader.py --serve`` speaks
 # autograder.grading_server's protocol instead, one grade per request line; it appends a
 # line to ``$FAKE_SERVER_LOG`` when it starts (to count server starts), and answers
 # garbage to a submission containing ``SERVER_GARBLES``.
@@ -54,6 +55,18 @@ import zipfile
 from pathlib import Path
 
 POINTS = {"softmax": 60.0, "adam_step": 40.0}
+
+
+def graded_file(path: Path) -> str | None:
+    # what the engine records as extra_data.submission_file (the fake's simple rule)
+    if path.is_dir():
+        found = sorted(path.rglob("hw.py"), key=lambda p: len(p.parts))
+        return found[0].relative_to(path).as_posix() if found else None
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith("hw.py")]
+            return names[0] if names else None
+    return path.name
 
 
 def read_hw(path: Path) -> str:
@@ -126,9 +139,10 @@ def grade(sub: Path, out: Path) -> int:
                 }
             )
     score = sum(t["score"] for t in tests)
-    out.write_text(
-        json.dumps({"score": score, "execution_time": 0.01, "output": "", "tests": tests})
-    )
+    results = {"score": score, "execution_time": 0.01, "output": "", "tests": tests}
+    if graded_file(sub) is not None and problem is None:
+        results["extra_data"] = {"submission_file": graded_file(sub)}
+    out.write_text(json.dumps(results))
     print(f"{score:g}/100")
     return 0
 
@@ -252,8 +266,8 @@ def test_discover_reports_every_kind_of_input(class_folder: Path, tmp_path: Path
         "syntax",
         "zipped",
     }
-    assert "corrupt zip" in by_id["corrupt"].problem
-    assert "no hw.py in the folder" in by_id["no_code"].problem
+    assert "is not a valid zip file" in by_id["corrupt"].problem
+    assert "no hw.py (and no .py file at all) in no_code" in by_id["no_code"].problem
     assert "answers.pdf" in by_id["no_code"].problem
     for ok in ("good", "buggy", "nested_student", "zipped", "syntax"):
         assert by_id[ok].problem is None, ok
@@ -289,11 +303,12 @@ def test_folder_graded_end_to_end_with_reports(
     assert float(rows["nested_student"]["total"]) == 60
     assert float(rows["zipped"]["total"]) == 40
     assert float(rows["syntax"]["total"]) == 0
-    assert rows["corrupt"]["status"] == "bad_input" and "corrupt zip" in rows["corrupt"]["message"]
+    assert rows["corrupt"]["status"] == "bad_input"
+    assert "is not a valid zip file" in rows["corrupt"]["message"]
     assert rows["no_code"]["status"] == "bad_input"
     assert summary.n_run == 5 and summary.n_cached == 0
     report = (out / "report.html").read_text()
-    assert "grading_notes.txt" in report and "corrupt zip" in report
+    assert "grading_notes.txt" in report and "is not a valid zip file" in report
     assert "hw.py could not be imported" in report  # the syntax error, from extra_data kind
     page = (out / "submissions" / "buggy" / "report.html").read_text()
     assert "softmax: check 1" in page and "wrong values" in page
