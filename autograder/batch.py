@@ -254,7 +254,8 @@ def autograder_hash(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
 
     The package code (except the batch and report code), the hidden tests,
     ``assignment.toml``, the solutions and the public tests (``student/tests``), plus
-    ``extra`` strings (grader command, limits) and the Python version.
+    ``extra`` strings (grader command, limits), and the versions of Python, NumPy and
+    Hypothesis.
     """
     h = hashlib.sha256()
     files: list[Path] = []
@@ -276,7 +277,11 @@ def autograder_hash(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
                 continue
             files.append(p)
     _hash_tree(h, root, files)
-    for item in (*extra, sys.version):
+    import hypothesis
+    import numpy
+
+    # what the grades also depend on: the interpreter, NumPy (results), Hypothesis (examples)
+    for item in (*extra, sys.version, numpy.__version__, hypothesis.__version__):
         h.update(item.encode() + b"\0")
     return h.hexdigest()
 
