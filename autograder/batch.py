@@ -32,14 +32,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import bounded_zip, graders, gradescope_export
+from autograder import bounded_zip, graders, gradescope_export, paths
 from autograder.config import TOTAL_POINTS
 from autograder.reports import GradedSubmission, SkippedInput, write_reports
 from autograder.results import failure_results, read_results
 from autograder.submission import SubmissionNotFound, find_submission, read_graded
 
-#: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
-ROOT = Path(__file__).resolve().parents[1]
 #: Default per-submission wall-clock limit in seconds.
 DEFAULT_TIMEOUT = 600.0
 #: Files and folders never treated as submissions or hashed.
@@ -249,7 +247,7 @@ def submission_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def autograder_hash(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
+def autograder_hash(root: Path = paths.ROOT, extra: Sequence[str] = ()) -> str:
     """sha256 of everything that decides grades.
 
     The package code (except the batch and report code), the hidden tests,
@@ -372,6 +370,158 @@ def assignment_title(config: Path | None = None) -> str:
         return "Grading report"
 
 
+def graded_submission(
+    sub: Submission, results: dict, status: str, message: str, seconds: float, cached: bool
+) -> GradedSubmission:
+    """What the reports need of one submission: its results and exactly the file the
+    engine graded (none when it refused the submission)."""
+    graded = (results.get("extra_data") or {}).get("submission_file")
+    source = read_graded(sub.path, graded) if sub.path is not None and graded else None
+    return GradedSubmission(
+        id=sub.id,
+        label=sub.label,
+        name=sub.name,
+        email=sub.email,
+        sid=sub.sid,
+        status=status,
+        message=message,
+        results=results,
+        source_name=graded if source is not None else None,
+        source=source,
+        seconds=seconds,
+        cached=cached,
+    )
+
+
+def grader_factory(
+    config: Path | None,
+    timeout: float,
+    grader_cmd: Sequence[str] | None = None,
+    server_cmd: Sequence[str] | None = None,
+) -> tuple[Callable[[], graders.Grader], list[str]]:
+    """How each grade runs, and what of that keys the cache (see :func:`grade`).
+
+    Raises ValueError when ``config`` is not a valid assignment file.
+    """
+    from autograder.sandbox import isolation
+
+    config_args: list[str] = []
+    # a grade made without a jail is not reused by one made with it, and vice versa
+    key = [f"timeout={timeout}", f"isolation={isolation.automatic_mode()}"]
+    if config is not None:
+        from autograder.config import ConfigError, load_config
+
+        try:
+            load_config(config)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        config_args = ["--config", str(config)]
+        key.append(hashlib.sha256(config.read_bytes()).hexdigest())
+    if grader_cmd:
+        process_cmd = [*grader_cmd, *config_args]
+        key.append(json.dumps(process_cmd))
+        return (lambda: graders.ProcessGrader(process_cmd)), key
+    server = [*(server_cmd or [sys.executable, "-m", "autograder.grading_server"])]
+    server += config_args
+    # the interpreter's path is not part of the key (sys.version is)
+    key.append(json.dumps(server[1:] if server_cmd is None else server))
+    return (lambda: graders.PooledGrader(server)), key
+
+
+@dataclass
+class Plan:
+    """What a batch will do: the submissions found, and which of them need a grader."""
+
+    subs: list[Submission]
+    skipped: list[SkippedInput]
+    done: dict[str, GradedSubmission]  # bad inputs and cached grades, by id
+    to_grade: list[tuple[Submission, Path, str]]  # (submission, its folder, cache key)
+    n_removed: int = 0
+
+
+def plan(submissions: Path, out_dir: Path, autograder_key: str, force: bool) -> Plan:
+    """Discover the submissions, settle the ungradable and the cached ones, list the rest.
+
+    Writes the results.json of every submission that cannot be graded at all, and removes
+    the folders of submissions no longer in the input.
+    """
+    subs, skipped = discover(Path(submissions), out_dir / ".inputs", exclude=out_dir)
+    subs_root = out_dir / "submissions"
+    result = Plan(subs, skipped, {}, [])
+    result.n_removed = remove_stale_folders(subs_root, {s.id for s in subs})
+    for sub in subs:
+        sub_dir = subs_root / sub.id
+        sub_dir.mkdir(parents=True, exist_ok=True)
+        if sub.problem is not None:
+            results = failure_results(sub.problem, "bad_input", max_score=TOTAL_POINTS)
+            _write_json(sub_dir / "results.json", results)
+            (sub_dir / "cache.json").unlink(missing_ok=True)
+            result.done[sub.id] = graded_submission(
+                sub, results, "bad_input", sub.problem, 0.0, False
+            )
+            continue
+        assert sub.path is not None
+        key = hashlib.sha256(
+            f"{CACHE_VERSION}:{autograder_key}:{submission_hash(sub.path)}".encode()
+        ).hexdigest()
+        kept = None if force else cached_outcome(sub_dir, key)
+        if kept is None:
+            result.to_grade.append((sub, sub_dir, key))
+        else:
+            result.done[sub.id] = graded_submission(sub, *kept, cached=True)
+    return result
+
+
+def run_pool(
+    to_grade: list[tuple[Submission, Path, str]],
+    make_grader: Callable[[], graders.Grader],
+    jobs: int,
+    timeout: float,
+    progress: bool,
+) -> dict[str, GradedSubmission]:
+    """Grade ``to_grade`` with ``jobs`` graders at a time (each reused for the next
+    submission); every grader is stopped at the end, and at once on Ctrl-C."""
+    from tqdm import tqdm
+
+    idle: queue.SimpleQueue[graders.Grader] = queue.SimpleQueue()
+    started: list[graders.Grader] = []
+    graded: dict[str, GradedSubmission] = {}
+
+    def work(item: tuple[Submission, Path, str]) -> tuple[Submission, tuple]:
+        sub, sub_dir, key = item
+        try:
+            grader = idle.get_nowait()
+        except queue.Empty:
+            grader = make_grader()
+            started.append(grader)
+        try:
+            return sub, grade_and_store(sub, sub_dir, key, grader, timeout)
+        finally:
+            idle.put(grader)
+
+    with tqdm(
+        total=len(to_grade), disable=not progress, unit="sub", desc="grading", file=sys.stderr
+    ) as bar:
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
+            futures = [pool.submit(work, item) for item in to_grade]
+            for fut in as_completed(futures):
+                sub, outcome = fut.result()
+                graded[sub.id] = graded_submission(sub, *outcome, cached=False)
+                bar.set_postfix_str(f"{sub.id}: {outcome[1]}", refresh=False)
+                bar.update(1)
+        except BaseException:
+            # Ctrl-C or a bug: stop the graders still running, drop the queued ones.
+            pool.shutdown(wait=False, cancel_futures=True)
+            graders.stop_all()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            for grader in started:
+                grader.close()
+    return graded
+
+
 def grade(
     submissions: Path,
     out_dir: Path,
@@ -396,131 +546,28 @@ def grade(
     is the project whose files key the cache (default: this checkout); ``config`` another
     ``assignment.toml`` (the one a Gradescope zip was built with, to regrade exactly as
     Gradescope did). Raises ValueError when ``submissions`` or ``config`` is unusable.
+
+    Plan (discover, cache) -> run the pool of graders -> write the reports.
     """
-    from tqdm import tqdm
-
-    from autograder.sandbox import isolation
-
     t0 = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    config_args: list[str] = []
-    # a grade made without a jail is not reused by one made with it, and vice versa
-    extra = [f"timeout={timeout}", f"isolation={isolation.automatic_mode()}"]
-    if config is not None:
-        from autograder.config import ConfigError, load_config
-
-        config = Path(config).resolve()
-        try:
-            load_config(config)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        config_args = ["--config", str(config)]
-        extra.append(hashlib.sha256(config.read_bytes()).hexdigest())
-    make_grader: Callable[[], graders.Grader]
-    if grader_cmd:
-        process_cmd = [*grader_cmd, *config_args]
-        make_grader = lambda: graders.ProcessGrader(process_cmd)  # noqa: E731
-        extra.append(json.dumps(process_cmd))
-    else:
-        server = [*(server_cmd or [sys.executable, "-m", "autograder.grading_server"])]
-        server += config_args
-        make_grader = lambda: graders.PooledGrader(server)  # noqa: E731
-        # the interpreter's path is not part of the key (sys.version is)
-        extra.append(json.dumps(server[1:] if server_cmd is None else server))
+    config = Path(config).resolve() if config is not None else None
+    make_grader, key_parts = grader_factory(config, timeout, grader_cmd, server_cmd)
+    work = plan(
+        Path(submissions), out_dir, autograder_hash(autograder_root or paths.ROOT, key_parts), force
+    )
     jobs = max(1, jobs or os.cpu_count() or 1)
-    subs, skipped = discover(Path(submissions), out_dir / ".inputs", exclude=out_dir)
-    ag_key = autograder_hash(autograder_root or ROOT, extra=extra)
-    summary = BatchSummary(out_dir=out_dir, skipped=skipped)
-    subs_root = out_dir / "submissions"
-    summary.n_removed = remove_stale_folders(subs_root, {s.id for s in subs})
-    records: dict[str, GradedSubmission] = {}
-
-    def record(
-        sub: Submission, results: dict, status: str, message: str, seconds: float, cached: bool
-    ) -> None:
-        # exactly the file the engine graded (none when it refused the submission)
-        graded = (results.get("extra_data") or {}).get("submission_file")
-        source = read_graded(sub.path, graded) if sub.path is not None and graded else None
-        records[sub.id] = GradedSubmission(
-            id=sub.id,
-            label=sub.label,
-            name=sub.name,
-            email=sub.email,
-            sid=sub.sid,
-            status=status,
-            message=message,
-            results=results,
-            source_name=graded if source is not None else None,
-            source=source,
-            seconds=seconds,
-            cached=cached,
-        )
-
-    todo: list[tuple[Submission, Path, str]] = []
-    for sub in subs:
-        sub_dir = subs_root / sub.id
-        sub_dir.mkdir(parents=True, exist_ok=True)
-        if sub.problem is not None:
-            results = failure_results(sub.problem, "bad_input", max_score=TOTAL_POINTS)
-            _write_json(sub_dir / "results.json", results)
-            (sub_dir / "cache.json").unlink(missing_ok=True)
-            record(sub, results, "bad_input", sub.problem, 0.0, False)
-            continue
-        assert sub.path is not None
-        key = hashlib.sha256(
-            f"{CACHE_VERSION}:{ag_key}:{submission_hash(sub.path)}".encode()
-        ).hexdigest()
-        todo.append((sub, sub_dir, key))
-
-    # Cached entries first (instant), then the graders for the rest.
-    to_grade = []
-    for sub, sub_dir, key in todo:
-        kept = None if force else cached_outcome(sub_dir, key)
-        if kept is None:
-            to_grade.append((sub, sub_dir, key))
-        else:
-            record(sub, *kept, cached=True)
-            summary.n_cached += 1
-
-    idle: queue.SimpleQueue[graders.Grader] = queue.SimpleQueue()
-    started: list[graders.Grader] = []
-
-    def work(item: tuple[Submission, Path, str]) -> tuple[Submission, tuple]:
-        sub, sub_dir, key = item
-        try:
-            grader = idle.get_nowait()
-        except queue.Empty:
-            grader = make_grader()
-            started.append(grader)
-        try:
-            return sub, grade_and_store(sub, sub_dir, key, grader, timeout)
-        finally:
-            idle.put(grader)
-
-    with tqdm(
-        total=len(to_grade), disable=not progress, unit="sub", desc="grading", file=sys.stderr
-    ) as bar:
-        pool = ThreadPoolExecutor(max_workers=jobs)
-        try:
-            futures = [pool.submit(work, item) for item in to_grade]
-            for fut in as_completed(futures):
-                sub, outcome = fut.result()
-                record(sub, *outcome, cached=False)
-                summary.n_run += 1
-                bar.set_postfix_str(f"{sub.id}: {outcome[1]}", refresh=False)
-                bar.update(1)
-        except BaseException:
-            # Ctrl-C or a bug: stop the graders still running, drop the queued ones.
-            pool.shutdown(wait=False, cancel_futures=True)
-            graders.stop_all()
-            raise
-        finally:
-            pool.shutdown(wait=True)
-            for grader in started:
-                grader.close()
-
-    summary.graded = [records[s.id] for s in subs]
+    fresh = run_pool(work.to_grade, make_grader, jobs, timeout, progress)
+    graded = {**work.done, **fresh}
+    summary = BatchSummary(
+        out_dir=out_dir,
+        graded=[graded[s.id] for s in work.subs],
+        skipped=work.skipped,
+        n_run=len(fresh),
+        n_cached=sum(1 for g in work.done.values() if g.cached),
+        n_removed=work.n_removed,
+    )
     write_reports(
         out_dir,
         summary.graded,

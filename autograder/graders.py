@@ -34,11 +34,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from autograder import paths
 from autograder.config import TOTAL_POINTS
 from autograder.results import failure_results, first_line, read_results
 
-#: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
-ROOT = Path(__file__).resolve().parents[1]
 #: Cap on the grader log kept per submission.
 LOG_CAP = 200_000
 #: A pooled grader is replaced after this many grades (bounds whatever a long run leaks).
@@ -73,7 +72,7 @@ def timeout_outcome(timeout: float) -> GradeOutcome:
 def grader_env() -> dict[str, str]:
     """The environment of a grader process: this checkout first on the import path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(paths.ROOT), *filter(None, [env.get("PYTHONPATH")])])
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     return env
 
