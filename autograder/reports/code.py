@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 from pygments import format as _pyg_format
-from pygments import highlight as _pyg_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from pygments.token import Text
@@ -30,18 +29,6 @@ class CodeBlock:
 def pygments_css() -> str:
     """The CSS rules of the highlighter, to inline once per page."""
     return HtmlFormatter(cssclass=CSS_CLASS, style="default").get_style_defs(f".{CSS_CLASS}")
-
-
-def highlight(code: str, first_line: int = 1, mark: set[int] | None = None) -> Markup:
-    """``code`` as highlighted HTML with line numbers starting at ``first_line``."""
-    fmt = HtmlFormatter(
-        cssclass=CSS_CLASS,
-        linenos="inline",
-        linenostart=first_line,
-        hl_lines=sorted(n - first_line + 1 for n in (mark or set())),
-        wrapcode=True,
-    )
-    return Markup(_pyg_highlight(code, PythonLexer(), fmt))
 
 
 #: Longest source the reports show (a student's hw.py is about 30 KB).
