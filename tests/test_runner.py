@@ -595,7 +595,7 @@ def test_redaction_removes_expected_values_from_checks_messages(
 ) -> None:
     import numpy as np
 
-    from autograder.plugin import redact_expected
+    from autograder.feedback import redact_expected
 
     sys.path.insert(0, str(paths.STUDENT_TESTS))
     try:
