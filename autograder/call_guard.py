@@ -300,14 +300,17 @@ class InputGuard:
         return arguments
 
     def check(self) -> None:
-        """Raise AssertionError (after restoring it) if an argument was changed."""
+        """Restore every argument the call changed; then raise the first change's
+        AssertionError (not for a confirmation call)."""
+        first: AssertionError | None = None
         for (arg, value), before in zip(self.watched, self.before):
             try:
                 self.compare(before, value, name=self.function, arg=arg)
-            except AssertionError:
+            except AssertionError as change:
                 restore_in_place(value, before)
-                if not confirming():
-                    raise
+                first = first or change
+        if first is not None and not confirming():
+            raise first
 
 
 def holds_arrays(value: Any) -> bool:
