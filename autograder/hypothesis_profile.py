@@ -14,6 +14,15 @@ from typing import Any
 #: The name the grading profile is registered under.
 PROFILE = "autograder-grading"
 
+#: What makes a grade deterministic and quiet, in the profile and in every test's settings.
+DETERMINISTIC: dict[str, Any] = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "print_blob": False,
+    "report_multiple_bugs": False,
+}
+
 #: Health checks that would fail a grade for the tests' own reasons, not the submission's.
 QUIET_HEALTH_CHECKS = ("too_slow", "filter_too_much", "data_too_large", "differing_executors")
 
@@ -28,14 +37,7 @@ def grading_settings(max_examples: int) -> Any:
     # No "explain" phase: it would print line numbers of the hidden tests.
     phases = [p for p in Phase if p.name != "explain"]
     return settings(
-        derandomize=True,
-        database=None,
-        deadline=None,
-        max_examples=max_examples,
-        print_blob=False,
-        report_multiple_bugs=False,
-        suppress_health_check=checks,
-        phases=phases,
+        **DETERMINISTIC, max_examples=max_examples, suppress_health_check=checks, phases=phases
     )
 
 
@@ -80,12 +82,8 @@ def apply_to_test(test_function: Any, max_examples: int) -> None:
     parent = current if explicit and current is not None else profile
     fn._hypothesis_internal_use_settings = settings(
         parent,
+        **DETERMINISTIC,
         max_examples=count,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        report_multiple_bugs=False,
         phases=profile.phases,
         suppress_health_check=sorted(
             set(parent.suppress_health_check) | set(profile.suppress_health_check),
