@@ -1,23 +1,23 @@
-"""The grading pytest plugin: fixtures, marker, Hypothesis profile, and the result model.
+"""The grading pytest plugin: it listens to pytest's hooks and builds the result model.
 
 Like pytest's own junitxml plugin, :class:`GradingPlugin` listens to pytest's hooks and
 builds a result model (:class:`autograder.results.GradeResult`) of the session. It is
 passed to ``pytest.main(..., plugins=[plugin])`` by :mod:`autograder.runner` and
 
 * provides the fixtures ``hw`` (the submission behind a sandbox ``SubmissionProxy``: one
-  worker per grading session) and ``ref`` (``solutions/hw.py``, loaded in this trusted
-  process under a fresh module name);
+  worker per grading session, every call guarded by :mod:`autograder.call_guard`) and
+  ``ref`` (``solutions/hw.py``, loaded in this trusted process under a fresh module name);
 * registers the ``grades`` marker: ``@pytest.mark.grades("softmax", weight=1)``. A test
   without it, or naming a function the configuration does not grade, is an instructor
-  error: the whole grade fails loudly (:attr:`GradingPlugin.engine_errors`);
-* registers and loads a deterministic Hypothesis profile (derandomized, no database, no
-  deadline, example counts from ``assignment.toml``);
+  error: the whole grade fails loudly (:attr:`GradingPlugin.engine_errors`); so does a
+  grade whose input guard cannot run (``checks`` not importable);
+* loads the deterministic Hypothesis profile (:mod:`autograder.hypothesis_profile`);
+* splits each function's points over its tests (:func:`autograder.points.split_points`);
 * turns every collected test into exactly one result entry, whatever happens to it
   (passed, failed, error in setup, skipped, not run because the time budget was spent,
-  or the submission could not be imported); collection errors become entries too;
-* never puts trusted tracebacks or hidden test source into an entry's output: a failure
-  shows its assertion message (the ``checks`` helpers write informative ones), a
-  ``SubmissionError`` its student-readable message, Hypothesis' falsifying example.
+  or the submission could not be imported); collection errors become entries too. An
+  entry's name and message come from :mod:`autograder.feedback` (never a trusted
+  traceback or hidden test source).
 
 Expected values in hidden tests' messages: before each test the plugin sets
 ``checks.SHOW_EXPECTED`` (module global of ``student/tests/checks.py``) and the
@@ -28,41 +28,36 @@ when ``[visibility] show_expected_values = false``, True otherwise.
 from __future__ import annotations
 
 import contextlib
-import copy
-import importlib.util
 import inspect
 import itertools
 import math
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 import pytest
 
-from autograder import paths
+from autograder import feedback, hypothesis_profile, paths
+from autograder.call_guard import (
+    Comparison,
+    GuardedSubmission,
+    InputGuardUnavailable,
+    TimeBudget,
+    input_comparison,
+)
 from autograder.config import AssignmentConfig
-from autograder.diagnosis import explain
+from autograder.points import split_points
 from autograder.results import (
     FAILED,
     PASSED,
     SUBMISSION_TAG,
     GradeResult,
     TestResult,
-    trim,
-)
-from autograder.sandbox.errors import (
-    MissingFunction,
-    NotImplementedBySubmission,
-    SubmissionError,
-    SubmissionTimeout,
 )
 from autograder.submission import unusable_reason
 from autograder.time_limits import CallLimits
@@ -72,48 +67,11 @@ MARKER_HELP = (
     "grades(function, weight=1): the hw.py function this test grades; the function's "
     "points are split over its tests in proportion to their weights"
 )
-PROFILE = "autograder-grading"
 SHOW_EXPECTED_ENV = "AUTOGRADER_SHOW_EXPECTED"
 BUDGET_MESSAGE = "not run: time budget exhausted"
 IMPORT_PREFIX = "hw.py could not be imported: "
-#: Longest part of a failure message kept per test (before results.py's own cap).
-MAX_MESSAGE = 3000
-#: The "inputs:" block of a ``checks`` message (``checks.format_inputs``).
-INPUTS_LISTED = re.compile(r"^\s+inputs:$", re.MULTILINE)
-#: Hypothesis' notes that show a failing example: "Falsifying example: ...", "Draw 1: ...".
-HYPOTHESIS_EXAMPLE = re.compile(r"(Falsifying example|Failing test case|Draw \d+)\b")
 
 _ref_counter = itertools.count()
-
-
-class TimeBudgetExhausted(Exception):
-    """Raised by ``hw`` calls once the grade's total time budget is spent."""
-
-
-class TimeoutNotRetried(SubmissionError):
-    """A call not made because the function already timed out (see ``_BudgetedProxy``)."""
-
-    kind = "timeout"
-
-
-#: Failures no other input can change: the function is a stub, missing, or out of time.
-INPUT_INDEPENDENT = (NotImplementedBySubmission, MissingFunction, SubmissionTimeout)
-
-
-class NoFurtherExamples(BaseException):
-    """Ends a test at once with ``error``, a failure no other input would change.
-
-    Hypothesis retries a failing test many times to shrink its example (about 50 calls
-    per test for a stub); for a function that is not implemented, missing or timed out
-    every retry fails the same way, so it is wasted time. Hypothesis lets a
-    ``BaseException`` that is not an ``Exception`` through at once, as it does for
-    ``KeyboardInterrupt``; pytest records it as the test's failure, and the plugin
-    reports ``error`` (see ``_unwrap``).
-    """
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def load_reference(path: Path = paths.SOLUTIONS_HW) -> ModuleType:
@@ -145,29 +103,6 @@ def default_proxy_factory(submission: Path, config: AssignmentConfig) -> Any:
     return SubmissionProxy(worker)
 
 
-def _hypothesis_profile(max_examples: int) -> Any:
-    """The grading settings object (derandomized, no database, no deadline, quiet)."""
-    from hypothesis import HealthCheck, Phase, settings
-
-    checks = [
-        getattr(HealthCheck, name)
-        for name in ("too_slow", "filter_too_much", "data_too_large", "differing_executors")
-        if hasattr(HealthCheck, name)
-    ]
-    # No "explain" phase: it would print line numbers of the hidden tests.
-    phases = [p for p in Phase if p.name != "explain"]
-    return settings(
-        derandomize=True,
-        database=None,
-        deadline=None,
-        max_examples=max_examples,
-        print_blob=False,
-        report_multiple_bugs=False,
-        suppress_health_check=checks,
-        phases=phases,
-    )
-
-
 @dataclass
 class _Item:
     """What the plugin knows about one collected test."""
@@ -184,198 +119,6 @@ class _Item:
     kind: str | None = None
     duration: float = 0.0
     not_run: str | None = None
-
-
-class _BudgetedProxy:
-    """The ``hw`` the tests see: the proxy, with two guards on the time budget.
-
-    * once the grade's budget is spent, hw.py calls raise :class:`TimeBudgetExhausted`;
-    * a function that timed out is not called again in the same test (Hypothesis would
-      otherwise wait out the timeout for every shrinking step), and after
-      ``MAX_TIMEOUTS`` timeouts not at all: its later calls fail at once with the
-      timeout's message, so one endless loop cannot eat the other functions' time;
-    * a failure no input would change (:data:`INPUT_INDEPENDENT`, the budget, a timeout)
-      ends the test at once (:class:`NoFurtherExamples`) instead of being shrunk.
-    """
-
-    MAX_TIMEOUTS = 1
-
-    def __init__(self, proxy: Any, plugin: GradingPlugin) -> None:
-        self._proxy = proxy
-        self._plugin = plugin
-        self._timeouts: dict[str, list[BaseException]] = {}
-        self._current_test: str | None = None
-        self._test_timeouts: dict[str, BaseException] = {}
-
-    def _enter_test(self, nodeid: str) -> None:
-        if nodeid != self._current_test:
-            self._current_test = nodeid
-            self._test_timeouts = {}
-
-    def __getattr__(self, name: str) -> Any:
-        graded = name in self._plugin.config.functions
-        try:
-            attr = getattr(self._proxy, name)
-        except MissingFunction as exc:
-            if graded:
-                raise NoFurtherExamples(exc) from None
-            raise
-        if not graded or not callable(attr):
-            return attr
-        plugin = self._plugin
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if plugin.budget_spent():
-                raise NoFurtherExamples(
-                    TimeBudgetExhausted(
-                        f"stopped: time budget exhausted "
-                        f"({plugin.config.limits.time_budget:g} s for the whole grade)"
-                    )
-                )
-            earlier = self._test_timeouts.get(name)
-            if earlier is not None:
-                raise NoFurtherExamples(
-                    TimeoutNotRetried(f"{earlier} (not called again in this test)")
-                )
-            strikes = self._timeouts.get(name, [])
-            if len(strikes) >= self.MAX_TIMEOUTS:
-                times = "once" if len(strikes) == 1 else f"{len(strikes)} times"
-                raise NoFurtherExamples(
-                    TimeoutNotRetried(
-                        f"{name}() was not called: it already timed out {times} in this "
-                        f"grade ({strikes[0]})"
-                    )
-                )
-            limit = plugin.call_limits.limit(name, args, kwargs)
-            seconds = min(limit.seconds, plugin.budget_left() + 1.0)  # the budget: a backstop
-            guard = _InputGuard(plugin.signature(name), name, args, kwargs)
-            timed = getattr(self._proxy, "call_with_timeout", None)
-            try:
-                if timed is not None:
-                    value = timed(name, args, kwargs, timeout=seconds)
-                else:  # a stand-in proxy of the project's tests: no limit of its own
-                    value = attr(*args, **kwargs)
-            except Exception as exc:
-                if getattr(exc, "kind", None) == "timeout":
-                    why = (
-                        limit.explain(name)
-                        if seconds == limit.seconds
-                        else "(the grade's time budget ran out during the call)"
-                    )
-                    exc.args = (f"{exc} {why}",)
-                    if isinstance(exc, SubmissionError):
-                        exc.message = exc.args[0]
-                    self._test_timeouts[name] = exc
-                    self._timeouts.setdefault(name, []).append(exc)
-                guard.check()  # a write to an input is the first thing to report
-                if isinstance(exc, INPUT_INDEPENDENT):
-                    raise NoFurtherExamples(exc) from None
-                raise
-            try:
-                guard.check()
-            except AssertionError as exc:  # say which known mistake writes into inputs
-                hint = explain(name, (), guard.arguments_before(), value)
-                if hint:
-                    raise AssertionError(f"{exc}{hint}") from None
-                raise
-            return value
-
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = getattr(attr, "__doc__", None)
-        return call
-
-    def __repr__(self) -> str:
-        return "<hw (submission, sandboxed)>"
-
-
-class _InputGuard:
-    """Every call must leave its inputs as they were (SPEC: functions never modify them).
-
-    The worker mirrors the submission's in-place writes back into the caller's objects
-    (so "inputs unchanged" checks mean the same graded as in the student's own run). If
-    a test went on with such modified data (e.g. computing the expected value on it), a
-    submission could make its own wrong answer look right. So after every call the
-    arguments are compared with a snapshot: on a change they are restored and the call
-    fails, naming the argument. The comparison is exact, ``numerical_gradient``'s x too
-    (perturbing it in place is allowed when the old value is put back; ``x[i] += h`` then
-    ``x[i] -= h`` can leave it off by a rounding error, and the message says so). A
-    diagnosis' confirmation call (``diagnosis.confirming()``) runs on the diagnosis' own
-    copies: they are restored, and the call does not fail.
-    """
-
-    def __init__(self, signature: inspect.Signature | None, function: str, args: tuple,
-                 kwargs: dict) -> None:
-        self.function = function
-        self.checks = sys.modules.get("checks")  # student/tests/checks.py, the shared helpers
-        try:
-            bound = signature.bind(*args, **kwargs) if signature is not None else None
-        except TypeError:
-            bound = None  # a wrong call: the submission's own error will say so
-        names = list(bound.arguments) if bound is not None else []
-        values = list(bound.arguments.values()) if bound is not None else []
-        if bound is None:
-            names = [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
-            values = [*args, *kwargs.values()]
-        self.bound = bound
-        self.watched = [(n, v) for n, v in zip(names, values) if _has_data(v)]
-        self.before = [copy.deepcopy(v) for _, v in self.watched]
-
-    def arguments_before(self) -> dict[str, Any]:
-        """The call's arguments by name, as they were before the call."""
-        if self.bound is None:
-            return {}
-        arguments = dict(self.bound.arguments)
-        arguments.update(dict(zip([n for n, _ in self.watched], self.before)))
-        return arguments
-
-    def check(self) -> None:
-        if self.checks is None:
-            return
-        from autograder.diagnosis import confirming
-
-        for (arg, value), before in zip(self.watched, self.before):
-            try:
-                self.checks.assert_unchanged(before, value, name=self.function, arg=arg)
-            except AssertionError:
-                _restore(value, before)
-                if not confirming():
-                    raise
-
-
-def _has_data(value: Any) -> bool:
-    """Arrays, or containers holding some: what a submission could modify in place."""
-    if isinstance(value, np.ndarray):
-        return True
-    if isinstance(value, dict):
-        return any(_has_data(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_data(v) for v in value)
-    return False
-
-
-def _restore(target: Any, snapshot: Any) -> None:
-    """Put ``snapshot`` back into ``target`` in place (arrays, dicts, lists)."""
-    with contextlib.suppress(Exception):
-        if isinstance(target, np.ndarray):
-            if isinstance(snapshot, np.ndarray) and target.shape == snapshot.shape:
-                np.copyto(target, snapshot, casting="unsafe")
-        elif isinstance(target, dict) and isinstance(snapshot, dict):
-            for key in [k for k in target if k not in snapshot]:
-                del target[key]
-            for key, value in snapshot.items():
-                current = target.get(key)
-                same_array = (
-                    isinstance(current, np.ndarray)
-                    and isinstance(value, np.ndarray)
-                    and current.shape == value.shape
-                )
-                same_container = isinstance(current, (dict, list)) and type(current) is type(value)
-                if same_array or same_container:
-                    _restore(current, value)
-                else:
-                    target[key] = copy.deepcopy(value)
-        elif isinstance(target, list) and isinstance(snapshot, list):
-            target[:] = copy.deepcopy(snapshot)
 
 
 class _Reference:
@@ -430,8 +173,7 @@ class GradingPlugin:
         self.proxy_factory = proxy_factory or default_proxy_factory
         self.reference = reference
         self.hidden_dir = Path(hidden_dir).resolve()
-        self.clock = clock
-        self.start = clock()
+        self.budget = TimeBudget(config.limits.time_budget, clock)
         self.engine_errors: list[str] = []
         self.collection_errors: list[tuple[str, str]] = []
         self.items: dict[str, _Item] = {}
@@ -440,7 +182,8 @@ class GradingPlugin:
         self._reference_module: ModuleType | None = None
         self._signatures: dict[str, inspect.Signature | None] = {}
         self._proxy_failed: str | None = None
-        self._hw: _BudgetedProxy | None = None
+        self._hw: GuardedSubmission | None = None
+        self._compare: Comparison | None = None
         self._previous_profile: str | None = None
         self._result: GradeResult | None = None
         lim = config.limits
@@ -451,38 +194,27 @@ class GradingPlugin:
             per_function_floor=dict(lim.call_timeout_per_function),
         )
 
-    # -- time budget ---------------------------------------------------------------------
-
-    def budget_spent(self) -> bool:
-        """Whether the grade's total time budget is used up."""
-        return self.budget_left() <= 0
-
-    def budget_left(self) -> float:
-        """Seconds left of the grade's total time budget."""
-        return self.config.limits.time_budget - (self.clock() - self.start)
-
     # -- configuration ---------------------------------------------------------------------
 
     def pytest_configure(self, config: pytest.Config) -> None:
         """Register the ``grades`` marker and load the grading Hypothesis profile."""
         config.addinivalue_line("markers", f"{MARKER}{MARKER_HELP[len(MARKER) :]}")
-        from hypothesis import settings
-
-        self._previous_profile = getattr(settings, "_current_profile", None) or "default"
-        settings.register_profile(PROFILE, _hypothesis_profile(self.config.hypothesis.max_examples))
-        settings.load_profile(PROFILE)
+        self._previous_profile = hypothesis_profile.load_grading_profile(
+            self.config.hypothesis.max_examples
+        )
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Import the shared ``checks`` helpers (if on sys.path) so their flag can be set."""
-        with contextlib.suppress(ImportError):
-            importlib.import_module("checks")
+        """Import the shared ``checks`` helpers: the input guard compares with them, and
+        their ``SHOW_EXPECTED`` flag is set per test. Without them nothing is graded."""
+        try:
+            self._compare = input_comparison()
+        except InputGuardUnavailable as exc:
+            self.engine_errors.append(str(exc))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Give the process its previous Hypothesis profile back."""
-        from hypothesis import settings
-
         if self._previous_profile is not None:
-            settings.load_profile(self._previous_profile)
+            hypothesis_profile.restore_profile(self._previous_profile)
             self._previous_profile = None
 
     # -- fixtures ----------------------------------------------------------------------------
@@ -493,7 +225,16 @@ class GradingPlugin:
         proxy = self._ensure_proxy()
         if proxy is None:
             raise RuntimeError(self._proxy_failed or "the submission is not available")
-        self._hw = _BudgetedProxy(proxy, self)
+        if self._compare is None:  # pytest_sessionstart did not run: find it now
+            self._compare = input_comparison()
+        self._hw = GuardedSubmission(
+            proxy,
+            graded=self.config.functions,
+            budget=self.budget,
+            call_limits=self.call_limits,
+            signature=self.signature,
+            compare=self._compare,
+        )
         return self._hw
 
     @pytest.fixture(scope="session")
@@ -530,7 +271,7 @@ class GradingPlugin:
             except Exception as exc:
                 kind = getattr(exc, "kind", None)
                 if kind == "import":
-                    self.submission_problem = _strip_prefix(str(exc))
+                    self.submission_problem = _without_import_prefix(str(exc))
                     self._proxy_failed = str(exc)
                 else:
                     self._proxy_failed = f"the sandbox could not start: {type(exc).__name__}: {exc}"
@@ -538,7 +279,7 @@ class GradingPlugin:
         if self.proxy is not None and self.submission_problem is None:
             problem = getattr(self.proxy, "import_error", None)
             if problem:
-                self.submission_problem = _strip_prefix(str(problem))
+                self.submission_problem = _without_import_prefix(str(problem))
         return self.proxy
 
     # -- collection ---------------------------------------------------------------------------
@@ -587,15 +328,18 @@ class GradingPlugin:
             if self.functions is not None and function not in self.functions:
                 dropped.append(item)
                 continue
+            hidden = self._is_hidden(item)
             self.items[item.nodeid] = _Item(
                 nodeid=item.nodeid,
                 index=index,
-                name=_display_name(item, function, self._is_hidden(item)),
+                name=feedback.display_name(item, function, hidden),
                 function=function,
                 weight=float(weight),
-                hidden=self._is_hidden(item),
+                hidden=hidden,
             )
-            self._apply_hypothesis_settings(item, function)
+            hypothesis_profile.apply_to_test(
+                getattr(item, "obj", None), self.config.max_examples(function)
+            )
             keep.append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -605,60 +349,23 @@ class GradingPlugin:
         items[:] = keep
 
     def _split_points(self) -> None:
+        """Each test's maximum: its function's points split by weight (engine error if a
+        graded function has no test)."""
         by_function: dict[str, list[_Item]] = {}
         for info in self.items.values():
             by_function.setdefault(info.function, []).append(info)
         wanted = self.functions if self.functions is not None else self.config.functions
         for function in wanted:
-            tests = by_function.get(function, [])
+            tests = sorted(by_function.get(function, []), key=lambda t: t.index)
             if not tests:
                 self.engine_errors.append(
                     f"no test grades {function}() (its {self.config.points(function):g} points "
                     "would be lost): every graded function needs at least one test"
                 )
                 continue
-            total = sum(Fraction(t.weight) for t in tests)
-            points = Fraction(self.config.points(function)).limit_denominator(10**6)
-            running = previous = Fraction(0)
-            # Cumulative rounding to 4 decimals: the maxima add up to exactly `points`.
-            for test in sorted(tests, key=lambda t: t.index):
-                running += points * Fraction(test.weight) / total
-                rounded = Fraction(round(running * 10**4), 10**4)
-                test.max_score = float(rounded - previous)
-                previous = rounded
-
-    def _apply_hypothesis_settings(self, item: pytest.Item, function: str) -> None:
-        obj = getattr(item, "obj", None)
-        fn = getattr(obj, "__func__", obj)
-        if not getattr(fn, "is_hypothesis_test", False):
-            return
-        from hypothesis import settings
-
-        # The test's own settings, as written (saved once: modules stay imported between
-        # grading runs in one process, and this method replaces the attribute).
-        if not hasattr(fn, "_autograder_own_settings"):
-            fn._autograder_own_settings = getattr(fn, "_hypothesis_internal_use_settings", None)
-        current = fn._autograder_own_settings
-        count = self.config.max_examples(function)
-        explicit = getattr(fn, "_hypothesis_internal_settings_applied", False)
-        if explicit and current is not None:
-            count = min(count, current.max_examples)
-        profile = settings.get_profile(PROFILE)
-        parent = current if explicit and current is not None else profile
-        fn._hypothesis_internal_use_settings = settings(
-            parent,
-            max_examples=count,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            print_blob=False,
-            report_multiple_bugs=False,
-            phases=profile.phases,
-            suppress_health_check=sorted(
-                set(parent.suppress_health_check) | set(profile.suppress_health_check),
-                key=lambda h: h.value,
-            ),
-        )
+            maxima = split_points(self.config.points(function), [t.weight for t in tests])
+            for test, max_score in zip(tests, maxima):
+                test.max_score = max_score
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -668,7 +375,7 @@ class GradingPlugin:
         info = self.items.get(item.nodeid)
         if info is None:
             return
-        if self.budget_spent():
+        if self.budget.spent():
             info.not_run = BUDGET_MESSAGE
             pytest.skip(BUDGET_MESSAGE)
         if self.submission_problem is None:
@@ -682,7 +389,7 @@ class GradingPlugin:
             info.kind = "engine"
             pytest.skip(info.not_run)
         if self._hw is not None:
-            self._hw._enter_test(item.nodeid)
+            self._hw.enter_test(item.nodeid)
         show = self.config.show_expected_values or not info.hidden
         os.environ[SHOW_EXPECTED_ENV] = "1" if show else "0"
         checks = sys.modules.get("checks")
@@ -706,12 +413,14 @@ class GradingPlugin:
         info.duration += getattr(call, "duration", 0.0) or 0.0
         excinfo = call.excinfo
         if report.failed and excinfo is not None:
-            info.messages.append(self._failure_message(excinfo, info, call.when))
+            redact = info.hidden and not self.config.show_expected_values
+            info.messages.append(
+                feedback.failure_message(excinfo, call.when, hidden=info.hidden, redact=redact)
+            )
             if info.kind is None:
-                inner = _unwrap(excinfo.value)
-                info.kind = getattr(inner, "kind", None) or _kind_of(inner)
+                info.kind = feedback.failure_kind(excinfo.value)
         elif report.skipped and info.not_run is None:
-            reason = _skip_reason(report)
+            reason = feedback.skip_reason(report)
             info.not_run = f"not run (skipped: {reason})"
             info.kind = info.kind or "skipped"
         info.phases[call.when] = report.outcome
@@ -724,36 +433,6 @@ class GradingPlugin:
             return str(getter() or "")
         except Exception:
             return ""
-
-    def _failure_message(self, excinfo: pytest.ExceptionInfo, info: _Item, when: str) -> str:
-        exc = _unwrap(excinfo.value)
-        if _is_submission_error(exc) or isinstance(exc, TimeBudgetExhausted):
-            message = str(exc)
-        elif isinstance(exc, AssertionError) or type(exc).__name__ == "Failed":
-            message = _without_rewrite(str(exc)).strip() or "the check failed"
-            if not info.hidden:
-                where = _public_location(excinfo)
-                if where:
-                    message += f"\n{where}"
-        else:
-            message = f"{type(exc).__name__}: {exc}"
-            if not info.hidden:
-                where = _public_location(excinfo)
-                if where:
-                    message += f"\n{where}"
-        if info.hidden and not self.config.show_expected_values:
-            message = redact_expected(message)
-        if when != "call":
-            message = f"error in test {when}: {message}"
-        notes = [str(n) for n in getattr(exc, "__notes__", []) or []]
-        notes = [n for n in notes if not n.startswith("You can reproduce")]
-        if INPUTS_LISTED.search(message):
-            # the checks helpers already list the call's inputs, by name: Hypothesis'
-            # falsifying example and its unnamed "Draw N: value" lines repeat them
-            notes = [n for n in notes if not HYPOTHESIS_EXAMPLE.match(n)]
-        if notes:
-            message += "\n\n" + "\n".join(notes)
-        return trim(message, MAX_MESSAGE)
 
     # -- finishing ---------------------------------------------------------------------------------
 
@@ -807,7 +486,7 @@ class GradingPlugin:
                     max_score=0.0,
                     visibility="hidden",
                     output="the autograder could not load these tests (instructor error):\n"
-                    + _last_line(text),
+                    + feedback.collection_error_line(text),
                     tags=[SUBMISSION_TAG, "collection-error"],
                     extra_data={"kind": "collection", "nodeid": nodeid},
                 )
@@ -849,7 +528,7 @@ class GradingPlugin:
             extra["isolation"] = self.isolation
         return GradeResult(
             tests=entries,
-            execution_time=self.clock() - self.start,
+            execution_time=self.budget.elapsed(),
             output="\n".join(lines),
             extra_data=extra,
         )
@@ -894,119 +573,14 @@ class GradingPlugin:
         )
 
 
+
 # ---------------------------------------------------------------------------------------------
 # helpers
 
 
-_EXPECTED_LABEL = re.compile(r"^(\s*)(?:expected|numerical)\s*:")
-_EXPECTED_INLINE = re.compile(r",\s*(?:expected|numerical gradient) [^\s),]+")
-_EXPECTED_FINITE = re.compile(r"a finite value \([^)]*\) was expected")
-
-
-def redact_expected(message: str) -> str:
-    """``message`` without expected values, in the formats of ``checks.assert_close``.
-
-    A safety net for hidden tests when ``show_expected_values = false``: the ``checks``
-    helpers already omit them when ``checks.SHOW_EXPECTED`` is False.
-    """
-    out: list[str] = []
-    label_indent: int | None = None
-    for line in message.splitlines():
-        if label_indent is not None:
-            indent = len(line) - len(line.lstrip())
-            if line.strip() and indent > label_indent + len("expected:"):
-                continue  # continuation of a multi-line expected array
-            label_indent = None
-        match = _EXPECTED_LABEL.match(line)
-        if match:
-            out.append(f"{match.group(1)}expected: (not shown for this test)")
-            label_indent = len(match.group(1))
-            continue
-        line = _EXPECTED_FINITE.sub("a finite value was expected", line)
-        out.append(_EXPECTED_INLINE.sub("", line))
-    return "\n".join(out)
-
-
-def _strip_prefix(text: str) -> str:
+def _without_import_prefix(text: str) -> str:
+    """An import error's text without the ``hw.py could not be imported:`` prefix."""
     return text[len(IMPORT_PREFIX) :] if text.startswith(IMPORT_PREFIX) else text
-
-
-def _display_name(item: pytest.Item, function: str, hidden: bool) -> str:
-    """``function: first docstring line`` (or the test name), plus the parameter id."""
-    obj = getattr(item, "obj", None)
-    doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
-    label = doc[0].strip() if doc else getattr(item, "originalname", item.name)
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None and doc:
-        label += f" [{callspec.id}]"
-    elif callspec is not None:
-        label = item.name
-    return f"{function}: {label} ({'hidden' if hidden else 'public'})"
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    """The meaningful exception: the error a :class:`NoFurtherExamples` carries, or inside
-    an exception group (e.g. Hypothesis' FlakyFailure, raised when a replay fails
-    differently) its first SubmissionError, else its first."""
-    for _ in range(10):
-        if isinstance(exc, NoFurtherExamples):
-            exc = exc.error
-            continue
-        inner = getattr(exc, "exceptions", None)
-        if not inner or not isinstance(inner, (list, tuple)):
-            return exc
-        found = [e for e in inner if _is_submission_error(e)]
-        exc = found[0] if found else inner[0]
-    return exc
-
-
-def _is_submission_error(exc: BaseException) -> bool:
-    return any(c.__name__ == "SubmissionError" for c in type(exc).__mro__)
-
-
-def _kind_of(exc: BaseException) -> str:
-    if isinstance(exc, TimeBudgetExhausted):
-        return "time_budget"
-    if isinstance(exc, AssertionError) or type(exc).__name__ == "Failed":
-        return "wrong"
-    return "error"
-
-
-def _skip_reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        reason = str(longrepr[2])
-        return reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
-    return str(longrepr or "skipped")
-
-
-def _public_location(excinfo: pytest.ExceptionInfo) -> str:
-    """``at test_x.py:12: <source line>`` of the innermost frame in a public test file."""
-    try:
-        public = paths.STUDENT_TESTS.resolve()
-        for entry in reversed(excinfo.traceback):
-            path = Path(str(entry.path)).resolve()
-            if path.parent == public and path.name.startswith("test_"):
-                line = str(entry.statement).strip().splitlines()
-                return f"at {path.name}:{entry.lineno + 1}: {line[0] if line else ''}"
-    except Exception:
-        return ""
-    return ""
-
-
-def _without_rewrite(text: str) -> str:
-    """An assertion message without pytest's rewritten-assert explanation (test source)."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith("assert "):
-            return "\n".join(lines[:i])
-    return text
-
-
-def _last_line(text: str) -> str:
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("E ")]
-    return (errors[-1][2:].strip() if errors else lines[-1] if lines else text)[:500]
 
 
 def _plain(value: Any) -> Any:

@@ -3,7 +3,7 @@
 Every catalogued mistake is injected into a copy of ``solutions/hw.py`` and graded by the
 real engine (sandboxed worker, hidden + public tests, the instructor's configuration),
 restricted to the mistake's function plus the functions that call it outside its declared
-blast radius (see :mod:`autograder.mistakes.mutation`). Each mutant must
+blast radius (see :mod:`autograder.devtools.mutation`). Each mutant must
 
 * lose points on its own function's tests,
 * keep full marks on every calling function outside its declared blast radius (the
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from autograder.devtools.mutation import callers_of, grade_mutants
 from autograder.mistakes import MISTAKES, by_function
-from autograder.mistakes.mutation import callers_of, grade_mutants
 
 #: mistakes the hidden tests cannot catch yet, and why
 NOT_CAUGHT: dict[str, str] = {}

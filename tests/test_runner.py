@@ -472,6 +472,19 @@ def test_unknown_function_in_marker_fails_loudly(tree: dict[str, Path]) -> None:
     assert run.engine_error and "'alpah'" in run.engine_error
 
 
+def test_a_grade_without_its_input_guard_fails_loudly(
+    tree: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``checks`` (the input guard's comparison) cannot be imported: nothing is graded
+    with the guard off; the engine says why."""
+    monkeypatch.setitem(sys.modules, "checks", None)  # `import checks` raises ImportError
+    run, proxy = grade_fake(tree)
+    assert run.engine_error and "the input guard cannot run" in run.engine_error
+    assert "import checks" in run.engine_error
+    assert is_engine_failure(run.results)
+    assert proxy.calls == []
+
+
 def test_an_interrupted_session_is_an_engine_failure(tree: dict[str, Path]) -> None:
     (tree["public"] / "test_exit.py").write_text(
         "import pytest\n@pytest.mark.grades('beta')\ndef test_stop(hw):\n    pytest.exit('bye')\n"
@@ -595,7 +608,7 @@ def test_redaction_removes_expected_values_from_checks_messages(
 ) -> None:
     import numpy as np
 
-    from autograder.plugin import redact_expected
+    from autograder.feedback import redact_expected
 
     sys.path.insert(0, str(paths.STUDENT_TESTS))
     try:

@@ -6,7 +6,7 @@ function plus the functions that call it (transitively, in the reference) and ar
 its declared blast radius: those must keep full marks. Functions that do not call the
 mutated function run exactly the reference code, so they cannot be affected.
 
-``python -m autograder.mistakes.mutation [--quick N] [--jobs J] [ID ...]`` prints one line
+``python -m autograder.devtools.mutation [--quick N] [--jobs J] [ID ...]`` prints one line
 per mistake (caught, diagnosed in the feedback, outsiders that lost points, seconds), then
 the totals, and how many failing tests showed a known-mistake hint: naming the mutant's
 own mistake, or only another one (every hint is confirmed on the named mistake's probes,
@@ -32,6 +32,7 @@ from autograder.config import AssignmentConfig, HypothesisConfig, load_config
 from autograder.diagnosis import KNOWN_MISTAKE
 from autograder.mistakes.catalog import MISTAKES, Mistake, get
 from autograder.mistakes.inject import write_mutant
+from autograder.runner import grade_submission
 
 #: how the hidden tests introduce a diagnosis in a test's feedback
 DIAGNOSIS_PREFIX = KNOWN_MISTAKE.strip()
@@ -92,8 +93,6 @@ def grade_mutant(mistake_id: str, max_examples: int | None = None) -> dict[str, 
     the own function names this mistake's explanation), ``any_diagnosis`` (the
     diagnosis sentences found, whichever mistake they name), ``seconds``.
     """
-    from autograder.runner import grade_submission
-
     mistake = get(mistake_id)
     config = quick_config(max_examples) if max_examples else None
     functions = graded_functions(mistake)
