@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from autograder.diagnosis import confirming, explain
+from autograder.sandbox.client import copy_into
 from autograder.sandbox.errors import (
     MissingFunction,
     NotImplementedBySubmission,
@@ -327,23 +328,4 @@ def holds_arrays(value: Any) -> bool:
 def restore_in_place(target: Any, snapshot: Any) -> None:
     """Put ``snapshot`` back into ``target`` in place (arrays, dicts, lists)."""
     with contextlib.suppress(Exception):
-        if isinstance(target, np.ndarray):
-            if isinstance(snapshot, np.ndarray) and target.shape == snapshot.shape:
-                np.copyto(target, snapshot, casting="unsafe")
-        elif isinstance(target, dict) and isinstance(snapshot, dict):
-            for key in [k for k in target if k not in snapshot]:
-                del target[key]
-            for key, value in snapshot.items():
-                current = target.get(key)
-                same_array = (
-                    isinstance(current, np.ndarray)
-                    and isinstance(value, np.ndarray)
-                    and current.shape == value.shape
-                )
-                same_container = isinstance(current, (dict, list)) and type(current) is type(value)
-                if same_array or same_container:
-                    restore_in_place(current, value)
-                else:
-                    target[key] = copy.deepcopy(value)
-        elif isinstance(target, list) and isinstance(snapshot, list):
-            target[:] = copy.deepcopy(snapshot)
+        copy_into(target, copy.deepcopy(snapshot))

@@ -775,8 +775,11 @@ def _innermost_function(traceback_lines: list[str]) -> str | None:
 # ----------------------------------------------------------------------------- mirroring
 
 
-def _merge(target: Any, new: Any) -> Any:
-    """Copy ``new`` into ``target`` in place where possible; return what to store."""
+def copy_into(target: Any, new: Any) -> Any:
+    """Copy ``new`` into ``target`` in place where possible (arrays of the same shape,
+    dicts and lists, recursively); return what the caller should store instead of
+    ``target``. The one way the grader puts values back into its own arguments: the
+    submission's in-place writes mirrored here, the input guard's restores."""
     if type(target) is np.ndarray and type(new) is np.ndarray:
         if target.shape == new.shape and target.flags.writeable:
             np.copyto(target, new, casting="unsafe")
@@ -786,11 +789,11 @@ def _merge(target: Any, new: Any) -> Any:
         for k in [k for k in target if k not in new]:
             del target[k]
         for k, v in new.items():
-            target[k] = _merge(target[k], v) if k in target else v
+            target[k] = copy_into(target[k], v) if k in target else v
         return target
     if isinstance(target, list) and type(new) is list:
         keep = min(len(target), len(new))
-        merged = [_merge(target[i], new[i]) for i in range(keep)]
+        merged = [copy_into(target[i], new[i]) for i in range(keep)]
         target[:] = merged + new[keep:]
         return target
     return new
@@ -818,7 +821,7 @@ def mirror_mutations(mutated: list, args: Any, kwargs: dict) -> None:
                 break
         if not ok or parent is None:
             continue
-        merged = _merge(obj, value)
+        merged = copy_into(obj, value)
         if merged is not obj and isinstance(parent, (list, dict)):
             with contextlib.suppress(Exception):
                 parent[key] = merged
