@@ -49,7 +49,7 @@ import pytest
 
 from autograder import paths
 from autograder.config import AssignmentConfig
-from autograder.diagnosis import explain
+from autograder.diagnosis import RECORDER, explain
 from autograder.results import (
     FAILED,
     PASSED,
@@ -184,6 +184,7 @@ class _Item:
     kind: str | None = None
     duration: float = 0.0
     not_run: str | None = None
+    mistakes: list[str] = field(default_factory=list)
 
 
 class _BudgetedProxy:
@@ -665,6 +666,7 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Skip tests that cannot run (budget spent, unusable submission); set the flags."""
+        RECORDER.reset()
         info = self.items.get(item.nodeid)
         if info is None:
             return
@@ -707,6 +709,8 @@ class GradingPlugin:
         excinfo = call.excinfo
         if report.failed and excinfo is not None:
             info.messages.append(self._failure_message(excinfo, info, call.when))
+            info.mistakes += [m for m in RECORDER.shown_in(info.messages[-1])
+                              if m not in info.mistakes]
             if info.kind is None:
                 inner = _unwrap(excinfo.value)
                 info.kind = getattr(inner, "kind", None) or _kind_of(inner)
@@ -881,6 +885,8 @@ class GradingPlugin:
         }
         if status == FAILED:
             extra["kind"] = info.kind or ("not_run" if info.not_run else "failed")
+            if info.mistakes:
+                extra["mistakes"] = list(info.mistakes)
         return TestResult(
             name=info.name,
             function=info.function,
