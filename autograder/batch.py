@@ -8,11 +8,13 @@ grade exactly an ``autograder run`` of that submission in its own sandbox worker
 or a hang of one grade cannot take down the batch (its grader is replaced), and this
 module reads only the ``results.json`` the graders write (SPEC section 4).
 
-Outputs in DIR: ``grades.csv``, ``report.html`` (the class), and per submission
-``submissions/<id>/results.json`` and ``submissions/<id>/report.html``
-(:mod:`autograder.reports`). Results are cached: ``submissions/<id>/cache.json`` holds
-the hash of the submission's files and of the autograder (package code, hidden tests,
-solutions, assignment.toml, public tests); a rerun grades only what changed.
+Outputs in DIR: ``grades.csv``, ``report.html`` (the class), ``misconceptions.csv``,
+``similarity.csv`` (with ``similarity/pair-N.html``), with ``--compare OLD``
+``changes.csv``, and per submission ``submissions/<id>/results.json`` and
+``submissions/<id>/report.html`` (:mod:`autograder.reports`). Results are cached:
+``submissions/<id>/cache.json`` holds the hash of the submission's files and of the
+autograder (package code, hidden tests, solutions, assignment.toml, public tests); a rerun
+grades only what changed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import bounded_zip, graders, gradescope_export
-from autograder.reports import GradedSubmission, SkippedInput, write_reports
+from autograder.reports import (
+    GradedSubmission,
+    PreviousGrades,
+    SimilaritySettings,
+    SkippedInput,
+    write_reports,
+)
 
 #: The project root (holds ``autograder/``, ``solutions/``, ``student/``).
 ROOT = Path(__file__).resolve().parents[1]
@@ -432,6 +440,40 @@ def assignment_title(config: Path | None = None) -> str:
         return "Grading report"
 
 
+def earlier_sources(folder: Path, work_dir: Path) -> dict[str, str]:
+    """``{"<folder name>/<id>": hw.py text}`` of the submissions in ``folder`` (earlier
+    terms, for ``--similarity-against``), found as ``grade`` finds a class's; never graded.
+    Raises ValueError when ``folder`` is unusable."""
+    try:
+        found, _ = discover(Path(folder), work_dir)
+    except ValueError as exc:
+        raise ValueError(f"--similarity-against: {exc}") from None
+    out = {}
+    for sub in found:
+        src = find_source(sub.path) if sub.problem is None else None
+        if src is not None:
+            out[f"{Path(folder).resolve().name}/{sub.id}"] = src[1]
+    return out
+
+
+def similarity_settings(
+    config: Path | None, against: Path | None, work_dir: Path
+) -> SimilaritySettings:
+    """``[similarity]`` of the assignment file, and the earlier submissions to compare with."""
+    from autograder.config import ConfigError, load_config
+
+    try:
+        chosen = load_config(config).similarity
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    references = earlier_sources(against, work_dir) if against is not None else {}
+    return SimilaritySettings(
+        threshold=chosen.threshold,
+        min_shared_tokens=chosen.min_shared_tokens,
+        references=references,
+    )
+
+
 def grade(
     submissions: Path,
     out_dir: Path,
@@ -445,6 +487,8 @@ def grade(
     force: bool = False,
     autograder_root: Path | None = None,
     config: Path | None = None,
+    compare: Path | None = None,
+    similarity_against: Path | None = None,
 ) -> BatchSummary:
     """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
 
@@ -455,7 +499,11 @@ def grade(
     wall-clock seconds per submission; ``force`` ignores the cache; ``autograder_root``
     is the project whose files key the cache (default: this checkout); ``config`` another
     ``assignment.toml`` (the one a Gradescope zip was built with, to regrade exactly as
-    Gradescope did). Raises ValueError when ``submissions`` or ``config`` is unusable.
+    Gradescope did); ``compare`` an earlier output folder (read before grading, so it may
+    be ``out_dir`` itself) to write ``changes.csv``; ``similarity_against`` a folder of
+    earlier terms' submissions that the similarity check compares the class with. Raises
+    ValueError when ``submissions``, ``config``, ``compare`` or ``similarity_against`` is
+    unusable.
     """
     from tqdm import tqdm
 
@@ -489,6 +537,13 @@ def grade(
         # the interpreter's path is not part of the key (sys.version is)
         extra.append(json.dumps(server[1:] if server_cmd is None else server))
     jobs = max(1, jobs or os.cpu_count() or 1)
+    previous: PreviousGrades | None = None
+    if compare is not None:
+        from autograder.reports.changes import read_previous
+
+        previous = read_previous(Path(compare))
+    similarity = similarity_settings(config, similarity_against,
+                                     out_dir / ".inputs" / "similarity-against")
     subs, skipped = discover(Path(submissions), out_dir / ".inputs", exclude=out_dir)
     ag_key = autograder_hash(autograder_root or ROOT, extra=extra)
     summary = BatchSummary(out_dir=out_dir, skipped=skipped)
@@ -585,6 +640,8 @@ def grade(
         summary.skipped,
         per_test_columns=per_test_columns,
         title=assignment_title(config),
+        similarity=similarity,
+        previous=previous,
     )
     summary.seconds = time.monotonic() - t0
     return summary
@@ -631,6 +688,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="grading configuration (default: autograder/assignment.toml); use the file the "
         "Gradescope zip was built with",
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="OLD",
+        help="an earlier output folder: write changes.csv (whose total and tests changed) "
+        "and a 'Changes since OLD' section in report.html; OLD may be --out itself",
+    )
+    parser.add_argument(
+        "--similarity-against",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="earlier terms' submissions (a folder or export, as SUBMISSIONS) that the "
+        "similarity check compares the class with (never graded)",
+    )
 
 
 def run_from_args(ns: argparse.Namespace) -> int:
@@ -651,6 +724,8 @@ def run_from_args(ns: argparse.Namespace) -> int:
             per_test_columns=ns.per_test,
             force=ns.force,
             config=ns.config,
+            compare=ns.compare,
+            similarity_against=ns.similarity_against,
         )
     except ValueError as exc:
         print(f"autograder grade: {exc}", file=sys.stderr)
@@ -672,6 +747,9 @@ def run_from_args(ns: argparse.Namespace) -> int:
     )
     print(f"grades:  {summary.grades_csv}")
     print(f"report:  {summary.report_html}")
+    for name in ("misconceptions", "similarity", "changes"):
+        if (summary.out_dir / f"{name}.csv").is_file():
+            print(f"{name}: {summary.out_dir / f'{name}.csv'}")
     crashed = [g for g in summary.graded if g.status == "crash"]
     if crashed:
         logs = summary.out_dir / "submissions" / "<id>" / "grader.log"
