@@ -261,9 +261,14 @@ def discover(
 
 
 def _hash_tree(h: hashlib._Hash, base: Path, paths: Sequence[Path]) -> None:
+    from autograder.config import grading_digest
+
     for p in paths:
         h.update(p.relative_to(base).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        if p.name == "assignment.toml":  # its [similarity] decides no grade
+            h.update(grading_digest(p))
+        else:
+            h.update(hashlib.sha256(p.read_bytes()).digest())
 
 
 def submission_hash(path: Path) -> str:
@@ -285,8 +290,9 @@ def autograder_hash(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
     """sha256 of everything that decides grades.
 
     The package code (except the batch and report code), the hidden tests,
-    ``assignment.toml``, the solutions and the public tests (``student/tests``), plus
-    ``extra`` strings (grader command, limits) and the Python version.
+    ``assignment.toml`` (what in it decides grades: not ``[similarity]``), the solutions
+    and the public tests (``student/tests``), plus ``extra`` strings (grader command,
+    limits) and the Python version.
     """
     h = hashlib.sha256()
     files: list[Path] = []
@@ -516,7 +522,7 @@ def grade(
     # a grade made without a jail is not reused by one made with it, and vice versa
     extra = [f"timeout={timeout}", f"isolation={isolation.automatic_mode()}"]
     if config is not None:
-        from autograder.config import ConfigError, load_config
+        from autograder.config import ConfigError, grading_digest, load_config
 
         config = Path(config).resolve()
         try:
@@ -524,7 +530,7 @@ def grade(
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         config_args = ["--config", str(config)]
-        extra.append(hashlib.sha256(config.read_bytes()).hexdigest())
+        extra.append(grading_digest(config).hex())
     make_grader: Callable[[], graders.Grader]
     if grader_cmd:
         process_cmd = [*grader_cmd, *config_args]

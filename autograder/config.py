@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
+import json
 import math
 import sys
 from collections.abc import Mapping
@@ -400,6 +402,24 @@ def parse_config(
         similarity=_parse_similarity(_table(data, "similarity", "")),
         source=source,
     )
+
+
+#: tables of assignment.toml that decide no grade: changing them regrades nothing
+NOT_GRADING_TABLES = ("similarity",)
+
+
+def grading_digest(path: Path) -> bytes:
+    """sha256 of what in the assignment file ``path`` decides grades: its parsed content
+    without :data:`NOT_GRADING_TABLES` (comments and layout do not count either); of the
+    raw bytes when it is not valid TOML. ``autograder grade`` keys its cache with it."""
+    raw = Path(path).read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return hashlib.sha256(raw).digest()
+    for table in NOT_GRADING_TABLES:
+        data.pop(table, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
 
 
 def load_config(path: str | Path | None = None, solutions: Path | None = None) -> AssignmentConfig:

@@ -18,6 +18,7 @@ from near_copies import disguise
 from test_reports import entry, sub
 
 from autograder import batch, paths
+from autograder.config import load_config
 from autograder.reports.changes import (
     CSV_COLUMNS,
     PreviousGrades,
@@ -30,12 +31,15 @@ from autograder.reports.changes import (
 ECHO_GRADER = r"""
 import json, sys
 from pathlib import Path
-sub = Path(sys.argv[1])
+args = sys.argv[1:]
+options = {args[i]: args[i + 1] for i in range(len(args) - 1) if args[i].startswith("--")}
+sub = Path(next(a for i, a in enumerate(args)
+                if not a.startswith("--") and (i == 0 or not args[i - 1].startswith("--"))))
 source = (sub / "hw.py" if sub.is_dir() else sub).read_text()
 first = source.splitlines()[0]
 results = json.loads(first.removeprefix("# RESULTS "))
 results["score"] = sum(t["score"] for t in results["tests"])
-Path(sys.argv[sys.argv.index("--results") + 1]).write_text(json.dumps(results))
+Path(options["--results"]).write_text(json.dumps(results))
 """
 
 
@@ -191,3 +195,26 @@ def test_grade_flags_similar_submissions_and_earlier_terms(tmp_path: Path, echo:
     assert not list((tmp_path / "out" / "similarity").glob("pair-*.html"))
     with pytest.raises(ValueError, match="--similarity-against"):
         batch.grade(subs, tmp_path / "out", similarity_against=tmp_path / "nowhere", **echo)
+
+
+def test_changing_the_similarity_threshold_regrades_nothing(tmp_path: Path, echo: dict) -> None:
+    from config_helpers import move_points, set_points
+
+    subs = tmp_path / "subs"
+    submission(subs, "ann", [entry("f", "t1", 1, 1)])
+    submission(subs, "ben", [entry("f", "t1", 0, 1, "no")])
+    text = paths.ASSIGNMENT_TOML.read_text(encoding="utf-8")
+    config = tmp_path / "assignment.toml"
+    config.write_text(text, encoding="utf-8")
+    assert batch.grade(subs, tmp_path / "out", config=config, **echo).n_run == 2
+    config.write_text(text.replace("threshold = 0.6", "threshold = 0.9  # stricter")
+                      .replace("[similarity]", "# a comment\n[similarity]"), encoding="utf-8")
+    assert "threshold = 0.9" in config.read_text()
+    again = batch.grade(subs, tmp_path / "out", config=config, **echo)
+    assert (again.n_run, again.n_cached) == (0, 2)
+    first = load_config(config).functions[0]
+    config.write_text(set_points(text, first, load_config(config).points(first)), "utf-8")
+    assert batch.grade(subs, tmp_path / "out", config=config, **echo).n_cached == 2  # same
+    moved = text.replace("threshold = 0.6", "threshold = 0.9")
+    config.write_text(move_points(moved, load_config())[0], encoding="utf-8")
+    assert batch.grade(subs, tmp_path / "out", config=config, **echo).n_run == 2
