@@ -16,8 +16,9 @@ it with a copy of assignment.toml in which points moved from one function to ano
 * the similar pairs: which are among the examples, and that the only other one is
   olga/pavel (quinn, rosa, sam, tara and the stub bob match nothing);
 * the misconceptions counted, against the mistakes the class was built with;
-* the changes: exactly the students whose score on the two functions differs, with the
-  deltas their first results predict (a function's points scale its tests' scores);
+* the changes: exactly the students with a different score on the two functions (any
+  score on them scales with their points: a student with full marks on both is listed
+  with a change of 0), with the deltas their first results predict;
 * timings: both grades, the reports, the similarity check alone, and with ``--scale N``
   the similarity check over N synthetic submissions;
 
@@ -134,7 +135,7 @@ def screenshots(report: Path, shots: Path) -> None:
                 browser.screenshot(shots / f"{name}.png", selector)
             browser.screenshot(shots / "report-full.png")
             browser.visit(report / "similarity" / "pair-1.html")
-            browser.screenshot(shots / "pair-1.png")
+            browser.screenshot(shots / "pair-1.png", full_page=False)
     except BrowserMissing as exc:
         print(f"  no screenshots: {exc}")
         return
@@ -209,10 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     expected: dict[str, float] = {}
     for g in first.graded:
         before = function_scores(out / "first", g.id)
-        delta = sum(before.get(fn, 0.0) * (new_points.points(fn) / old_points.points(fn) - 1)
-                    for fn in (GIVER, TAKER))
-        if abs(delta) > 1e-6:
-            expected[g.id] = delta
+        if any(abs(before.get(fn, 0.0)) > 1e-9 for fn in (GIVER, TAKER)):
+            # points split over a function's tests: every score on it scales with them
+            expected[g.id] = sum(
+                before.get(fn, 0.0) * (new_points.points(fn) / old_points.points(fn) - 1)
+                for fn in (GIVER, TAKER))
     listed = rows(out / "second" / "changes.csv")
     for r in listed:
         print(f"  {r['id']}: {r['old_total']} -> {r['new_total']} ({r['delta']}); "
@@ -220,7 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     unchanged = len(first.graded) - len(listed)
     print(f"  {unchanged} unchanged")
     check({r["id"] for r in listed} == set(expected),
-          "listed = the students whose score on the two functions differs", failures)
+          "listed = the students with a different score on the two functions (any score "
+          "on them scales with their points)", failures)
+    moved = {r["id"] for r in listed if abs(float(r["delta"])) > 1e-6}
+    print(f"  of which {len(moved)} with a different total: {', '.join(sorted(moved))}")
     check(all(abs(float(r["delta"]) - expected[r["id"]]) < 1e-3 for r in listed
               if r["id"] in expected), "each delta is what the first results predict", failures)
 

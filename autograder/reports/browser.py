@@ -77,10 +77,12 @@ class ReportBrowser:
         visit.problems = list(self._problems)
         return visit
 
-    def screenshot(self, path: Path, selector: str | None = None) -> None:
-        """A PNG of the whole page, or from the element ``selector`` to the next ``h2``."""
+    def screenshot(self, path: Path, selector: str | None = None, *,
+                   full_page: bool = True) -> None:
+        """A PNG of the whole page (``full_page=False``: what the window shows), or from
+        the element ``selector`` to the next ``h2``."""
         if selector is None:
-            self.page.screenshot(path=str(path), full_page=True)
+            self.page.screenshot(path=str(path), full_page=full_page)
             return
         box = self.page.evaluate(
             """sel => {

@@ -5,8 +5,10 @@
 each submission's total and tests with the new results. A test changed when its score
 changed (a test only one side has counts as 0 points there) or it flipped between passed
 and failed; a submission is listed when one of its tests changed, a submission only one
-side has is listed as new or gone. The others are counted, not listed. Written to
-``changes.csv`` and the class report's "Changes since OLD" section.
+side has is listed as new or gone. The others are counted, not listed. Those whose
+total moved come first; a submission whose tests changed but whose total did not (points
+moved between two functions it did equally well on) is listed after them, with a change
+of 0. Written to ``changes.csv`` and the class report's "Changes since OLD" section.
 """
 
 from __future__ import annotations
@@ -72,8 +74,14 @@ class Changes:
 
     @property
     def moved(self) -> list[SubmissionChange]:
-        """Submissions in both runs whose results differ, biggest change first."""
-        return [c for c in self.changed if c.delta is not None]
+        """Submissions in both runs whose total moved, biggest change first."""
+        return [c for c in self.changed if c.delta is not None and abs(c.delta) > EPSILON]
+
+    @property
+    def tests_only(self) -> list[SubmissionChange]:
+        """Submissions in both runs whose test scores changed but whose total did not
+        (points moved between tests, or between functions they did equally well on)."""
+        return [c for c in self.changed if c.delta is not None and abs(c.delta) <= EPSILON]
 
     @property
     def new(self) -> list[SubmissionChange]:
