@@ -61,6 +61,12 @@ def _stamp() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _render(template: str, **context: object) -> str:
+    """``template`` with the report's style sheet and time stamp."""
+    css = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
+    return _env().get_template(template).render(css=css, generated=_stamp(), **context)
+
+
 def render_class_report(
     summary: ClassSummary,
     title: str = "Grading report",
@@ -73,21 +79,16 @@ def render_class_report(
     """The class page: histogram, changes since an earlier run, problems, pass rates,
     misconceptions, frequent failures, similar submissions, all submissions."""
     max_total = max((s.max_total for s in summary.graded), default=100.0) or 100.0
-    return (
-        _env()
-        .get_template("class.html.j2")
-        .render(
-            title=title,
-            s=summary,
-            max_total=max_total,
-            histogram=score_histogram(summary.totals, max_total) if summary.subs else None,
-            misconceptions=misconceptions,
-            similarity=similarity,
-            changes=changes,
-            pairs_dir=pairs_dir,
-            css=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
-            generated=_stamp(),
-        )
+    return _render(
+        "class.html.j2",
+        title=title,
+        s=summary,
+        max_total=max_total,
+        histogram=score_histogram(summary.totals, max_total) if summary.subs else None,
+        misconceptions=misconceptions,
+        similarity=similarity,
+        changes=changes,
+        pairs_dir=pairs_dir,
     )
 
 
@@ -95,18 +96,7 @@ def render_pair_page(
     pair: SimilarPair, number: int, report: SimilarityReport, title: str = "Grading report"
 ) -> str:
     """One similar pair side by side, the matching passages marked (in ``similarity/``)."""
-    return (
-        _env()
-        .get_template("pair.html.j2")
-        .render(
-            title=title,
-            pair=pair,
-            number=number,
-            report=report,
-            css=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
-            generated=_stamp(),
-        )
-    )
+    return _render("pair.html.j2", title=title, pair=pair, number=number, report=report)
 
 
 @dataclass
