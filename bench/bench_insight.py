@@ -23,8 +23,8 @@ it with a copy of assignment.toml in which points moved from one function to ano
   the similarity check over N synthetic submissions;
 
 and writes PNG screenshots (headless Chromium) of the report's "Changes since",
-"Misconceptions" and "Similar submissions" sections and of a pair's side-by-side page
-to ``DIR/screenshots``. Exit 1 when a check fails.
+"Misconceptions" and "Similar submissions" sections and of olga and pavel's side-by-side
+page to ``DIR/screenshots``. Exit 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def similarity_scale(n: int) -> None:
           f"{len(sources)} distinct files): {seconds:.1f} s, {len(report.pairs)} pairs flagged")
 
 
-def screenshots(report: Path, shots: Path) -> None:
+def screenshots(report: Path, shots: Path, pair: int) -> None:
     from autograder.reports.browser import BrowserMissing, open_browser
 
     shots.mkdir(parents=True, exist_ok=True)
@@ -134,8 +134,10 @@ def screenshots(report: Path, shots: Path) -> None:
                                    ("similar", "#similar")):
                 browser.screenshot(shots / f"{name}.png", selector)
             browser.screenshot(shots / "report-full.png")
-            browser.visit(report / "similarity" / "pair-1.html")
-            browser.screenshot(shots / "pair-1.png", full_page=False)
+            browser.visit(report / "similarity" / f"pair-{pair}.html")
+            browser.screenshot(shots / f"pair-{pair}.png", full_page=False)
+            browser.page.locator("pre.src mark").first.scroll_into_view_if_needed()
+            browser.screenshot(shots / f"pair-{pair}-marked.png", full_page=False)
     except BrowserMissing as exc:
         print(f"  no screenshots: {exc}")
         return
@@ -230,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
               if r["id"] in expected), "each delta is what the first results predict", failures)
 
     print("\nscreenshots:")
-    screenshots(out / "second", out / "screenshots")
+    olga = next((i for i, r in enumerate(pairs, 1) if {r["a"], r["b"]} == {"olga", "pavel"}), 1)
+    screenshots(out / "second", out / "screenshots", olga)
     if args.scale:
         similarity_scale(args.scale)
     print(f"\noutputs in {out}" + ("" if args.out else " (temporary: use --out to keep them)"))
