@@ -8,11 +8,13 @@ grade exactly an ``autograder run`` of that submission in its own sandbox worker
 or a hang of one grade cannot take down the batch (its grader is replaced), and this
 module reads only the ``results.json`` the graders write (SPEC section 4).
 
-Outputs in DIR: ``grades.csv``, ``report.html`` (the class), and per submission
-``submissions/<id>/results.json`` and ``submissions/<id>/report.html``
-(:mod:`autograder.reports`). Results are cached: ``submissions/<id>/cache.json`` holds
-the hash of the submission's files and of the autograder (package code, hidden tests,
-solutions, assignment.toml, public tests); a rerun grades only what changed.
+Outputs in DIR: ``grades.csv``, ``report.html`` (the class), ``misconceptions.csv``,
+``similarity.csv`` (with ``similarity/pair-N.html``), with ``--compare OLD``
+``changes.csv``, and per submission ``submissions/<id>/results.json`` and
+``submissions/<id>/report.html`` (:mod:`autograder.reports`). Results are cached:
+``submissions/<id>/cache.json`` holds the hash of the submission's files and of the
+autograder (package code, hidden tests, solutions, assignment.toml, public tests); a rerun
+grades only what changed.
 """
 
 from __future__ import annotations
@@ -34,9 +36,15 @@ from pathlib import Path
 
 from autograder import bounded_zip, graders, gradescope_export, paths
 from autograder.config import TOTAL_POINTS
-from autograder.reports import GradedSubmission, SkippedInput, write_reports
+from autograder.reports import (
+    GradedSubmission,
+    PreviousGrades,
+    SimilaritySettings,
+    SkippedInput,
+    write_reports,
+)
 from autograder.results import failure_results, read_results
-from autograder.submission import SubmissionNotFound, find_submission, read_graded
+from autograder.submission import SubmissionNotFound, find_submission, graded_name, read_graded
 
 #: Default per-submission wall-clock limit in seconds.
 DEFAULT_TIMEOUT = 600.0
@@ -227,9 +235,14 @@ def discover(
 
 
 def _hash_tree(h: hashlib._Hash, base: Path, paths: Sequence[Path]) -> None:
+    from autograder.config import grading_digest
+
     for p in paths:
         h.update(p.relative_to(base).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        if p.name == "assignment.toml":  # its [similarity] decides no grade
+            h.update(grading_digest(p))
+        else:
+            h.update(hashlib.sha256(p.read_bytes()).digest())
 
 
 def submission_hash(path: Path) -> str:
@@ -251,9 +264,9 @@ def autograder_hash(root: Path = paths.ROOT, extra: Sequence[str] = ()) -> str:
     """sha256 of everything that decides grades.
 
     The package code (except the batch and report code), the hidden tests,
-    ``assignment.toml``, the solutions and the public tests (``student/tests``), plus
-    ``extra`` strings (grader command, limits), and the versions of Python, NumPy and
-    Hypothesis.
+    ``assignment.toml`` (what in it decides grades: not ``[similarity]``), the solutions
+    and the public tests (``student/tests``), plus ``extra`` strings (grader command,
+    limits), and the versions of Python, NumPy and Hypothesis.
     """
     h = hashlib.sha256()
     files: list[Path] = []
@@ -409,14 +422,14 @@ def grader_factory(
     # a grade made without a jail is not reused by one made with it, and vice versa
     key = [f"timeout={timeout}", f"isolation={isolation.automatic_mode()}"]
     if config is not None:
-        from autograder.config import ConfigError, load_config
+        from autograder.config import ConfigError, grading_digest, load_config
 
         try:
             load_config(config)
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         config_args = ["--config", str(config)]
-        key.append(hashlib.sha256(config.read_bytes()).hexdigest())
+        key.append(grading_digest(config).hex())
     if grader_cmd:
         process_cmd = [*grader_cmd, *config_args]
         key.append(json.dumps(process_cmd))
@@ -522,6 +535,47 @@ def run_pool(
     return graded
 
 
+def earlier_sources(folder: Path, work_dir: Path) -> dict[str, str]:
+    """``{"<folder name>/<id>": hw.py text}`` of the submissions in ``folder`` (earlier
+    terms, for ``--similarity-against``), found as ``grade`` finds a class's; never graded.
+    Raises ValueError when ``folder`` is unusable."""
+    try:
+        found, _ = discover(Path(folder), work_dir)
+    except ValueError as exc:
+        raise ValueError(f"--similarity-against: {exc}") from None
+    out = {}
+    for sub in found:
+        if sub.problem is not None or sub.path is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix="autograder-earlier-") as tmp:
+            try:  # the file the engine would grade, by the engine's rule
+                hw = find_submission(sub.path, extract_dir=Path(tmp) / "zip")
+            except SubmissionNotFound:
+                continue
+            text = read_graded(sub.path, graded_name(sub.path, hw, Path(tmp) / "zip"))
+        if text is not None:
+            out[f"{Path(folder).resolve().name}/{sub.id}"] = text
+    return out
+
+
+def similarity_settings(
+    config: Path | None, against: Path | None, work_dir: Path
+) -> SimilaritySettings:
+    """``[similarity]`` of the assignment file, and the earlier submissions to compare with."""
+    from autograder.config import ConfigError, load_config
+
+    try:
+        chosen = load_config(config).similarity
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    references = earlier_sources(against, work_dir) if against is not None else {}
+    return SimilaritySettings(
+        threshold=chosen.threshold,
+        min_shared_tokens=chosen.min_shared_tokens,
+        references=references,
+    )
+
+
 def grade(
     submissions: Path,
     out_dir: Path,
@@ -535,6 +589,8 @@ def grade(
     force: bool = False,
     autograder_root: Path | None = None,
     config: Path | None = None,
+    compare: Path | None = None,
+    similarity_against: Path | None = None,
 ) -> BatchSummary:
     """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
 
@@ -545,7 +601,11 @@ def grade(
     wall-clock seconds per submission; ``force`` ignores the cache; ``autograder_root``
     is the project whose files key the cache (default: this checkout); ``config`` another
     ``assignment.toml`` (the one a Gradescope zip was built with, to regrade exactly as
-    Gradescope did). Raises ValueError when ``submissions`` or ``config`` is unusable.
+    Gradescope did); ``compare`` an earlier output folder (read before grading, so it may
+    be ``out_dir`` itself) to write ``changes.csv``; ``similarity_against`` a folder of
+    earlier terms' submissions that the similarity check compares the class with. Raises
+    ValueError when ``submissions``, ``config``, ``compare`` or ``similarity_against`` is
+    unusable.
 
     Plan (discover, cache) -> run the pool of graders -> write the reports.
     """
@@ -554,6 +614,14 @@ def grade(
     out_dir.mkdir(parents=True, exist_ok=True)
     config = Path(config).resolve() if config is not None else None
     make_grader, key_parts = grader_factory(config, timeout, grader_cmd, server_cmd)
+    previous: PreviousGrades | None = None
+    if compare is not None:
+        from autograder.reports.changes import read_previous
+
+        previous = read_previous(Path(compare))
+    similarity = similarity_settings(
+        config, similarity_against, out_dir / ".inputs" / "similarity-against"
+    )
     work = plan(
         Path(submissions), out_dir, autograder_hash(autograder_root or paths.ROOT, key_parts), force
     )
@@ -574,6 +642,8 @@ def grade(
         summary.skipped,
         per_test_columns=per_test_columns,
         title=assignment_title(config),
+        similarity=similarity,
+        previous=previous,
     )
     summary.seconds = time.monotonic() - t0
     return summary
@@ -620,6 +690,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="grading configuration (default: autograder/assignment.toml); use the file the "
         "Gradescope zip was built with",
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="OLD",
+        help="an earlier output folder: write changes.csv (whose total and tests changed) "
+        "and a 'Changes since OLD' section in report.html; OLD may be --out itself",
+    )
+    parser.add_argument(
+        "--similarity-against",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="earlier terms' submissions (a folder or export, as SUBMISSIONS) that the "
+        "similarity check compares the class with (never graded)",
+    )
 
 
 def run_from_args(ns: argparse.Namespace) -> int:
@@ -640,6 +726,8 @@ def run_from_args(ns: argparse.Namespace) -> int:
             per_test_columns=ns.per_test,
             force=ns.force,
             config=ns.config,
+            compare=ns.compare,
+            similarity_against=ns.similarity_against,
         )
     except ValueError as exc:
         print(f"autograder grade: {exc}", file=sys.stderr)
@@ -661,6 +749,9 @@ def run_from_args(ns: argparse.Namespace) -> int:
     )
     print(f"grades:  {summary.grades_csv}")
     print(f"report:  {summary.report_html}")
+    for name in ("misconceptions", "similarity", "changes"):
+        if (summary.out_dir / f"{name}.csv").is_file():
+            print(f"{name}: {summary.out_dir / f'{name}.csv'}")
     crashed = [g for g in summary.graded if g.status == "crash"]
     if crashed:
         logs = summary.out_dir / "submissions" / "<id>" / "grader.log"

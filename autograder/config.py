@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
+import json
 import math
 import sys
 from collections.abc import Mapping
@@ -82,6 +84,22 @@ class HypothesisConfig:
 
 
 @dataclass(frozen=True)
+class SimilarityConfig:
+    """When ``autograder grade`` flags two submissions as similar (``similarity.csv``).
+
+    A pair is flagged when the code the two share (the handout's starter code left out)
+    is at least ``threshold`` of either one's code and at least ``min_shared_tokens``
+    tokens long. A signal for a person to look at, never a score.
+    """
+
+    #: fraction (0 to 1] of one submission's own code that it shares with the other
+    threshold: float = 0.6
+    #: the least amount of shared code, in copydetect's tokens (a name counts one, a
+    #: keyword or operator its length), so that two nearly empty files are not a pair
+    min_shared_tokens: int = 400
+
+
+@dataclass(frozen=True)
 class AssignmentConfig:
     """Everything the instructor sets for grading (see ``assignment.toml``)."""
 
@@ -92,6 +110,7 @@ class AssignmentConfig:
     show_expected_values: bool = True
     limits: Limits = Limits()
     hypothesis: HypothesisConfig = HypothesisConfig()
+    similarity: SimilarityConfig = SimilarityConfig()
     source: Path | None = None
 
     @property
@@ -255,11 +274,30 @@ def _parse_hypothesis(
     return HypothesisConfig(default, tuple(per_part), tuple(per_function))
 
 
+def _parse_similarity(raw: Mapping[str, Any]) -> SimilarityConfig:
+    where = "[similarity]"
+    _check_keys(raw, {"threshold", "min_shared_tokens"}, where)
+    defaults = SimilarityConfig()
+    threshold = _positive_number(raw.get("threshold", defaults.threshold), f"{where} threshold")
+    if threshold > 1:
+        raise ConfigError(
+            f"{where} threshold is a fraction of a submission's code: more than 0, at most 1; "
+            f"got {threshold!r}"
+        )
+    shared = _positive_number(raw.get("min_shared_tokens", defaults.min_shared_tokens),
+                              f"{where} min_shared_tokens", integer=True)
+    return SimilarityConfig(threshold=float(threshold), min_shared_tokens=shared)
+
+
 def parse_config(
     data: Mapping[str, Any], source: Path | None = None, known: set[str] | None = None
 ) -> AssignmentConfig:
     """Validate the parsed TOML ``data``; ``known`` = the function names hw.py must define."""
-    _check_keys(data, {"assignment", "visibility", "limits", "hypothesis", "parts"}, "top level")
+    _check_keys(
+        data,
+        {"assignment", "visibility", "limits", "hypothesis", "similarity", "parts"},
+        "top level",
+    )
     assignment = _table(data, "assignment", "")
     _check_keys(assignment, {"title"}, "[assignment]")
     title = assignment.get("title", "Homework")
@@ -361,8 +399,27 @@ def parse_config(
         show_expected_values=show,
         limits=limits,
         hypothesis=hyp,
+        similarity=_parse_similarity(_table(data, "similarity", "")),
         source=source,
     )
+
+
+#: tables of assignment.toml that decide no grade: changing them regrades nothing
+NOT_GRADING_TABLES = ("similarity",)
+
+
+def grading_digest(path: Path) -> bytes:
+    """sha256 of what in the assignment file ``path`` decides grades: its parsed content
+    without :data:`NOT_GRADING_TABLES` (comments and layout do not count either); of the
+    raw bytes when it is not valid TOML. ``autograder grade`` keys its cache with it."""
+    raw = Path(path).read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return hashlib.sha256(raw).digest()
+    for table in NOT_GRADING_TABLES:
+        data.pop(table, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
 
 
 def load_config(path: str | Path | None = None, solutions: Path | None = None) -> AssignmentConfig:

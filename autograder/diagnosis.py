@@ -21,6 +21,11 @@ named.
 (default tolerances) from ``student/tests/checks.py``. ``diagnose`` never raises: a mistake
 or a submission call that errors, warns or times out simply does not match, and huge
 inputs are skipped.
+
+``explain`` (the feedback's "This matches a known mistake: ..." line) also records the ids
+of the mistakes it names in :data:`RECORDER`, so that the grading plugin can store, per
+test, the mistakes its failure message shows (``extra_data["mistakes"]`` of results.json;
+the class report counts them).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import inspect
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -279,6 +284,36 @@ def _reproduces(got: Any, out: Any, expected: Any) -> tuple | None:
     return None
 
 
+def diagnose_mistakes(
+    function: str,
+    args: tuple,
+    kwargs: dict,
+    got: Any,
+    call: Callable[..., Any] | None = None,
+    *,
+    cache: dict[str, bool] | None = None,
+) -> list[tuple[Mistake, str]]:
+    """The catalogued mistakes of ``function`` that the evidence shows, each with its
+    one-line explanation (see :func:`diagnose`, which returns the explanations only)."""
+    if call is None:
+        return []
+    try:
+        found = []
+        for mistake, path in _reproducing(function, tuple(args or ()), dict(kwargs or {}), got):
+            ok = cache.get(mistake.id) if cache is not None else None
+            if ok is None:
+                ok = confirmed(mistake, call)
+                if cache is not None:
+                    cache[mistake.id] = ok
+            if ok:
+                where = "".join(f"[{p!r}]" for p in path)
+                found.append((mistake, f"(in the returned value{where}) {mistake.explanation}"
+                              if path else mistake.explanation))
+        return found
+    except Exception:
+        return []
+
+
 def diagnose(
     function: str,
     args: tuple,
@@ -305,23 +340,60 @@ def diagnose(
         reproduces on the mistake's distinguishing probes; ``[]`` if none, if the inputs
         are too large, or on any internal problem.
     """
-    if call is None:
-        return []
-    try:
-        found = []
-        for mistake, path in _reproducing(function, tuple(args or ()), dict(kwargs or {}), got):
-            ok = cache.get(mistake.id) if cache is not None else None
-            if ok is None:
-                ok = confirmed(mistake, call)
-                if cache is not None:
-                    cache[mistake.id] = ok
-            if ok:
-                where = "".join(f"[{p!r}]" for p in path)
-                found.append(f"(in the returned value{where}) {mistake.explanation}"
-                             if path else mistake.explanation)
-        return found
-    except Exception:
-        return []
+    return [text for _, text in diagnose_mistakes(function, args, kwargs, got, call,
+                                                  cache=cache)]
+
+
+class MistakeRecorder:
+    """The catalogued mistakes named in a test's feedback, as data.
+
+    :func:`explain` records every diagnosis it makes (the hint's text and the ids of the
+    mistakes it names). A test may make many (Hypothesis tries and shrinks examples) and
+    show only the last one in its failure message, so the grading plugin asks, for the
+    message a test finally shows, which recorded hints it contains
+    (:meth:`shown_in`): those mistakes go into the test's ``extra_data["mistakes"]``.
+    The plugin calls :meth:`reset` when a test starts (its setup), and :meth:`shown_in`
+    with each failure message when the test's report is made.
+    """
+
+    #: at most this many distinct hints are kept per test (a hint names no input, so a
+    #: test makes a handful at most)
+    MAX_HINTS = 256
+
+    def __init__(self) -> None:
+        self._hints: dict[str, tuple[str, ...]] = {}
+
+    def reset(self) -> None:
+        """Forget what was recorded (a new test starts)."""
+        self._hints.clear()
+
+    def record(self, hint: str, mistake_ids: Sequence[str]) -> None:
+        """Remember that ``hint`` (feedback text) names the mistakes ``mistake_ids``."""
+        text = hint.strip()
+        if not text or not mistake_ids:
+            return
+        if text not in self._hints and len(self._hints) >= self.MAX_HINTS:
+            return
+        known = self._hints.get(text, ())
+        self._hints[text] = known + tuple(m for m in mistake_ids if m not in known)
+
+    def recorded(self) -> list[str]:
+        """The ids of every mistake recorded since the last :meth:`reset`, first seen first."""
+        return _unique(m for ids in self._hints.values() for m in ids)
+
+    def shown_in(self, message: str) -> list[str]:
+        """The ids of the recorded mistakes whose hint appears in ``message`` (the text a
+        test shows), first recorded first; ``[]`` when none does."""
+        message = message or ""
+        return _unique(m for text, ids in self._hints.items() if text in message for m in ids)
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+#: the recorder :func:`explain` fills (one grade runs its tests one at a time)
+RECORDER = MistakeRecorder()
 
 
 #: how the feedback introduces a diagnosis
@@ -340,13 +412,15 @@ def explain(
     """``"\\nThis matches a known mistake: ..."`` for ``got``, or ``""`` (never raises).
 
     See :func:`diagnose`; without ``call`` (the submission's function, to confirm with)
-    nothing is named.
+    nothing is named. The mistakes named are recorded in :data:`RECORDER`.
     """
     try:
-        hints = diagnose(function, copy.deepcopy(args), copy.deepcopy(kwargs), got, call,
-                         cache=cache)
+        found = diagnose_mistakes(function, copy.deepcopy(args), copy.deepcopy(kwargs), got,
+                                  call, cache=cache)
     except Exception:  # a broken catalog entry must not hide the real failure
         return ""
-    if not hints:
+    if not found:
         return ""
-    return "\n" + KNOWN_MISTAKE + " ".join(str(h) for h in hints)
+    hint = "\n" + KNOWN_MISTAKE + " ".join(str(text) for _, text in found)
+    RECORDER.record(hint, [m.id for m, _ in found])
+    return hint

@@ -51,6 +51,7 @@ from autograder.call_guard import (
     input_comparison,
 )
 from autograder.config import AssignmentConfig
+from autograder.diagnosis import RECORDER
 from autograder.points import split_points
 from autograder.results import (
     FAILED,
@@ -119,6 +120,8 @@ class _Item:
     kind: str | None = None
     duration: float = 0.0
     not_run: str | None = None
+    #: catalogued mistakes its failure message names (``extra_data["mistakes"]``)
+    mistakes: list[str] = field(default_factory=list)
 
 
 class _Reference:
@@ -372,6 +375,7 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Skip tests that cannot run (budget spent, unusable submission); set the flags."""
+        RECORDER.reset()  # the hints named from now on are this test's
         info = self.items.get(item.nodeid)
         if info is None:
             return
@@ -417,6 +421,8 @@ class GradingPlugin:
             info.messages.append(
                 feedback.failure_message(excinfo, call.when, hidden=info.hidden, redact=redact)
             )
+            shown = RECORDER.shown_in(info.messages[-1])  # only hints the message shows
+            info.mistakes += [m for m in shown if m not in info.mistakes]
             if info.kind is None:
                 info.kind = feedback.failure_kind(excinfo.value)
         elif report.skipped and info.not_run is None:
@@ -560,6 +566,8 @@ class GradingPlugin:
         }
         if status == FAILED:
             extra["kind"] = info.kind or ("not_run" if info.not_run else "failed")
+            if info.mistakes:
+                extra["mistakes"] = list(info.mistakes)
         return TestResult(
             name=info.name,
             function=info.function,

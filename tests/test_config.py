@@ -153,6 +153,27 @@ def test_show_expected_values_must_be_boolean(raw: dict) -> None:
     assert "show_expected_values" in _error(data)
 
 
+def test_similarity_threshold_and_minimum_are_checked(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["similarity"] = {"threshold": 0.85, "min_shared_tokens": 250}
+    config = parse_config(data)
+    assert (config.similarity.threshold, config.similarity.min_shared_tokens) == (0.85, 250)
+    data["similarity"] = {"threshold": 1}
+    assert parse_config(data).similarity.threshold == 1.0
+    assert parse_config({k: v for k, v in raw.items() if k != "similarity"}).similarity \
+        == AssignmentConfig.__dataclass_fields__["similarity"].default  # the table is optional
+    for bad in (0, -0.5, 1.5, "0.6", True):
+        data["similarity"] = {"threshold": bad}
+        message = _error(data)
+        assert "[similarity] threshold" in message and repr(bad) in message
+    for bad in (0, 12.5, "400"):
+        data["similarity"] = {"min_shared_tokens": bad}
+        assert "min_shared_tokens" in _error(data)
+    data["similarity"] = {"treshold": 0.5}
+    message = _error(data)
+    assert "treshold" in message and "threshold" in message
+
+
 def test_unknown_keys_are_typos(raw: dict) -> None:
     data = copy.deepcopy(raw)
     data["limits"]["call_timout"] = 3

@@ -279,3 +279,63 @@ def test_a_confirmation_call_is_marked():
     seen.clear()
     assert diagnose("gd_step", args, kwargs, out, submission)
     assert seen and all(seen) and not diagnosis.confirming()
+
+
+# -- the recorder: the mistakes a test's feedback names, as data ---------------------------
+
+
+def _explained(mistake_id: str) -> str:
+    """``explain`` of a submission with exactly this mistake, on its first telling probe."""
+    mistake = next(m for m in MISTAKES if m.id == mistake_id)
+    args, kwargs, out = _discriminating(mistake)
+    return diagnosis.explain(mistake.function, args, kwargs, out, mistake_function(mistake))
+
+
+def test_explain_records_the_mistakes_its_hint_names():
+    recorder = diagnosis.RECORDER
+    recorder.reset()
+    hint = _explained("mse_grad_missing_2")
+    assert hint.strip().startswith(diagnosis.KNOWN_MISTAKE)
+    assert recorder.recorded() == ["mse_grad_missing_2"]
+    # the message a test shows holds the hint (the plugin strips and prefixes messages)
+    message = f"mse_grad: values differ\n  inputs:\n    y_pred: [1.0]{hint}\n\nmore notes"
+    assert recorder.shown_in(message.strip()) == ["mse_grad_missing_2"]
+    assert recorder.shown_in("mse_grad: values differ (another example, no hint)") == []
+    recorder.reset()
+    assert recorder.recorded() == [] and recorder.shown_in(message) == []
+
+
+def test_only_the_hints_a_message_shows_count():
+    """Hypothesis tries several examples; the message shows the last one's hint only."""
+    recorder = diagnosis.RECORDER
+    recorder.reset()
+    first = _explained("gd_step_ascent")
+    second = _explained("mse_grad_missing_2")
+    assert first and second and first != second
+    assert recorder.recorded() == ["gd_step_ascent", "mse_grad_missing_2"]
+    assert recorder.shown_in(f"failed{second}") == ["mse_grad_missing_2"]
+    assert recorder.shown_in(f"failed{first}\n\nfailed{second}") == [
+        "gd_step_ascent", "mse_grad_missing_2"]
+    recorder.reset()
+
+
+@pytest.mark.parametrize("case", list(WRONG_HINTS)[:1], ids=list(WRONG_HINTS)[:1])
+def test_a_failure_without_a_hint_records_nothing(case):
+    function, submission, args, kwargs, part, _ = WRONG_HINTS[case]
+    diagnosis.RECORDER.reset()
+    got = part(_call(submission, args, kwargs))
+    assert diagnosis.explain(function, args, kwargs, got, submission) == ""
+    assert diagnosis.explain(function, args, kwargs, got) == ""  # nothing to confirm with
+    assert diagnosis.RECORDER.recorded() == []
+
+
+def test_the_recorder_keeps_a_bounded_number_of_hints():
+    recorder = diagnosis.MistakeRecorder()
+    for i in range(recorder.MAX_HINTS + 50):
+        recorder.record(f"\nThis matches a known mistake: number {i}.", [f"m{i}"])
+    recorder.record("", ["empty"])
+    recorder.record("a hint naming nothing", [])
+    recorder.record("\nThis matches a known mistake: number 0.", ["m0", "again"])
+    assert len(recorder.recorded()) == recorder.MAX_HINTS + 1
+    assert recorder.shown_in("x: This matches a known mistake: number 0.") == ["m0", "again"]
+    assert recorder.shown_in("") == [] and "empty" not in recorder.recorded()

@@ -91,6 +91,34 @@ def test_the_quickstart_grades_every_example_as_expected(quickstart_run: Quickst
     assert (run.out / "report.html").is_file()
 
 
+def test_the_catalogued_mistakes_of_the_examples_are_counted(
+    quickstart_run: QuickstartRun,
+) -> None:
+    """Each example's feedback names its catalogued mistakes (results.json records them per
+    test) and misconceptions.csv counts exactly those, per submission."""
+    expected = tomllib.loads(EXPECTED.read_text(encoding="utf-8"))
+    want: dict[str, set[str]] = defaultdict(set)
+    for sub_id, example in expected.items():
+        for mistake in example.get("mistakes", []):
+            want[mistake].add(sub_id)
+    assert want, "examples/expected.toml names no mistake"
+    with open(quickstart_run.out / "misconceptions.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {row["mistake"]: set(row["ids"].split()) for row in rows} == want
+    for row in rows:
+        assert int(row["submissions"]) == len(want[row["mistake"]])
+    for mistake, subs in want.items():
+        for sub_id in subs:
+            results = json.loads(
+                (quickstart_run.out / "submissions" / sub_id / "results.json").read_text())
+            naming = [t for t in results["tests"]
+                      if mistake in t.get("extra_data", {}).get("mistakes", [])]
+            assert naming and all("This matches a known mistake" in t["output"]
+                                  for t in naming), (sub_id, mistake)
+    report = (quickstart_run.out / "report.html").read_text(encoding="utf-8")
+    assert 'id="misconceptions"' in report and "adam_no_bias_correction" in report
+
+
 def test_a_syntax_error_is_explained_on_the_student_page(quickstart_run: QuickstartRun) -> None:
     page = quickstart_run.out / "submissions" / "erin_syntax_error" / "report.html"
     assert "does not parse" in page.read_text(encoding="utf-8")

@@ -1,5 +1,8 @@
-"""Graders' reports of a batch run: ``grades.csv``, the class ``report.html`` and one
-HTML page per submission (``submissions/<id>/report.html``).
+"""Graders' reports of a batch run: ``grades.csv``, the class ``report.html``, one HTML
+page per submission (``submissions/<id>/report.html``), and what the class as a whole
+shows: ``misconceptions.csv`` (:mod:`.misconceptions`), ``similarity.csv`` with a page per
+similar pair (``similarity/pair-N.html``, :mod:`.similarity`) and, against an earlier
+output folder, ``changes.csv`` (:mod:`.changes`).
 
 Entry point: :func:`write_reports`; the data types are in :mod:`.model`.
 """
@@ -8,9 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.reports.changes import PreviousGrades
 from autograder.reports.model import GradedSubmission, SkippedInput, summarize
+from autograder.reports.similarity import SimilaritySettings
 
-__all__ = ["GradedSubmission", "SkippedInput", "write_reports"]
+__all__ = [
+    "GradedSubmission",
+    "PreviousGrades",
+    "SimilaritySettings",
+    "SkippedInput",
+    "write_reports",
+]
+
+#: the folder of the side-by-side pages of similar pairs, in the output folder
+PAIRS_DIR = "similarity"
 
 
 def write_reports(
@@ -20,17 +34,55 @@ def write_reports(
     *,
     per_test_columns: bool = False,
     title: str = "Grading report",
+    similarity: SimilaritySettings | None = None,
+    previous: PreviousGrades | None = None,
 ) -> None:
-    """Write ``grades.csv``, ``report.html`` and each ``submissions/<id>/report.html``."""
+    """Write ``grades.csv``, ``misconceptions.csv``, ``similarity.csv`` (``similarity``:
+    what to compare and when a pair is flagged; default: the handout's stub as starter
+    code and the default threshold), with ``previous`` ``changes.csv``, then
+    ``report.html``, each ``submissions/<id>/report.html`` and ``similarity/pair-N.html``."""
+    from autograder.reports.changes import compare, write_changes_csv
     from autograder.reports.gradescsv import write_grades_csv
-    from autograder.reports.html import render_class_report, render_submission_report
+    from autograder.reports.html import (
+        render_class_report,
+        render_pair_page,
+        render_submission_report,
+    )
+    from autograder.reports.misconceptions import misconceptions, write_misconceptions_csv
+    from autograder.reports.similarity import find_similar, write_similarity_csv
 
     out_dir = Path(out_dir)
     write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns)
+    mistakes = misconceptions(subs)
+    write_misconceptions_csv(out_dir / "misconceptions.csv", mistakes)
+    similar = find_similar({s.id: s.source for s in subs}, similarity)
+    write_similarity_csv(out_dir / "similarity.csv", similar)
+    changes = compare(previous, subs) if previous is not None else None
+    if changes is not None:
+        write_changes_csv(out_dir / "changes.csv", changes)
+    else:  # an earlier run's comparison would no longer be true
+        (out_dir / "changes.csv").unlink(missing_ok=True)
     (out_dir / "report.html").write_text(
-        render_class_report(summarize(subs, skipped), title), encoding="utf-8"
+        render_class_report(
+            summarize(subs, skipped),
+            title,
+            misconceptions=mistakes,
+            similarity=similar,
+            changes=changes,
+            pairs_dir=PAIRS_DIR,
+        ),
+        encoding="utf-8",
     )
     for s in subs:
         d = out_dir / "submissions" / s.id
         d.mkdir(parents=True, exist_ok=True)
         (d / "report.html").write_text(render_submission_report(s, title), encoding="utf-8")
+    pairs_dir = out_dir / PAIRS_DIR
+    for old in pairs_dir.glob("pair-*.html"):  # the pages of an earlier run's pairs
+        old.unlink()
+    if similar.pairs:
+        pairs_dir.mkdir(exist_ok=True)
+    for number, pair in enumerate(similar.pairs, 1):
+        (pairs_dir / f"pair-{number}.html").write_text(
+            render_pair_page(pair, number, similar, title), encoding="utf-8"
+        )

@@ -14,8 +14,10 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from autograder.reports.changes import Changes
 from autograder.reports.code import CodeBlock, failing_code, pygments_css
 from autograder.reports.gradescsv import fmt_points
+from autograder.reports.misconceptions import Misconception
 from autograder.reports.model import (
     SUBMISSION_TAG,
     ClassSummary,
@@ -25,6 +27,7 @@ from autograder.reports.model import (
     test_function,
 )
 from autograder.reports.plots import score_histogram
+from autograder.reports.similarity import SimilarityReport, SimilarPair
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -58,21 +61,42 @@ def _stamp() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
-def render_class_report(summary: ClassSummary, title: str = "Grading report") -> str:
-    """The class page: histogram, pass rates, frequent failures, problems, all submissions."""
+def _render(template: str, **context: object) -> str:
+    """``template`` with the report's style sheet and time stamp."""
+    css = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
+    return _env().get_template(template).render(css=css, generated=_stamp(), **context)
+
+
+def render_class_report(
+    summary: ClassSummary,
+    title: str = "Grading report",
+    *,
+    misconceptions: list[Misconception] | None = None,
+    similarity: SimilarityReport | None = None,
+    changes: Changes | None = None,
+    pairs_dir: str = "similarity",
+) -> str:
+    """The class page: histogram, changes since an earlier run, problems, pass rates,
+    misconceptions, frequent failures, similar submissions, all submissions."""
     max_total = max((s.max_total for s in summary.graded), default=100.0) or 100.0
-    return (
-        _env()
-        .get_template("class.html.j2")
-        .render(
-            title=title,
-            s=summary,
-            max_total=max_total,
-            histogram=score_histogram(summary.totals, max_total) if summary.subs else None,
-            css=Markup((TEMPLATES / "style.css").read_text(encoding="utf-8")),
-            generated=_stamp(),
-        )
+    return _render(
+        "class.html.j2",
+        title=title,
+        s=summary,
+        max_total=max_total,
+        histogram=score_histogram(summary.totals, max_total) if summary.subs else None,
+        misconceptions=misconceptions,
+        similarity=similarity,
+        changes=changes,
+        pairs_dir=pairs_dir,
     )
+
+
+def render_pair_page(
+    pair: SimilarPair, number: int, report: SimilarityReport, title: str = "Grading report"
+) -> str:
+    """One similar pair side by side, the matching passages marked (in ``similarity/``)."""
+    return _render("pair.html.j2", title=title, pair=pair, number=number, report=report)
 
 
 @dataclass

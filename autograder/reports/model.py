@@ -36,7 +36,8 @@ def test_function(test: dict) -> str:
     return str(tags[0]) if tags else SUBMISSION_TAG
 
 
-def _num(x: object) -> float:
+def as_number(x: object) -> float:
+    """A results.json number as a float (0 when it is missing or not a number)."""
     try:
         return float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -103,12 +104,12 @@ class GradedSubmission:
     @property
     def total(self) -> float:
         """Sum of the test scores (equals results.json's top-level score)."""
-        return sum(_num(t.get("score")) for t in self.tests)
+        return sum(as_number(t.get("score")) for t in self.tests)
 
     @property
     def max_total(self) -> float:
         """Sum of the tests' max scores."""
-        return sum(_num(t.get("max_score")) for t in self.tests)
+        return sum(as_number(t.get("max_score")) for t in self.tests)
 
     def function_scores(self) -> dict[str, tuple[float, float]]:
         """``{function: (points, max)}`` in results order, without whole-submission entries."""
@@ -118,8 +119,8 @@ class GradedSubmission:
             if fn == SUBMISSION_TAG:
                 continue
             acc = out.setdefault(fn, [0.0, 0.0])
-            acc[0] += _num(t.get("score"))
-            acc[1] += _num(t.get("max_score"))
+            acc[0] += as_number(t.get("score"))
+            acc[1] += as_number(t.get("max_score"))
         return {k: (v[0], v[1]) for k, v in out.items()}
 
     def failed_tests(self) -> list[dict]:
@@ -156,7 +157,7 @@ def passed(test: dict) -> bool:
     status = test.get("status")
     if status is not None:
         return status == "passed"
-    return _num(test.get("score")) >= _num(test.get("max_score"))
+    return as_number(test.get("score")) >= as_number(test.get("max_score"))
 
 
 @dataclass
@@ -278,7 +279,7 @@ def summarize(
                     name=name,
                     function=test_function(t),
                     visibility=str(t.get("visibility", "")),
-                    max_score=_num(t.get("max_score")),
+                    max_score=as_number(t.get("max_score")),
                     passed=0,
                     n=0,
                 )
