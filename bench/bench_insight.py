@@ -123,7 +123,7 @@ def similarity_scale(n: int) -> None:
 
 
 def screenshots(report: Path, shots: Path, pair: int) -> None:
-    from autograder.reports.browser import BrowserMissing, open_browser
+    from autograder.devtools.browser import BrowserMissing, open_browser
 
     shots.mkdir(parents=True, exist_ok=True)
     try:

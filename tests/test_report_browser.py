@@ -18,8 +18,8 @@ from near_copies import disguise
 from test_reports import SOURCE, entry, sub
 
 from autograder import paths
+from autograder.devtools.browser import BrowserMissing, open_browser
 from autograder.reports import PreviousGrades, SkippedInput, write_reports
-from autograder.reports.browser import BrowserMissing, open_browser
 
 
 def wrong(fn: str, name: str, *mistakes: str) -> dict:
