@@ -142,7 +142,7 @@ def test_attack_is_contained(payload, tmp_path: Path) -> None:
 def test_a_submission_that_stops_its_killer_does_not_hold_up_the_grade(
     how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A setsid'd child stops every process of its uid for 10 s (``kill(-1, SIGSTOP)``):
+    """A setsid'd child stops every process of its uid for 60 s (``kill(-1, SIGSTOP)``):
     the grade ends long before, with nothing of it left, end to end through the CLI, and
     without a PID namespace (a container without ``CAP_SYS_ADMIN``: then root freezes
     and kills the uid's processes by pid from outside)."""

@@ -619,8 +619,9 @@ def assess(
     if payload.holds and outcome.seconds >= payload.holds:
         p.append(f"the grade waited for the payload: {outcome.seconds:.1f} s "
                  f"(it holds on for {payload.holds:g} s)")
-    # a payload that holds on must be gone as soon as the grade is: no time to end itself
-    grace = 0.5 if payload.holds else 3.0
+    # a payload that holds on must be gone as soon as the grade is: far too soon to have
+    # ended by itself (its hold is much longer than this grace)
+    grace = 3.0
     left = wait_for_no_processes([ctx.comm, ctx.marker], uid, private, grace=grace)
     if left:
         p.append(f"processes outlived the grade: {left[:5]}")
