@@ -271,7 +271,12 @@ def test_the_process_scan_finds_marked_processes() -> None:
     marker = f"h7scan{os.getpid()}"
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)", marker])
     try:
-        assert any(str(proc.pid) in p for p in submission_processes([marker]))
+        deadline = time.monotonic() + 30  # until the child has exec'd (slow on a busy box)
+        found = False
+        while not found and time.monotonic() < deadline:
+            found = any(str(proc.pid) in p for p in submission_processes([marker]))
+            time.sleep(0.05)
+        assert found
     finally:
         proc.kill()
         proc.wait()
