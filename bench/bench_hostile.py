@@ -1,6 +1,6 @@
 """Grade every hostile submission and print a table: payload, contained?, seconds.
 
-    python3 bench/bench_hostile.py                 # all 43 payloads (about 2 minutes)
+    python3 bench/bench_hostile.py                 # every payload (about 2 minutes)
     python3 bench/bench_hostile.py fork_bomb sleep # some of them
     python3 bench/bench_hostile.py --cli           # every one through the CLI
     python3 bench/bench_hostile.py --fresh-user    # (root) as a new ordinary user: userns

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         busy = max(1, (os.cpu_count() or 2) - 1)
         print(f"box: {'0.5 CPU, 768 MB' if no_box is None else 'unavailable: ' + no_box}; "
               f"busy: {busy} core(s) hogged")
-        print(f"{'submission':<32}{'idle':>14}{'box':>14}{'busy':>14}  same")
+        print(f"{'submission':<32}{'idle':>16}{'box':>16}{'busy':>16}  same")
         for name, path in chosen.items():
             idle, t_idle = autograder_run(path, base / f"{name}-idle.json")
             if no_box is None:
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = [f"{r['score']:g} ({t:.1f}s)" for r, t in
                      ((idle, t_idle), (boxed, t_box), (loaded, t_busy))]
             verdict = "yes" if same else "NO"
-            print(f"{name:<32}{cells[0]:>14}{cells[1]:>14}{cells[2]:>14}  {verdict}")
+            print(f"{name:<32}{cells[0]:>16}{cells[1]:>16}{cells[2]:>16}  {verdict}")
     print(f"{len(chosen) - different} of {len(chosen)} graded identically three ways")
     return 1 if different else 0
 
