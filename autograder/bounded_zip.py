@@ -106,12 +106,18 @@ def _central_directory(path: Path) -> tuple[int, int]:
     return entries, cd_size
 
 
-def check_members(infos: list[zipfile.ZipInfo], limits: ZipLimits, shown: str) -> None:
-    """Refuse a member count, declared sizes or a compression ratio over ``limits``."""
+def check_count(infos: list[zipfile.ZipInfo], limits: ZipLimits, shown: str) -> None:
+    """Refuse more members than ``limits`` accept (the central directory may hold more
+    entries than its end record declares)."""
     if len(infos) > limits.max_members:
         raise ZipRefused(
             f"{shown} holds {len(infos)} files (at most {limits.max_members} are accepted)"
         )
+
+
+def check_members(infos: list[zipfile.ZipInfo], limits: ZipLimits, shown: str) -> None:
+    """Refuse a member count, declared sizes or a compression ratio over ``limits``."""
+    check_count(infos, limits, shown)
     total = 0
     for info in infos:
         problem = member_problem(info, limits)

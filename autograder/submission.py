@@ -114,12 +114,7 @@ def extract_zip(archive: Path, dest: Path) -> list[str]:
     """
     try:
         with bounded_zip.open_zip(archive, ZIP_LIMITS, check=False) as zf:
-            members = zf.infolist()
-            if len(members) > ZIP_LIMITS.max_members:
-                raise bounded_zip.ZipRefused(
-                    f"{archive.name} holds {len(members)} files "
-                    f"(at most {ZIP_LIMITS.max_members} are accepted)"
-                )
+            bounded_zip.check_count(zf.infolist(), ZIP_LIMITS, archive.name)
             bounded_zip.extract(
                 zf, dest, ZIP_LIMITS, shown=archive.name,
                 select=lambda info: not info.is_dir() and info.filename.endswith(".py"),
