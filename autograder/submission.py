@@ -176,8 +176,10 @@ def read_graded(
     """The text of the file ``name`` (:func:`graded_name`) of ``submission``, for a report.
 
     Read by the rules the engine found it by: no link followed anywhere on the way (a
-    symlinked ``hw.py`` could point at the solutions), a zip member streamed within
-    :data:`ZIP_LIMITS`. At most ``max_bytes`` are read. None when it cannot be read so.
+    symlinked ``hw.py`` could point at the solutions), a zip member within the limits
+    :func:`extract_zip` holds it to (:data:`ZIP_LIMITS`: the member count and the member's
+    own sizes, not its neighbours'), streamed. At most ``max_bytes`` are read. None when
+    it cannot be read so.
     """
     submission = Path(submission)
     rel = PurePosixPath(name)
@@ -199,10 +201,11 @@ def read_graded(
                 return None
             with open(submission, "rb") as f:
                 return f.read(max_bytes).decode("utf-8", "replace")
-        with bounded_zip.open_zip(submission, ZIP_LIMITS) as zf:
+        with bounded_zip.open_zip(submission, ZIP_LIMITS, check=False) as zf:
+            bounded_zip.check_count(zf.infolist(), ZIP_LIMITS, submission.name)
             for info in bounded_zip.file_members(zf):
                 if bounded_zip.safe_member_path(info.filename) == rel and not (
-                    bounded_zip.is_link(info)
+                    bounded_zip.is_link(info) or bounded_zip.member_problem(info, ZIP_LIMITS)
                 ):
                     return bounded_zip.read_text(zf, info, max_bytes)
     except (OSError, zipfile.BadZipFile, bounded_zip.ZipRefused):

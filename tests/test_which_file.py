@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, paths
+from autograder import batch, bounded_zip, paths
 from autograder.submission import SubmissionNotFound, find_submission, graded_name, read_graded
 
 
@@ -103,6 +103,19 @@ def test_graded_names_and_reads_follow_the_same_rule(tmp_path: Path) -> None:
     assert read_graded(single, "hw (2).py") == "y = 3\n"
     for bad in ("../folder/src/hw.py", "/etc/passwd", "src/../../x.py", ""):
         assert read_graded(tmp_path / "folder", bad) is None, bad
+
+
+def test_a_zip_is_read_by_the_limits_it_was_graded_by(tmp_path: Path) -> None:
+    """A member the engine never extracts (a large data file) does not hide the graded
+    file from the report: both apply the same limits."""
+    archive = tmp_path / "with_data.zip"
+    big = bounded_zip.SUBMISSION.max_member_bytes + 2**20
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("hw.py", "z = 1\n")
+        zf.writestr("data.bin", os.urandom(big))
+    hw = find_submission(archive, extract_dir=tmp_path / "x")
+    name = graded_name(archive, hw, tmp_path / "x")
+    assert (name, read_graded(archive, name)) == ("hw.py", "z = 1\n")
 
 
 def test_no_link_is_followed_on_the_way(tmp_path: Path) -> None:
