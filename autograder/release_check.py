@@ -93,12 +93,10 @@ class GradeCheck:
     def result(self) -> str:
         """Wait for both grades; raise :class:`CheckFailed` unless they are as they must be.
 
-        Returns a one-line account of the check (the two scores).
+        Returns a one-line account of the check (the two scores). The caller closes the
+        check (:meth:`close`) whatever happens.
         """
-        try:
-            outcomes = [self._finish(grade) for grade in self.grades]
-        finally:
-            self.close()
+        outcomes = [self._finish(grade) for grade in self.grades]
         problems = list(dict.fromkeys(p for p in (self._judge(g, r) for g, r in outcomes) if p))
         if problems:
             raise CheckFailed("\n\n".join(problems))

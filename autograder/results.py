@@ -153,10 +153,6 @@ PROBLEM_KINDS: dict[str, str] = {
     "collection": "the autograder could not load its tests",
     "time_budget": "ran out of the time budget",
 }
-#: The other kinds of a failed or unrun test: ordinary outcomes of a student's work.
-ORDINARY_KINDS = frozenset(
-    {"wrong", "not_implemented", "missing", "raised", "error", "skipped", "not_run", "failed"}
-)
 #: The kinds :func:`failure_results` makes.
 FAILURE_KINDS = ("engine", "timeout", "bad_input")
 

@@ -16,8 +16,8 @@ a Jupyter kernel and starts the engine in a second interpreter: about twice the 
 own time in Gradescope's 0.5 vCPU box. ``otter run`` still works: its plugin
 (:mod:`autograder.gradescope.otter_plugin`) hands the grading to the same engine.
 
-Imports only the standard library at module level (the plugin imports it in otter's
-process).
+Imports only the standard library and small stdlib-only modules of the package at module
+level (the plugin imports it in otter's process); the engine is imported in ``main``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.gradescope import PLUGIN_NAME
+from autograder.results import failure_results, write_results
 
 GRADESCOPE_DIR = Path("/autograder")
 
@@ -73,15 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             command += ["--functions", ",".join(functions)]
         status = cli.main(command)
     except BaseException as exc:  # the engine must not leave Gradescope without results
-        from autograder.results import failure_results, write_results
-
         message = f"{type(exc).__name__}: {exc}"
         print(traceback.format_exc(), file=sys.stderr)
         write_results(results_path, failure_results(message))
     finally:
         if not results_path.is_file():
-            from autograder.results import failure_results, write_results
-
             write_results(results_path, failure_results("the grading engine wrote no results"))
     return status
 
