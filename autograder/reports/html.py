@@ -7,6 +7,7 @@ folder can be zipped and mailed to the course staff.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -39,7 +40,9 @@ STATUS_LABELS = {
 }
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
+    """The report's template environment (built once: compiled templates are reused)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
@@ -61,10 +64,12 @@ def _stamp() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _render(template: str, **context: object) -> str:
-    """``template`` with the report's style sheet and time stamp."""
-    css = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
-    return _env().get_template(template).render(css=css, generated=_stamp(), **context)
+def _render(template: str, extra_css: str = "", **context: object) -> str:
+    """``template`` with the report's style sheet (plus ``extra_css``) and time stamp."""
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    if extra_css:
+        css += "\n" + extra_css
+    return _env().get_template(template).render(css=Markup(css), generated=_stamp(), **context)
 
 
 def render_class_report(
@@ -133,9 +138,9 @@ def failing_sections(sub: GradedSubmission) -> tuple[CodeBlock | None, list[Fail
 def render_submission_report(sub: GradedSubmission, title: str = "Grading report") -> str:
     """One submission's page: failing functions with messages and code, then every test."""
     file_block, failing = failing_sections(sub)
-    css = (TEMPLATES / "style.css").read_text(encoding="utf-8") + "\n" + pygments_css()
-    template = _env().get_template("submission.html.j2")
-    return template.render(
+    return _render(
+        "submission.html.j2",
+        extra_css=pygments_css(),
         title=title,
         sub=sub,
         fn_scores=sub.function_scores(),
@@ -143,6 +148,4 @@ def render_submission_report(sub: GradedSubmission, title: str = "Grading report
         failing=failing,
         # When hw.py cannot be imported every function fails the same way: fold them.
         fold_failing=file_block is not None or len(failing) > 12,
-        css=Markup(css),
-        generated=_stamp(),
     )
