@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from autograder import paths
+from autograder.config import SimilarityConfig
 from autograder.reports.code import MAX_SHOWN_BYTES
 
 if TYPE_CHECKING:
@@ -38,9 +39,9 @@ if TYPE_CHECKING:
 #: copydetect's noise threshold (its default): the shortest match that counts, in
 #: characters of the tokenised code (a name is one character), about one line of code
 NOISE_TOKENS = 25
-#: the defaults of ``[similarity]`` in assignment.toml (see autograder.config)
-DEFAULT_THRESHOLD = 0.6
-DEFAULT_MIN_SHARED_TOKENS = 400
+#: the defaults of ``[similarity]`` in assignment.toml
+DEFAULT_THRESHOLD = SimilarityConfig.threshold
+DEFAULT_MIN_SHARED_TOKENS = SimilarityConfig.min_shared_tokens
 #: the columns of similarity.csv
 CSV_COLUMNS = ("a", "b", "similarity_a", "similarity_b", "shared_tokens")
 
