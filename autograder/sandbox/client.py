@@ -909,22 +909,22 @@ class SubmissionProxy:
         self, function: str, args: tuple | list, kwargs: dict, timeout: float
     ) -> Any:
         """``hw.<function>(*args, **kwargs)`` with its own time limit (``timeout`` s)."""
-        err = self.import_error
-        if err is not None:
-            raise SubmissionNotImported(err)
-        if function not in self._worker.functions:
-            raise MissingFunction(function)
+        self._check_callable(function)
         return self._worker.call(function, args, kwargs, timeout=timeout)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        self._check_callable(name)
+        return _RemoteFunction(self._worker, name)
+
+    def _check_callable(self, name: str) -> None:
+        """Raise unless the submission was imported and defines the function ``name``."""
         err = self.import_error
         if err is not None:
             raise SubmissionNotImported(err)
         if name not in self._worker.functions:
             raise MissingFunction(name)
-        return _RemoteFunction(self._worker, name)
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._worker.functions))

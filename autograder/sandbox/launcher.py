@@ -245,8 +245,12 @@ def _mirror(message: str) -> None:
     os._exit(int(number) if number.isdigit() else 1)
 
 
-def _quiet() -> None:
-    """Stdout and stderr belong to the worker: the trusted processes say nothing there."""
+def _hand_over(spec: dict, ctl: int) -> None:
+    """Leave the worker's channels to the worker: close the control socket and the fds
+    kept for it; stdout and stderr belong to it too, so say nothing there."""
+    os.close(ctl)
+    for fd in spec["keep_fds"]:
+        os.close(fd)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (1, 2):
         os.dup2(null, fd)
@@ -260,10 +264,7 @@ def _init(spec: dict, ctl: int, status_w: int) -> None:
     if worker == 0:
         os.close(status_w)
         _exec_worker(spec, ctl)
-    os.close(ctl)
-    for fd in spec["keep_fds"]:
-        os.close(fd)
-    _quiet()
+    _hand_over(spec, ctl)
     while True:  # PID 1: every orphan of the submission comes here to be reaped
         try:
             pid, status = os.waitpid(-1, 0)
@@ -301,10 +302,7 @@ def _guard(spec: dict, ctl: int) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _exec_worker(spec, ctl)
     _send(ctl, {"worker": worker})
-    os.close(ctl)
-    for fd in spec["keep_fds"]:
-        os.close(fd)
-    _quiet()
+    _hand_over(spec, ctl)
     message = "signal 9"
     try:
         while True:
@@ -367,10 +365,7 @@ def launch(spec: dict) -> None:
         os.close(status_w)
         report["init"] = init
         _send(ctl, report)
-        os.close(ctl)
-        for fd in spec["keep_fds"]:
-            os.close(fd)
-        _quiet()
+        _hand_over(spec, ctl)
         message = os.read(status_r, 64).decode(errors="replace")
         _, status = os.waitpid(init, 0)
         _mirror(message or _status_message(status))
