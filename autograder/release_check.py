@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import AssignmentConfig, solution_functions
+from autograder.gradescope.run_autograder import engine_args, engine_env
 
 #: Failing (or passing) tests listed in a refusal; the rest are counted.
 LISTED_TESTS = 8
@@ -241,8 +241,7 @@ def start(
     Call :meth:`GradeCheck.result` to wait for the verdict.
     """
     workdir = tempfile.TemporaryDirectory(prefix="autograder-check-")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(stage), env.get("PYTHONPATH", "")) if p)
+    env = engine_env(stage)
     grades: list[_Grade] = []
     timeout = config.limits.time_budget + EXTRA_SECONDS
     check = GradeCheck(config, functions, grades, workdir, timeout)
@@ -250,10 +249,8 @@ def start(
         for label, rel in (("solutions", "solutions/hw.py"), ("stubs", "student/hw.py")):
             results_path = Path(workdir.name) / f"{label}.json"
             log_path = Path(workdir.name) / f"{label}.log"
-            cmd = [python or sys.executable, "-m", "autograder", "run", str(stage / rel)]
-            cmd += ["--results", str(results_path), "-q"]
-            if functions:
-                cmd += ["--functions", ",".join(functions)]
+            cmd = [python or sys.executable, "-m", "autograder",
+                   *engine_args(stage / rel, results_path, functions), "-q"]
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
                     cmd, cwd=stage, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -57,7 +56,7 @@ from autograder.gradescope import (
     PLACEHOLDER_NOTEBOOK,
     PLUGIN_NAME,
 )
-from autograder.gradescope.run_autograder import engine_input
+from autograder.gradescope.run_autograder import engine_args, engine_env, engine_input
 from autograder.results import failure_results
 
 DEFAULT_TIMEOUT = 1800.0
@@ -164,17 +163,11 @@ def run_engine(
     """
     if results_path.exists():
         results_path.unlink()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(source_dir), env.get("PYTHONPATH", "")) if p
-    )
-    cmd = [sys.executable, "-m", "autograder", "run", str(submission)]
-    cmd += ["--results", str(results_path)]
-    if functions:
-        cmd += ["--functions", ",".join(functions)]
+    cmd = [sys.executable, "-m", "autograder", *engine_args(submission, results_path, functions)]
     try:
         proc = subprocess.run(
-            cmd, cwd=source_dir, env=env, capture_output=True, text=True, timeout=timeout
+            cmd, cwd=source_dir, env=engine_env(source_dir), capture_output=True, text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
         return error_results(f"the grading engine did not finish within {timeout:g} s", str(exc))

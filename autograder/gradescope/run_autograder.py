@@ -23,6 +23,7 @@ level (the plugin imports it in otter's process); the engine is imported in ``ma
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -44,6 +45,27 @@ def engine_input(submission_dir: Path) -> Path:
     if len(entries) == 1 and entries[0].is_file() and entries[0].suffix.lower() == ".zip":
         return entries[0]
     return submission_dir
+
+
+def engine_args(
+    submission: Path, results_path: Path, functions: Sequence[str] | None = None
+) -> list[str]:
+    """The ``autograder`` command line that grades ``submission`` into ``results_path``
+    (only ``functions``, when given)."""
+    args = ["run", str(submission), "--results", str(results_path)]
+    if functions:
+        args += ["--functions", ",".join(functions)]
+    return args
+
+
+def engine_env(source_dir: Path) -> dict[str, str]:
+    """The environment of a child process that runs the engine built into ``source_dir``
+    (its import path starts there)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(source_dir), env.get("PYTHONPATH", "")) if p
+    )
+    return env
 
 
 def release_functions(source_dir: Path) -> list[str] | None:
@@ -68,11 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from autograder import cli
 
-        command = ["run", str(engine_input(ag_dir / "submission")), "--results", str(results_path)]
-        functions = release_functions(ag_dir / "source")
-        if functions:
-            command += ["--functions", ",".join(functions)]
-        status = cli.main(command)
+        status = cli.main(engine_args(
+            engine_input(ag_dir / "submission"), results_path, release_functions(ag_dir / "source")
+        ))
     except BaseException as exc:  # the engine must not leave Gradescope without results
         message = f"{type(exc).__name__}: {exc}"
         print(traceback.format_exc(), file=sys.stderr)
