@@ -55,7 +55,7 @@ from autograder.sandbox.errors import (
     printable,
 )
 from autograder.sandbox.memory import MemoryWatch
-from autograder.sandbox.procs import count_user_processes, kill_tree, kill_uid
+from autograder.sandbox.procs import count_user_processes, kill_tree, kill_uid, stat_fields
 
 __all__ = [
     "Limits",
@@ -215,12 +215,11 @@ def _child_pidfd(pid: int, parent: int) -> int | None:
         fd = os.pidfd_open(pid)
     except (OSError, AttributeError):
         return None
+    fields = stat_fields(pid)
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read().decode("ascii", "replace")
-        if int(stat[stat.rfind(")") + 2 :].split()[1]) == parent:
+        if fields is not None and int(fields[1]) == parent:
             return fd
-    except (OSError, ValueError, IndexError):
+    except (ValueError, IndexError):
         pass
     os.close(fd)
     return None

@@ -17,15 +17,25 @@ def _proc_table() -> dict[int, tuple[int, int, str]]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
+        fields = stat_fields(int(entry))
         try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode("ascii", "replace")
             uid = os.stat(f"/proc/{entry}").st_uid
         except OSError:
             continue
-        rest = stat[stat.rfind(")") + 2 :].split()
-        table[int(entry)] = (int(rest[1]), uid, rest[0])
+        if fields is not None:
+            table[int(entry)] = (int(fields[1]), uid, fields[0])
     return table
+
+
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, ...);
+    None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2 :].split()
 
 
 def _has_token(pid: int, token: bytes) -> bool:
@@ -74,19 +84,14 @@ def kill_tree(root: int, token: bytes | None) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def _user_states(uid: int) -> dict[int, str]:
+    """pid -> state of the live (non-zombie) processes owned by ``uid``."""
+    return {p: state for p, (_, u, state) in _proc_table().items() if u == uid and state != "Z"}
+
+
 def user_processes(uid: int) -> list[int]:
     """Live (non-zombie) processes owned by ``uid``."""
-    return [p for p, (_, u, state) in _proc_table().items() if u == uid and state != "Z"]
-
-
-def _stopped(pid: int) -> bool:
-    """Whether ``pid`` is stopped, a zombie or gone (it can no longer run)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read().decode("ascii", "replace")
-    except OSError:
-        return True
-    return stat[stat.rfind(")") + 2 :][:1] in ("T", "t", "Z", "X")
+    return list(_user_states(uid))
 
 
 def kill_uid(uid: int, timeout: float = 10.0) -> bool:
@@ -111,8 +116,9 @@ def kill_uid(uid: int, timeout: float = 10.0) -> bool:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGSTOP)
             frozen |= set(pids)
-            pids = user_processes(uid)
-            if set(pids) <= frozen and all(_stopped(p) for p in pids):
+            states = _user_states(uid)  # stopped ("T", "t") or dead ("X"): cannot run
+            pids = list(states)
+            if set(pids) <= frozen and all(state in ("T", "t", "X") for state in states.values()):
                 break
             time.sleep(0.001)
         for pid in frozen | set(user_processes(uid)):
