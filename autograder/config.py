@@ -62,7 +62,7 @@ MIN_MEMORY_MB = 128
 class Limits:
     """Resource limits of the untrusted worker and of the whole grade."""
 
-    #: the least time (seconds) one call into hw.py gets (see autograder/time_limits.py)
+    #: the least time (seconds) one call into hw.py gets (see autograder/grading/time_limits.py)
     call_timeout: float = 5.0
     #: a call may also take this many times the reference solution's time for it
     call_timeout_factor: float = 1000.0

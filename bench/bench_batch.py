@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import batch  # noqa: E402
+from autograder.classroom import batch  # noqa: E402
 
 EXAMPLES = ROOT / "examples" / "submissions"
 

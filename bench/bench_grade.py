@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder import paths
-from autograder.runner import run_grading
+from autograder.grading.runner import run_grading
 
 TARGET_SECONDS = 10.0
 

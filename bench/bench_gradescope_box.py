@@ -32,7 +32,7 @@ from gradescope_box import (  # noqa: E402
 )
 from test_gradescope_box import submissions  # noqa: E402
 
-from autograder import build  # noqa: E402
+from autograder.release import build  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

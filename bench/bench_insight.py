@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from near_copies import disguise  # noqa: E402  (tests/near_copies.py)
 
-from autograder import batch, paths  # noqa: E402
+from autograder import paths  # noqa: E402
+from autograder.classroom import batch  # noqa: E402
 from autograder.config import load_config  # noqa: E402
 from autograder.mistakes import get as mistake  # noqa: E402
 from autograder.mistakes.inject import replace_function  # noqa: E402
@@ -111,7 +112,7 @@ def check(ok: bool, what: str, failures: list[str]) -> None:
 
 def similarity_scale(n: int) -> None:
     """Time the similarity check alone over ``n`` synthetic submissions."""
-    from autograder.reports.similarity import find_similar
+    from autograder.classroom.reports.similarity import find_similar
 
     sources = [p.read_text(encoding="utf-8") for p in sorted(VARIANTS.glob("hw_*.py"))]
     class_ = {f"s{i:03d}": sources[i % len(sources)] + f"\n# student {i}\n" for i in range(n)}
@@ -169,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                          config=config, compare=out / "first")
     print(f"regrade with {MOVED:g} points moved from {GIVER} to {TAKER}, --compare first: "
           f"{len(second.graded)} submissions in {time.monotonic() - start:.1f} s")
-    from autograder.reports import write_reports
-    from autograder.reports.similarity import find_similar
+    from autograder.classroom.reports import write_reports
+    from autograder.classroom.reports.similarity import find_similar
 
     start = time.monotonic()
     find_similar({g.id: g.source for g in second.graded})

@@ -7,7 +7,7 @@ when a function is added or a docstring changes:
 * ``alice_correct/hw.py`` is ``solutions/hw.py`` and ``bob_stub/hw.py`` is the stub
   ``student/hw.py`` (copies);
 * every other example is the solutions as a student would hand them in (markers and
-  instructor header removed, :func:`autograder.stubgen.make_solved`) with the code of one or
+  instructor header removed, :func:`autograder.release.stubgen.make_solved`) with the code of one or
   two functions replaced (the docstring stays) or one function left out, as
   :data:`EXAMPLES` says. A replaced body need not parse (``erin``'s syntax error).
 
@@ -173,7 +173,7 @@ def _zip_bytes(member: str, text: str) -> bytes:
 
 def expected(root: Path = ROOT) -> dict[str, bytes]:
     """``{path under examples/submissions: content}`` of every generated example."""
-    from autograder.stubgen import make_solved
+    from autograder.release.stubgen import make_solved
 
     solutions = (root / "solutions" / "hw.py").read_text(encoding="utf-8")
     solved = make_solved(solutions)

@@ -2,7 +2,7 @@
 # REFERENCE SOLUTIONS -- instructor copy, do not distribute.
 #
 # This file is the one source of truth of the homework. `autograder stubs`
-# (autograder/stubgen.py) generates the student handout student/hw.py from it:
+# (autograder/release/stubgen.py) generates the student handout student/hw.py from it:
 # every block between "# BEGIN SOLUTION" and "# END SOLUTION" becomes
 # `raise NotImplementedError`, and this comment block disappears. Edit the
 # docstrings here, never in student/hw.py.

@@ -3,7 +3,7 @@
 Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once to build the
 image, then for every submission starts a fresh container from that image (by default
 about 0.5 vCPU and 768 MB of memory), puts the upload into ``/autograder/submission`` and
-runs ``/autograder/run_autograder``, which must leave ``/autograder/results/results.json``.
+runs ``/autograder/run_autograder``, which must leave ``/autograder/grading/results/results.json``.
 
 Here (root only, no Docker):
 
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.build import IMAGE_STEPS_BEGIN, IMAGE_STEPS_END
+from autograder.release.build import IMAGE_STEPS_BEGIN, IMAGE_STEPS_END
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Gradescope's default container (vCPUs, MB).

@@ -35,7 +35,7 @@ def _start(node: ast.stmt) -> int:
 def disguise(source: str) -> str:
     """``source`` with its variables renamed, comments rewritten, docstrings deleted and its
     top-level functions in reverse order (imports and other statements stay first)."""
-    from autograder.reports.similarity import without_docstrings
+    from autograder.classroom.reports.similarity import without_docstrings
 
     source = without_docstrings(source)
     renames = _renames(ast.parse(source))

@@ -1,7 +1,7 @@
 """``autograder grade``: discovery, parallel grading in grader processes, cache, limits, CSV.
 
 Most tests inject a fake grader (fast, predictable), in both of the batch's modes: as a
-grading server (the default mode: long-lived processes, see autograder.graders) and as a
+grading server (the default mode: long-lived processes, see autograder.classroom.graders) and as a
 one-process-per-submission command; they test the batch machinery.
 The real engine grades the bundled examples in tests/test_quickstart.py (the README's
 command).
@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from config_helpers import set_hidden_visibility, set_limit
 
-from autograder import batch, graders, gradescope_export
+from autograder.classroom import batch, graders
 from autograder.config import load_config
-from autograder.results import PROBLEM_KINDS
+from autograder.grading.results import PROBLEM_KINDS
+from autograder.intake import gradescope_export
 
 REPO = Path(__file__).resolve().parents[1]
 #: ``batch.grade`` keyword arguments choosing the grader (see the ``fake`` fixture).
@@ -40,7 +41,7 @@ EXAMPLES = REPO / "examples" / "submissions"
 # test); ``CRASH_ENGINE`` exits 3 without results. Every grade appends a line to
 # ``$FAKE_GRADER_LOG`` (to count grades). Like the engine, it records which file it graded
 # (``extra_data.submission_file``), which the reports show. ``python fake_grader.py --serve`` speaks
-# autograder.grading_server's protocol instead, one grade per request line; it appends a
+# autograder.classroom.grading_server's protocol instead, one grade per request line; it appends a
 # line to ``$FAKE_SERVER_LOG`` when it starts (to count server starts), and answers
 # garbage to a submission containing ``SERVER_GARBLES``.
 FAKE_GRADER = r"""
@@ -148,7 +149,7 @@ def grade(sub: Path, out: Path) -> int:
 
 
 def serve() -> int:
-    # as autograder.grading_server: answers on the real stdout, prints go to stderr
+    # as autograder.classroom.grading_server: answers on the real stdout, prints go to stderr
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     if os.environ.get("FAKE_SERVER_LOG"):
@@ -323,11 +324,11 @@ def test_cache_skips_unchanged_and_regrades_changes(
     log = tmp_path / "runs.log"
     monkeypatch.setenv("FAKE_GRADER_LOG", str(log))
     root = tmp_path / "project"  # a stand-in autograder whose files key the cache
-    (root / "autograder" / "reports").mkdir(parents=True)
+    (root / "autograder" / "classroom" / "reports").mkdir(parents=True)
     (root / "autograder" / "hidden_tests").mkdir()
     (root / "solutions").mkdir()
     (root / "autograder" / "hidden_tests" / "test_x.py").write_text("# v1\n")
-    (root / "autograder" / "reports" / "style.css").write_text("a {}\n")
+    (root / "autograder" / "classroom" / "reports" / "style.css").write_text("a {}\n")
     (root / "solutions" / "hw.py").write_text("# v1\n")
     out = tmp_path / "out"
 
@@ -350,7 +351,7 @@ def test_cache_skips_unchanged_and_regrades_changes(
     assert (third.n_run, third.n_cached, runs()) == (1, 4, 6)
     assert float(read_csv(out / "grades.csv")["good"]["total"]) == 60
     # Report code is not grading code: no regrade.
-    (root / "autograder" / "reports" / "style.css").write_text("a { color: red }\n")
+    (root / "autograder" / "classroom" / "reports" / "style.css").write_text("a { color: red }\n")
     assert run().n_run == 0
     # A fixed hidden test (or solution) regrades everything.
     (root / "autograder" / "hidden_tests" / "test_x.py").write_text("# v2\n")

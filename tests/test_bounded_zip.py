@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from zipbombs import write_bomb, write_directory_bomb
 
-from autograder import batch, bounded_zip, gradescope_export, paths
-from autograder.submission import (
+from autograder import paths
+from autograder.classroom import batch
+from autograder.intake import bounded_zip, gradescope_export
+from autograder.intake.submission import (
     SubmissionNotFound,
     find_submission,
     read_graded,

@@ -22,7 +22,7 @@ from broken.cases import BROKEN, BY_NAME, CORRECT_ONE_HOT, CORRECT_RELU, STUB, B
 from hostile.harness import recording_workers, schema_problems, small_config
 from results_helpers import strip_timings
 
-from autograder.runner import grade_submission
+from autograder.grading.runner import grade_submission
 
 
 def _points(config: Any, functions: tuple[str, ...] | None) -> float:

@@ -46,11 +46,12 @@ from config_helpers import (
     set_points,
 )
 
-from autograder import build as build_mod
-from autograder import handout, paths, stubgen
+from autograder import paths
 from autograder.config import TOTAL_POINTS, load_config
-from autograder.gradescope import PLACEHOLDER_NOTEBOOK, PLUGIN_NAME, otter_plugin
-from autograder.stubgen import make_stub
+from autograder.release import build as build_mod
+from autograder.release import handout, stubgen
+from autograder.release.gradescope import PLACEHOLDER_NOTEBOOK, PLUGIN_NAME, otter_plugin
+from autograder.release.stubgen import make_stub
 
 ROOT = paths.ROOT
 ENGINE_TIMEOUT = 600
@@ -173,7 +174,7 @@ def otter_run_inprocess(
 
 def gradescope_entry_run(ag_zip: Path, upload: Path, work: Path) -> dict[str, Any]:
     """What Gradescope runs (the zip's ``run_autograder`` minus the environment activation):
-    ``python -m autograder.gradescope.run_autograder AG_DIR`` from ``AG_DIR/source``, with
+    ``python -m autograder.release.gradescope.run_autograder AG_DIR`` from ``AG_DIR/source``, with
     the upload in ``AG_DIR/submission``; the results.json it wrote."""
     ag_dir = work / "autograder"
     for sub in ("source", "submission", "results"):
@@ -185,7 +186,7 @@ def gradescope_entry_run(ag_zip: Path, upload: Path, work: Path) -> dict[str, An
     shutil.copy2(upload, ag_dir / "submission" / upload.name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the zip's engine only
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder.gradescope.run_autograder", str(ag_dir)],
+        [sys.executable, "-m", "autograder.release.gradescope.run_autograder", str(ag_dir)],
         cwd=ag_dir / "source",
         env=env,
         capture_output=True,
@@ -308,7 +309,8 @@ def test_autograder_zip_has_otter_files_pinned_environment_and_engine(
     public = {p.name for p in (project / "student" / "tests").glob("*.py")}
     assert {"checks.py", "testfuncs.py"} <= public
     assert {f"student/tests/{n}" for n in public} <= names
-    for module in ("__init__.py", "runner.py", "gradescope/otter_plugin.py", "paths.py"):
+    engine = ("__init__.py", "grading/runner.py", "release/gradescope/otter_plugin.py", "paths.py")
+    for module in engine:
         assert f"autograder/{module}" in names, module
     # otter's test folder holds no otter tests: nothing but our engine grades
     assert not [n for n in names if n.startswith("tests/") and n.endswith(".py")]
@@ -777,7 +779,8 @@ def test_hypothesis_is_pinned_alike_here_and_in_the_zip() -> None:
 
     root = Path(__file__).resolve().parents[1]
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
-    zip_reqs = (root / "autograder" / "gradescope" / "requirements.txt").read_text(encoding="utf-8")
+    zip_reqs_path = root / "autograder" / "release" / "gradescope" / "requirements.txt"
+    zip_reqs = zip_reqs_path.read_text(encoding="utf-8")
     here = re.search(r'"hypothesis==([\d.]+)"', pyproject)
     there = re.search(r"(?m)^hypothesis==([\d.]+)$", zip_reqs)
     assert here and there and here[1] == there[1]
@@ -786,7 +789,7 @@ def test_hypothesis_is_pinned_alike_here_and_in_the_zip() -> None:
 def test_the_gradescope_entry_writes_results_whatever_happens(tmp_path: Path) -> None:
     """No submission folder at all (Gradescope's layout broken): still a results.json that
     says the autograder failed, not the student."""
-    from autograder.gradescope import run_autograder
+    from autograder.release.gradescope import run_autograder
 
     (tmp_path / "results").mkdir()
     assert run_autograder.main([str(tmp_path)]) == 1
@@ -799,7 +802,7 @@ def test_the_gradescope_entry_writes_results_whatever_happens(tmp_path: Path) ->
 def test_a_release_zip_names_its_functions_for_the_gradescope_entry(
     built_fast: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from autograder.gradescope.run_autograder import release_functions
+    from autograder.release.gradescope.run_autograder import release_functions
 
     ag_zip, _ = built_fast
     with zipfile.ZipFile(ag_zip) as zf:

@@ -1,4 +1,4 @@
-"""The guards around every call into the submission (autograder/call_guard.py).
+"""The guards around every call into the submission (autograder/grading/call_guard.py).
 
 A stand-in proxy answers in this process; the grade's clock is a fake one, so the time
 budget and the limits are exercised without waiting. What these guards mean for a whole
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autograder import paths
-from autograder.call_guard import (
+from autograder.grading.call_guard import (
     GuardedSubmission,
     InputGuardUnavailable,
     NoFurtherExamples,
@@ -28,14 +28,14 @@ from autograder.call_guard import (
     input_comparison,
     restore_in_place,
 )
-from autograder.diagnosis import confirmation
+from autograder.grading.time_limits import CallLimits
+from autograder.mistakes.diagnosis import confirmation
 from autograder.sandbox.errors import (
     MissingFunction,
     NotImplementedBySubmission,
     SubmissionRaised,
     SubmissionTimeout,
 )
-from autograder.time_limits import CallLimits
 
 CHECKS = paths.load_module(paths.STUDENT_TESTS / "checks.py", "_test_call_guard_checks")
 

@@ -1,4 +1,4 @@
-"""Regrade impact (autograder/reports/changes.py) and the class-wide outputs of
+"""Regrade impact (autograder/classroom/reports/changes.py) and the class-wide outputs of
 ``autograder grade`` (``--compare OLD``, ``--similarity-against DIR``, the CSVs).
 
 The batch tests grade with a stand-in engine that writes, as results.json, the results a
@@ -17,9 +17,9 @@ import pytest
 from near_copies import disguise
 from test_reports import entry, sub
 
-from autograder import batch, paths
-from autograder.config import load_config
-from autograder.reports.changes import (
+from autograder import paths
+from autograder.classroom import batch
+from autograder.classroom.reports.changes import (
     CSV_COLUMNS,
     PreviousGrades,
     compare,
@@ -27,6 +27,7 @@ from autograder.reports.changes import (
     read_previous,
     write_changes_csv,
 )
+from autograder.config import load_config
 
 ECHO_GRADER = r"""
 import json, sys

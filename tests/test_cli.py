@@ -12,7 +12,7 @@ import pytest
 
 from autograder import cli, paths
 from autograder.config import load_config
-from autograder.results import is_engine_failure
+from autograder.grading.results import is_engine_failure
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,12 +81,12 @@ def test_run_rejects_unknown_functions_and_bad_configs(
 def test_run_exits_nonzero_when_the_engine_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import autograder.plugin
+    import autograder.grading.plugin
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(autograder.plugin, "GradingPlugin", broken)
+    monkeypatch.setattr(autograder.grading.plugin, "GradingPlugin", broken)
     out = tmp_path / "results.json"
     assert cli.main(["run", str(paths.SOLUTIONS_HW), "--results", str(out)]) == 1
     data = json.loads(out.read_text())

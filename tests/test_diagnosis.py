@@ -12,9 +12,8 @@ import copy
 import numpy as np
 import pytest
 
-from autograder import diagnosis
-from autograder.diagnosis import close_enough, diagnose, mistake_function, reference_module
-from autograder.mistakes import MISTAKES, Mistake, by_function, part4, part6
+from autograder.mistakes import MISTAKES, Mistake, by_function, diagnosis, part4, part6
+from autograder.mistakes.diagnosis import close_enough, diagnose, mistake_function, reference_module
 from autograder.mistakes.probes import PROBES
 
 DIAGNOSABLE = [m for m in MISTAKES if m.diagnosable]

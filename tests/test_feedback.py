@@ -1,4 +1,4 @@
-"""What a failing test's entry says (autograder/feedback.py), without running a grade.
+"""What a failing test's entry says (autograder/grading/feedback.py), without running a grade.
 
 The grade-level behaviour (entries, redaction flag, the falsifying example left out when
 the message lists the inputs) is tested through fake grades in tests/test_runner.py; here
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.call_guard import NoFurtherExamples, TimeBudgetExhausted, TimeoutNotRetried
-from autograder.feedback import (
+from autograder.grading.call_guard import NoFurtherExamples, TimeBudgetExhausted, TimeoutNotRetried
+from autograder.grading.feedback import (
     MAX_MESSAGE,
     collection_error_line,
     display_name,

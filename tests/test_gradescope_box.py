@@ -27,7 +27,8 @@ from gradescope_box import (
     comparable,
 )
 
-from autograder import build, paths
+from autograder import paths
+from autograder.release import build
 
 REASON = box_unavailable()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")

@@ -1,4 +1,4 @@
-"""The long-lived grading server ``autograder grade`` uses (autograder.grading_server).
+"""The long-lived grading server ``autograder grade`` uses (autograder.classroom.grading_server).
 
 Its results must be exactly those of a fresh ``autograder run`` process per submission:
 one server grades a sequence of different submissions (a stub, buggy ones whose
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from results_helpers import strip_timings
 
-from autograder import graders
+from autograder.classroom import graders
+from autograder.classroom.grading_server import serve
 from autograder.config import TOTAL_POINTS
-from autograder.grading_server import serve
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "submissions"

@@ -495,8 +495,8 @@ def test_testfuncs_params_are_plain_data(testfuncs: ModuleType) -> None:
 def test_checklist_parts_and_readme_points_match_the_grading_config() -> None:
     """The handout's points are generated from assignment.toml (`autograder stubs`) and up
     to date: the README's table and the checklist's parts say what the grader gives."""
-    from autograder import handout, stubgen
     from autograder.config import load_config
+    from autograder.release import handout, stubgen
 
     config = load_config()
     assert stubgen.out_of_date() == [], "run `autograder stubs`"

@@ -36,8 +36,8 @@ import numpy as np
 import pytest
 
 from autograder import paths
-from autograder.diagnosis import close_enough, reference_module
 from autograder.hidden_tests import public_values
+from autograder.mistakes.diagnosis import close_enough, reference_module
 from autograder.mistakes.probes import PROBES
 
 HANDOUT_SUFFIXES = (".py", ".md", ".txt", ".ini", ".json")

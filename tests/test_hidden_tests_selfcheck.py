@@ -179,8 +179,8 @@ def test_a_dtype_message_speaks_of_integer_inputs_only_when_there_are_some() -> 
     no remark about integer inputs (issue 13: a hint about inputs that do not exist)."""
     import types
 
-    from autograder.diagnosis import KNOWN_MISTAKE
     from autograder.hidden_tests.agreement import agree
+    from autograder.mistakes.diagnosis import KNOWN_MISTAKE
 
     ref = _solutions()
 

@@ -57,9 +57,11 @@ from hostile.payloads import (
 )
 from results_helpers import strip_timings
 
-from autograder import graders, paths, runner
-from autograder.results import is_engine_failure
-from autograder.runner import grade_submission
+from autograder import paths
+from autograder.classroom import graders
+from autograder.grading import runner
+from autograder.grading.results import is_engine_failure
+from autograder.grading.runner import grade_submission
 from autograder.sandbox import Limits, SubmissionProxy, Worker
 
 pytestmark = pytest.mark.skipif(
@@ -334,7 +336,7 @@ def test_an_engine_failure_still_writes_results(where: str, tmp_path: Path,
     if where == "to_gradescope":
         monkeypatch.setattr(runner, "to_gradescope", boom)
     elif where == "plugin_build":
-        from autograder.plugin import GradingPlugin
+        from autograder.grading.plugin import GradingPlugin
 
         monkeypatch.setattr(GradingPlugin, "_build", boom)
     else:
@@ -358,7 +360,8 @@ def test_the_cli_exits_1_and_still_writes_results_when_the_engine_fails(tmp_path
     out = tmp_path / "results.json"
     code = (
         "import sys\n"
-        "from autograder import cli, runner\n"
+        "from autograder import cli\n"
+        "from autograder.grading import runner\n"
         "def boom(*a, **k):\n"
         "    raise RuntimeError('simulated engine failure')\n"
         "runner.to_gradescope = boom\n"
@@ -418,7 +421,7 @@ def test_hostile_submissions_do_not_reach_the_next_one_in_a_grading_server(
     0, the server is never replaced, and the solutions get exactly what a fresh
     ``autograder run`` gives them."""
     toml = small_config_file(tmp_path / "assignment.toml")
-    server = [sys.executable, "-m", "autograder.grading_server", "--config", str(toml)]
+    server = [sys.executable, "-m", "autograder.classroom.grading_server", "--config", str(toml)]
     pooled = graders.PooledGrader(server)
     (tmp_path / "trap").mkdir()
     ctx = Context(f"h7pool{os.getpid() % 10**6}", tmp_path / "trap", tmp_path / "r.json",

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from autograder import paths
-from autograder.runner import grade_submission
+from autograder.grading.runner import grade_submission
 
 #: how a float becomes wrong: (name, Python expression in v)
 JUNK = {"scaled": "v * 1.37 + 0.123", "filled": "v * 0.0 + 0.123"}
@@ -98,7 +98,7 @@ def test_the_junk_keeps_the_structure_of_every_value() -> None:
 
     import numpy as np
 
-    from autograder.diagnosis import reference_module
+    from autograder.mistakes.diagnosis import reference_module
     from autograder.mistakes.probes import PROBES
 
     sys.path.insert(0, str(paths.STUDENT_TESTS))

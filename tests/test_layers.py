@@ -1,9 +1,11 @@
 """No module imports from a layer above it (the layers are listed in docs/DESIGN.md).
 
-Every ``import`` and ``from ... import`` of every module of ``autograder/`` is read from its
-syntax tree (imports inside functions included: they hide cycles, they do not break them),
-mapped to the layer of the module it names, and compared with the importing module's own
-layer. The untrusted worker and the launcher that starts it import nothing of the package.
+The layers are the folders of ``autograder/`` (and, at the package's top, single modules):
+a module's layer is its folder's. Every ``import`` and ``from ... import`` of every module
+of ``autograder/`` is read from its syntax tree (imports inside functions included: they
+hide cycles, they do not break them), mapped to the layer of the module it names, and
+compared with the importing module's own layer. The untrusted worker and the launcher that
+starts it import nothing of the package.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ def layers() -> list[tuple[str, list[str]]]:
     """``[(layer, [module names])]`` from docs/DESIGN.md, lowest layer first."""
     section = DESIGN.read_text(encoding="utf-8").split("## Layers", 1)[1].split("\n## ", 1)[0]
     found = [
-        (m["layer"], [f"autograder.{n}" for n in re.findall(r"`([\w.]+)`", m["names"])])
+        (m["layer"], [f"autograder.{n}" for n in re.findall(r"`([\w.]+)`", names)])
         for m in LAYER_LINE.finditer(section)
+        for names in [m["names"].split(" (")[0]]  # a remark in brackets names no layer
     ]
     assert found, "docs/DESIGN.md has no list of layers"
     return found
@@ -70,6 +73,20 @@ def imported(module: str, path: Path) -> set[str]:
             known = modules()
             out.update(f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in known)
     return out
+
+
+def test_the_layers_are_folders_or_top_level_modules() -> None:
+    """A layer names whole folders (a subpackage of ``autograder``) or the package's own
+    top-level modules: never a module inside a folder, so the tree shows the layers."""
+    named = [name for _, names in layers() for name in names]
+    assert len(named) == len(set(named)), f"a name stands in two layers: {named}"
+    for name in named:
+        rel = name.removeprefix("autograder.").split(".")
+        assert len(rel) == 1, f"{name}: a layer names a folder or a top-level module"
+        folder, module = paths.PACKAGE_DIR / rel[0], paths.PACKAGE_DIR / f"{rel[0]}.py"
+        assert (folder / "__init__.py").is_file() or module.is_file(), f"{name} does not exist"
+    folders = {p.name for p in paths.PACKAGE_DIR.iterdir() if (p / "__init__.py").is_file()}
+    assert folders <= {n.removeprefix("autograder.") for n in named}, "a folder with no layer"
 
 
 def test_every_module_has_a_layer() -> None:

@@ -1,4 +1,4 @@
-"""The class's misconceptions (autograder/reports/misconceptions.py): the catalogued
+"""The class's misconceptions (autograder/classroom/reports/misconceptions.py): the catalogued
 mistakes recorded in results.json (``extra_data["mistakes"]``), counted per submission."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from pathlib import Path
 
 from test_reports import entry, sub
 
-from autograder.mistakes import get
-from autograder.reports import write_reports
-from autograder.reports.misconceptions import (
+from autograder.classroom.reports import write_reports
+from autograder.classroom.reports.misconceptions import (
     CSV_COLUMNS,
     misconceptions,
     recorded_mistakes,
     write_misconceptions_csv,
 )
+from autograder.mistakes import get
 
 
 def wrong(fn: str, name: str, *mistakes: str) -> dict:

@@ -1,4 +1,4 @@
-"""How a function's points are split over its tests (autograder/points.py)."""
+"""How a function's points are split over its tests (autograder/grading/points.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.points import DECIMALS, split_points
+from autograder.grading.points import DECIMALS, split_points
 
 
 def exact_sum(maxima: list[float]) -> Fraction:

@@ -18,8 +18,8 @@ from near_copies import disguise
 from test_reports import SOURCE, entry, sub
 
 from autograder import paths
+from autograder.classroom.reports import PreviousGrades, SkippedInput, write_reports
 from autograder.devtools.browser import BrowserMissing, open_browser
-from autograder.reports import PreviousGrades, SkippedInput, write_reports
 
 
 def wrong(fn: str, name: str, *mistakes: str) -> dict:

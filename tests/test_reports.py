@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.reports import GradedSubmission, SkippedInput, write_reports
-from autograder.reports.code import failing_code, function_spans, highlight_lines
-from autograder.reports.model import normalize_message, problem_detail, summarize
+from autograder.classroom.reports import GradedSubmission, SkippedInput, write_reports
+from autograder.classroom.reports.code import failing_code, function_spans, highlight_lines
+from autograder.classroom.reports.model import normalize_message, problem_detail, summarize
 
 
 def entry(fn: str, name: str, score: float, max_score: float, output: str = "", kind=None):

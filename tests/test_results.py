@@ -1,4 +1,4 @@
-"""autograder/results.py: the result model, results.json form, atomic writes, failures."""
+"""autograder/grading/results.py: the result model, results.json form, atomic writes, failures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from autograder.results import (
+from autograder.grading.results import (
     FAILED,
     FAILURE_KINDS,
     PASSED,

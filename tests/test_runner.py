@@ -22,8 +22,8 @@ from results_helpers import strip_timings
 
 from autograder import paths
 from autograder.config import AssignmentConfig, load_config, parse_config
-from autograder.results import is_engine_failure
-from autograder.runner import grade_submission, run_grading
+from autograder.grading.results import is_engine_failure
+from autograder.grading.runner import grade_submission, run_grading
 from autograder.sandbox.errors import (
     MissingFunction,
     NotImplementedBySubmission,
@@ -434,7 +434,7 @@ def test_examples_do_not_depend_on_the_modules_loaded_in_the_grader(
     ``autograder run`` all give a submission the same examples."""
     import contextlib
 
-    from autograder import runner
+    from autograder.grading import runner
 
     (tree["public"] / "test_fake_public.py").write_text(CONSTANT_DRAWS)
     (tree["hidden"] / "test_fake_hidden.py").unlink()
@@ -608,7 +608,7 @@ def test_redaction_removes_expected_values_from_checks_messages(
 ) -> None:
     import numpy as np
 
-    from autograder.feedback import redact_expected
+    from autograder.grading.feedback import redact_expected
 
     sys.path.insert(0, str(paths.STUDENT_TESTS))
     try:

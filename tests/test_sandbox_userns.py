@@ -132,7 +132,7 @@ def test_an_ordinary_users_jail_hides_its_files_and_the_network(user) -> None:
 
 def test_correct_and_stub_submissions_grade_as_in_the_root_jail(user, tmp_path: Path) -> None:
     """Same tests, same scores, same messages: only the recorded isolation differs."""
-    from autograder.runner import grade_submission
+    from autograder.grading.runner import grade_submission
 
     work = unprivileged.user_dir(user, "examples")
     for hw, score in ((paths.SOLUTIONS_HW, 100), (paths.STUDENT_HW, 0)):

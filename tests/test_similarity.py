@@ -1,4 +1,4 @@
-"""The similarity check of ``autograder grade`` (autograder/reports/similarity.py).
+"""The similarity check of ``autograder grade`` (autograder/classroom/reports/similarity.py).
 
 Near-copies are found through renamed variables, reordered functions and rewritten
 comments; independent correct solutions (tests/variants/) are not flagged; the handout's
@@ -20,7 +20,7 @@ import pytest
 from near_copies import disguise
 
 from autograder import paths
-from autograder.reports.similarity import (
+from autograder.classroom.reports.similarity import (
     CSV_COLUMNS,
     SimilaritySettings,
     find_similar,
@@ -145,7 +145,7 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from near_copies import disguise
-from autograder.reports.similarity import SimilaritySettings, find_similar
+from autograder.classroom.reports.similarity import SimilaritySettings, find_similar
 files = sorted(Path(sys.argv[1], "variants").glob("hw_*.py"))[:4]
 sources = {p.stem: p.read_text() for p in files}
 sources["copy"] = disguise(sources[files[0].stem])

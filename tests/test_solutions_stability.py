@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import stubgen
 from autograder.paths import load_module
+from autograder.release import stubgen
 
 
 def _load() -> ModuleType:

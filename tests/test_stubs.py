@@ -3,7 +3,7 @@
 Checks that the checked-in stub is up to date, that the solutions, the stub and
 ``assignment.toml`` name the same functions (the SPEC's among them, with the SPEC's
 signatures), with identical signatures and docstrings, that every stub raises
-``NotImplementedError``, the marker handling of ``autograder.stubgen``, and that
+``NotImplementedError``, the marker handling of ``autograder.release.stubgen``, and that
 ``autograder stubs`` regenerates the handout's points (``student/README.md``'s table,
 ``student/tests/points.json``) from ``assignment.toml``.
 """
@@ -22,9 +22,9 @@ from types import ModuleType
 import pytest
 from config_helpers import copy_project, move_points
 
-from autograder import handout, stubgen
 from autograder.config import AssignmentConfig, load_config, parse_config
 from autograder.paths import load_module
+from autograder.release import handout, stubgen
 
 ROOT = stubgen.default_root()
 SOLUTIONS = ROOT / "solutions" / "hw.py"
@@ -114,7 +114,7 @@ def test_checked_in_stub_is_up_to_date() -> None:
         current = fh.read()
     assert current == expected, (
         "student/hw.py is out of date with solutions/hw.py: run `autograder stubs` "
-        "(or `python -m autograder.stubgen`) and commit the result"
+        "(or `python -m autograder.release.stubgen`) and commit the result"
     )
     assert stubgen.check_stub(ROOT)
 

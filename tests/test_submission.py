@@ -1,4 +1,4 @@
-"""autograder/submission.py: finding hw.py in a file, a folder or a zip."""
+"""autograder/intake/submission.py: finding hw.py in a file, a folder or a zip."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.submission import SubmissionNotFound, find_submission, unusable_reason
+from autograder.intake.submission import SubmissionNotFound, find_submission, unusable_reason
 
 CODE = "def softmax(z, axis=-1):\n    return z\n"
 
@@ -132,7 +132,7 @@ def test_corrupt_zip(tmp_path: Path) -> None:
 def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    import autograder.submission as submission
+    import autograder.intake.submission as submission
 
     monkeypatch.setattr(submission, "ZIP_LIMITS",
                         dataclasses.replace(submission.ZIP_LIMITS, max_member_bytes=1000))
@@ -146,7 +146,7 @@ def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_zip_with_too_many_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    import autograder.submission as submission
+    import autograder.intake.submission as submission
 
     monkeypatch.setattr(submission, "ZIP_LIMITS",
                         dataclasses.replace(submission.ZIP_LIMITS, max_members=3))

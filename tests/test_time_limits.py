@@ -1,4 +1,4 @@
-"""Per-call time limits relative to the reference solution (autograder/time_limits.py).
+"""Per-call time limits relative to the reference solution (autograder/grading/time_limits.py).
 
 The reference's calls are timed with an injected clock, so these tests do not depend on
 the speed of the machine running them.
@@ -15,8 +15,8 @@ import pytest
 
 from autograder import paths
 from autograder.config import load_config
-from autograder.runner import run_grading
-from autograder.time_limits import CallLimit, CallLimits, call_key
+from autograder.grading.runner import run_grading
+from autograder.grading.time_limits import CallLimit, CallLimits, call_key
 
 
 class FakeClock:

@@ -23,7 +23,7 @@ from variant_helpers import VARIANTS, completed, defined_functions, load_complet
 
 from autograder import paths
 from autograder.config import TOTAL_POINTS, load_config
-from autograder.runner import grade_submission
+from autograder.grading.runner import grade_submission
 
 
 def _grade(path: str, folder: str) -> dict[str, Any]:

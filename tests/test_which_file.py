@@ -1,8 +1,8 @@
 """One rule for "which file was graded": the engine's, recorded in results.json and shown.
 
-The engine finds ``hw.py`` (:func:`autograder.submission.find_submission`), records the
+The engine finds ``hw.py`` (:func:`autograder.intake.submission.find_submission`), records the
 file it graded as ``extra_data.submission_file`` and the reports show exactly that file
-(:func:`autograder.submission.read_graded`, which follows no link): the batch never shows
+(:func:`autograder.intake.submission.read_graded`, which follows no link): the batch never shows
 a file the engine did not grade, nor hides the one it did.
 """
 
@@ -16,8 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, bounded_zip, paths
-from autograder.submission import SubmissionNotFound, find_submission, graded_name, read_graded
+from autograder import paths
+from autograder.classroom import batch
+from autograder.intake import bounded_zip
+from autograder.intake.submission import (
+    SubmissionNotFound,
+    find_submission,
+    graded_name,
+    read_graded,
+)
 
 
 def _solution_lines() -> list[str]:

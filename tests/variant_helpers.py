@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import load_config
-from autograder.stubgen import make_solved
+from autograder.release.stubgen import make_solved
 
 VARIANTS_DIR = Path(__file__).parent / "variants"
 VARIANTS = sorted(VARIANTS_DIR.glob("hw_*.py"))

@@ -1,7 +1,7 @@
 """Mutation testing of the autograder with the mistakes catalog.
 
 Each catalogued mistake is injected into a copy of ``solutions/hw.py`` and graded by the
-real engine (:func:`autograder.runner.grade_submission`), restricted to the mistake's own
+real engine (:func:`autograder.grading.runner.grade_submission`), restricted to the mistake's own
 function plus the functions that call it (transitively, in the reference) and are NOT in
 its declared blast radius: those must keep full marks. Functions that do not call the
 mutated function run exactly the reference code, so they cannot be affected.
@@ -29,10 +29,10 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import AssignmentConfig, HypothesisConfig, load_config
-from autograder.diagnosis import KNOWN_MISTAKE
+from autograder.grading.runner import grade_submission
 from autograder.mistakes.catalog import MISTAKES, Mistake, get
+from autograder.mistakes.diagnosis import KNOWN_MISTAKE
 from autograder.mistakes.inject import write_mutant
-from autograder.runner import grade_submission
 
 #: how the hidden tests introduce a diagnosis in a test's feedback
 DIAGNOSIS_PREFIX = KNOWN_MISTAKE.strip()

@@ -23,8 +23,9 @@ import numpy as np
 import pytest
 
 from autograder import paths
-from autograder.diagnosis import KNOWN_MISTAKE, confirmation, explain
+from autograder.grading.call_guard import GuardedSubmission, InputGuard, input_comparison
 from autograder.hidden_tests.numerical import central_differences
+from autograder.mistakes.diagnosis import KNOWN_MISTAKE, confirmation, explain
 from autograder.sandbox.wire import copy_keeping_layout
 
 if str(paths.STUDENT_TESTS) not in sys.path:  # the runner normally puts it first already
@@ -97,7 +98,7 @@ def diagnosed(function: str, args: tuple, kwargs: dict, got: Any, hw: Any) -> It
     """Add the known-mistake diagnosis of ``got`` (once) to an AssertionError raised inside.
 
     A mistake is named only when the submission ``hw`` confirms it (see
-    :func:`autograder.diagnosis.diagnose`).
+    :func:`autograder.mistakes.diagnosis.diagnose`).
     """
     try:
         yield
@@ -214,16 +215,24 @@ def _arrays_in(value: Any) -> list[np.ndarray]:
     return []
 
 
-def assert_immutable(hw: Any, ref: ModuleType, function: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the submission and check that no argument (arrays, also inside dicts) changed:
-    exactly (``numerical_gradient`` may perturb x in place, if it puts every old value
-    back)."""
-    bound = inspect.signature(getattr(ref, function)).bind(*args, **kwargs)
-    watched = {k: v for k, v in bound.arguments.items() if _arrays_in(v)}
-    before = {k: checks.snapshot(v) for k, v in watched.items()}
+def assert_immutable(hw: Any, function: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the submission, which must leave every argument as it was (arrays, also inside
+    dicts; exactly: ``numerical_gradient`` may perturb x in place if it puts every old
+    value back).
+
+    The check is the call guard's (:class:`autograder.grading.call_guard.InputGuard`: a
+    snapshot of the arguments, compared exactly, every changed argument restored and the
+    call failed naming the first): one mechanism. When grading, ``hw`` is the plugin's
+    :class:`~autograder.grading.call_guard.GuardedSubmission`, which makes that check after
+    every call of every test; a plain module (the project's self-check runs the hidden
+    tests on the solutions and on mutants in-process) gets the same guard around this call.
+    """
+    if isinstance(hw, GuardedSubmission):
+        return getattr(hw, function)(*args, **kwargs)
+    signature = inspect.signature(getattr(hw, function))
+    guard = InputGuard(signature, function, args, kwargs, input_comparison())
     got = getattr(hw, function)(*args, **kwargs)
-    for k, v in watched.items():
-        checks.assert_unchanged(before[k], v, name=function, arg=k)
+    guard.check()
     return got
 
 
@@ -302,7 +311,7 @@ def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwarg
     The value returned must be right too, so that a function that returns nothing (or
     anything) does not pass for leaving its inputs alone.
     """
-    got = assert_immutable(hw, ref, function, *fresh(args), **fresh(kwargs))
+    got = assert_immutable(hw, function, *fresh(args), **fresh(kwargs))
     expected = getattr(ref, function)(*fresh(args), **fresh(kwargs))
     with diagnosed(function, args, kwargs, got, hw):
         _compare_result(function, got, expected, args, kwargs, None, None, None)

@@ -4,7 +4,7 @@ Every :class:`Mistake` names the ``hw.py`` function it belongs to, a one-line ex
 student understands, and the buggy implementation of that ONE function as source code. The
 same source is
 
-* executed in the trusted process by :mod:`autograder.diagnosis` to recognise a failing
+* executed in the trusted process by :mod:`autograder.mistakes.diagnosis` to recognise a failing
   submission's output ("This matches a known mistake: ..."), confirmed on the mistake's
   distinguishing inputs among :data:`autograder.mistakes.probes.PROBES`, and
 * injected into a copy of ``solutions/hw.py`` (see :mod:`autograder.mistakes.inject`) to

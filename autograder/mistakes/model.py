@@ -21,7 +21,7 @@ class Mistake:
         why: why the functions in ``blast`` are affected.
         diagnosable: False when the mistake leaves the return value equal to the
             reference's on every input (only a side effect, a dtype or a warning differs),
-            so :func:`autograder.diagnosis.diagnose` can never name it from an output.
+            so :func:`autograder.mistakes.diagnosis.diagnose` can never name it from an output.
     """
 
     id: str

@@ -3,7 +3,7 @@
 ``PROBES[function]`` is a list of zero-argument callables, each returning a fresh
 ``(args, kwargs)``. Together they tell every diagnosable mistake of ``function`` apart from
 the reference (``tests/test_diagnosis.py`` checks that): at grading time
-:mod:`autograder.diagnosis` confirms a hint by calling the submission on the probes that
+:mod:`autograder.mistakes.diagnosis` confirms a hint by calling the submission on the probes that
 tell its mistake apart, so they belong with the catalog they describe (the project's
 tests use them too, to call the handout's and a junk submission's functions). They are plain data
 that can be sent to the sandboxed worker (a function for ``numerical_gradient`` is a

@@ -520,7 +520,7 @@ def run_payload(
                                                        as_user)
         else:
             with recording_workers(jail=jail) as records, captured_fds(base) as fds:
-                from autograder.runner import grade_submission
+                from autograder.grading.runner import grade_submission
 
                 results = grade_submission(hw, results_path, config, _functions(payload))
             stdout, stderr, code = fds["stdout"], fds["stderr"], 0

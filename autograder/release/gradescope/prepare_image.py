@@ -1,6 +1,6 @@
 """Image-build step of the Gradescope zip: build the sandbox's runtime copy once, in the image.
 
-    python -m autograder.gradescope.prepare_image
+    python -m autograder.release.gradescope.prepare_image
 
 ``setup.sh`` runs this when Gradescope builds the autograder image (the lines between the
 ``music-ai-autograder image steps`` markers, added by ``autograder build``). The jail's copy

@@ -2,7 +2,8 @@
 
 Two kinds of grader, both used one submission at a time by one batch thread:
 
-* :class:`PooledGrader` (the default): a long-lived ``python -m autograder.grading_server``
+* :class:`PooledGrader` (the default): a long-lived
+  ``python -m autograder.classroom.grading_server``
   that grades submission after submission (each in its own sandbox worker), saving the
   interpreter start and imports of every grade. It is replaced by a fresh one when it
   crashes, when a grade exceeds the wall-clock limit, and after ``max_grades`` grades.
@@ -12,7 +13,7 @@ Two kinds of grader, both used one submission at a time by one batch thread:
 Either way a grade ends as ``(results, status, message)``: ``status`` is ``"graded"``,
 ``"timeout"`` (the wall-clock limit killed it) or ``"crash"`` (the engine failed or wrote
 no valid results.json), and ``results`` is always a valid results.json dict (for a timeout
-or a crash, :func:`autograder.results.failure_results`).
+or a crash, :func:`autograder.grading.results.failure_results`).
 Grader processes run in their own sessions; :func:`stop_all` stops every one still
 running (an interrupted batch).
 """
@@ -36,7 +37,7 @@ from typing import Protocol
 
 from autograder import paths
 from autograder.config import TOTAL_POINTS
-from autograder.results import failure_results, first_line, read_results
+from autograder.grading.results import failure_results, first_line, read_results
 
 #: Cap on the grader log kept per submission.
 LOG_CAP = 200_000
@@ -199,9 +200,10 @@ class ProcessGrader:
 
 
 class PooledGrader:
-    """A long-lived grading server (:mod:`autograder.grading_server`), restarted as needed.
+    """A long-lived grading server (:mod:`autograder.classroom.grading_server`), restarted as
+    needed.
 
-    ``cmd`` starts the server (default ``python -m autograder.grading_server``, plus
+    ``cmd`` starts the server (default ``python -m autograder.classroom.grading_server``, plus
     ``--config`` when given); its stderr goes to a log file in a scratch folder, whose
     tail explains a crash.
     """
@@ -209,7 +211,7 @@ class PooledGrader:
     def __init__(
         self, cmd: Sequence[str] | None = None, max_grades: int = MAX_GRADES_PER_PROCESS
     ) -> None:
-        self.cmd = list(cmd or [sys.executable, "-m", "autograder.grading_server"])
+        self.cmd = list(cmd or [sys.executable, "-m", "autograder.classroom.grading_server"])
         self.max_grades = max_grades
         self.proc: subprocess.Popen | None = None
         self.grades = 0

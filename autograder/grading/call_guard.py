@@ -6,7 +6,7 @@ graded function:
 
 * the grade's time budget (:class:`TimeBudget`): once it is spent, calls raise
   :class:`TimeBudgetExhausted`;
-* the call's own time limit (:mod:`autograder.time_limits`: a factor times the reference
+* the call's own time limit (:mod:`autograder.grading.time_limits`: a factor times the reference
   solution's time for the same call, with a floor), capped by what is left of the budget;
 * a function that timed out is not called again in the same test (Hypothesis would wait
   out the timeout at every shrinking step), and after :attr:`GuardedSubmission.MAX_TIMEOUTS`
@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.diagnosis import confirming, explain
+from autograder.grading.time_limits import CallLimits
+from autograder.mistakes.diagnosis import confirming, explain
 from autograder.sandbox.client import copy_into
 from autograder.sandbox.errors import (
     MissingFunction,
@@ -41,7 +42,6 @@ from autograder.sandbox.errors import (
     SubmissionError,
     SubmissionTimeout,
 )
-from autograder.time_limits import CallLimits
 
 #: The module of the tests' helpers whose ``assert_unchanged`` the input guard uses.
 CHECKS_MODULE = "checks"
@@ -78,7 +78,7 @@ class NoFurtherExamples(BaseException):
     every retry fails the same way, so it is wasted time. Hypothesis lets a
     ``BaseException`` that is not an ``Exception`` through at once, as it does for
     ``KeyboardInterrupt``; pytest records it as the test's failure, and the feedback
-    reports ``error`` (:func:`autograder.feedback.unwrap`).
+    reports ``error`` (:func:`autograder.grading.feedback.unwrap`).
     """
 
     def __init__(self, error: BaseException) -> None:

@@ -239,3 +239,15 @@ def first_line(text: str, limit: int = 200) -> str:
         if line:
             return line if len(line) <= limit else line[: limit - 1] + "…"
     return ""
+
+
+def per_test_records(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every test of a results.json, one dict each (``name``, ``score``, ``max_score``,
+    ``status``, ``visibility``, ``output``, ``tags`` whose first entry is the function,
+    ``extra_data``): what reports, item analysis and regrade comparisons read.
+
+    The one reader of per-test records: whatever the entries' grouping on Gradescope's
+    page, readers of a class's results go through this function.
+    """
+    tests = results.get("tests") if isinstance(results, dict) else None
+    return [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []

@@ -22,11 +22,11 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from autograder import bounded_zip
+from autograder.intake import bounded_zip
 from autograder.paths import SUBMISSION_FILENAME
 
 #: A submitted zip: at most 2000 members; its ``.py`` members at most 5 MB each and 20 MB
-#: together once extracted, and compressed at most 100 to 1 (:mod:`autograder.bounded_zip`).
+#: together once extracted, and compressed at most 100 to 1 (:mod:`autograder.intake.bounded_zip`).
 ZIP_LIMITS = bounded_zip.SUBMISSION
 #: Folders never searched (editor, OS and tool debris).
 IGNORED_DIRS = frozenset({"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "venv"})

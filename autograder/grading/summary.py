@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from autograder.config import AssignmentConfig
-from autograder.results import SUBMISSION_TAG
+from autograder.grading.results import SUBMISSION_TAG
 
 #: Lines of a failing test's message shown in the summary.
 MESSAGE_LINES = 8

@@ -15,11 +15,11 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from autograder.reports.changes import Changes
-from autograder.reports.code import CodeBlock, failing_code, pygments_css
-from autograder.reports.gradescsv import fmt_points
-from autograder.reports.misconceptions import Misconception
-from autograder.reports.model import (
+from autograder.classroom.reports.changes import Changes
+from autograder.classroom.reports.code import CodeBlock, failing_code, pygments_css
+from autograder.classroom.reports.gradescsv import fmt_points
+from autograder.classroom.reports.misconceptions import Misconception
+from autograder.classroom.reports.model import (
     SUBMISSION_TAG,
     ClassSummary,
     GradedSubmission,
@@ -27,8 +27,8 @@ from autograder.reports.model import (
     passed,
     test_function,
 )
-from autograder.reports.plots import score_histogram
-from autograder.reports.similarity import SimilarityReport, SimilarPair
+from autograder.classroom.reports.plots import score_histogram
+from autograder.classroom.reports.similarity import SimilarityReport, SimilarPair
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from autograder.reports.model import GradedSubmission, function_order
+from autograder.classroom.reports.model import GradedSubmission, function_order
 
 
 def fmt_points(x: float) -> str:

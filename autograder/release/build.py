@@ -18,15 +18,15 @@ function of ``solutions/hw.py`` has points, that ``student/hw.py`` and the hando
 generated points (``autograder stubs``) are up to date, and that no handout file leaks a
 solution. Then it stages the files of the zip in a temporary folder and, while otter
 builds the zip, grades the solutions and the stubs with that staged engine and
-configuration (:mod:`autograder.release_check`): unless the solutions get the maximum and
+configuration (:mod:`autograder.release.release_check`): unless the solutions get the maximum and
 the stubs 0, the build is refused. Any problem raises :class:`BuildError` with a message
 saying what to do, and no zip is written. The handout's points (``student/README.md``'s
 table, ``student/tests/points.json``) are rendered from the configuration the zip ships
-(:mod:`autograder.handout`). Two of otter's files are changed (:func:`gradescope_entry`):
-``run_autograder`` runs the engine directly (:mod:`autograder.gradescope.run_autograder`)
+(:mod:`autograder.release.handout`). Two of otter's files are changed (:func:`gradescope_entry`):
+``run_autograder`` runs the engine directly (:mod:`autograder.release.gradescope.run_autograder`)
 and ``setup.sh`` also builds the sandbox's runtime copy into the image
-(:mod:`autograder.gradescope.prepare_image`); ``otter run`` grades through
-:mod:`autograder.gradescope.otter_plugin`. See ``docs/INSTRUCTOR.md``.
+(:mod:`autograder.release.gradescope.prepare_image`); ``otter run`` grades through
+:mod:`autograder.release.gradescope.otter_plugin`. See ``docs/INSTRUCTOR.md``.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder import handout, paths, release_check
+from autograder import paths
 from autograder.config import AssignmentConfig, ConfigError, load_config
-from autograder.gradescope import (
+from autograder.release import handout, release_check
+from autograder.release.gradescope import (
     OTTER_TESTS_README,
     OTTER_VERSION,
     PLACEHOLDER_NOTEBOOK,
@@ -69,7 +70,7 @@ EXCLUDED_DIRS = frozenset(
 EXCLUDED_NAMES = frozenset({"optimizers.png", ".DS_Store", "results.json"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
 
-REQUIREMENTS = paths.PACKAGE_DIR / "gradescope" / "requirements.txt"
+REQUIREMENTS = paths.PACKAGE_DIR / "release" / "gradescope" / "requirements.txt"
 
 OTTER_CONFIG = {
     "lang": "python",
@@ -83,18 +84,19 @@ OTTER_CONFIG = {
 TESTS_README_TEXT = """\
 This folder is required by otter-grader but holds no otter tests on purpose.
 The grading engine (autograder/, run by the otter plugin
-autograder.gradescope.otter_plugin.EnginePlugin) grades the submission with the public
+autograder.release.gradescope.otter_plugin.EnginePlugin) grades the submission with the public
 tests in student/tests and the hidden tests in autograder/hidden_tests.
 """
 
 SOLUTION_MARKERS = ("# BEGIN SOLUTION", "# END SOLUTION", "# BEGIN INSTRUCTOR ONLY")
 
 #: The line of otter's ``run_autograder`` that starts otter's runner. The zip runs the
-#: engine directly instead (:mod:`autograder.gradescope.run_autograder`): otter's runner
+#: engine directly instead (:mod:`autograder.release.gradescope.run_autograder`): otter's runner
 #: adds a Jupyter kernel and a second interpreter, about doubling a grade on Gradescope.
 OTTER_RUN_LINE = "python /autograder/source/run_otter.py"
 ENGINE_RUN_LINE = (
-    "cd /autograder/source && exec python -m autograder.gradescope.run_autograder /autograder"
+    "cd /autograder/source && exec python -m autograder.release.gradescope.run_autograder"
+    " /autograder"
 )
 #: Appended to otter's ``setup.sh`` (run once, when Gradescope builds the image): the
 #: sandbox's runtime copy is built into the image instead of at every grade. Not fatal:
@@ -104,7 +106,7 @@ IMAGE_STEPS_END = "# END music-ai-autograder image steps"
 IMAGE_STEPS = rf"""
 {IMAGE_STEPS_BEGIN}
 if ! (cd /autograder/source \
-      && mamba run -n otter-env python -m autograder.gradescope.prepare_image); then
+      && mamba run -n otter-env python -m autograder.release.gradescope.prepare_image); then
     echo "music-ai-autograder: the sandbox runtime will be built at each grade instead"
 fi
 {IMAGE_STEPS_END}
@@ -169,7 +171,7 @@ def check_sources(
 
     Returns the configuration the zip will ship.
     """
-    from autograder.stubgen import check_stub
+    from autograder.release.stubgen import check_stub
 
     for rel in ("solutions/hw.py", "student/hw.py", "student/tests", "autograder/hidden_tests"):
         if not (root / rel).exists():

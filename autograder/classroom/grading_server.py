@@ -1,11 +1,11 @@
 """A long-lived trusted grader: grades one submission per request, many per process.
 
-    python -m autograder.grading_server [--config assignment.toml]
+    python -m autograder.classroom.grading_server [--config assignment.toml]
 
 ``autograder grade`` starts ``--jobs`` of these instead of one ``autograder run`` process
 per submission: starting Python and importing NumPy, pytest, Hypothesis and the grading
 tests costs about 0.8 s, a quarter of a typical grade. Each grade is exactly
-:func:`autograder.runner.run_grading`: the submission runs in its own fresh sandbox
+:func:`autograder.grading.runner.run_grading`: the submission runs in its own fresh sandbox
 worker, never in this process, so nothing of one submission can reach the next. What the
 grader process keeps between grades (imported modules, Hypothesis' settings) is trusted
 and does not change results: Hypothesis is derandomised and its constant pool pinned
@@ -41,8 +41,8 @@ from typing import IO, Any
 def serve(requests: IO[str], answers: IO[str], config_path: Path | None = None) -> int:
     """Answer grading requests from ``requests`` until it ends; returns the exit status."""
     from autograder.config import ConfigError, load_config
-    from autograder.results import write_results
-    from autograder.runner import run_grading
+    from autograder.grading.results import write_results
+    from autograder.grading.runner import run_grading
 
     try:
         config = load_config(config_path)
@@ -73,7 +73,7 @@ def serve(requests: IO[str], answers: IO[str], config_path: Path | None = None) 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve on stdin/stdout (the answers keep the real stdout; fd 1 goes to stderr)."""
     parser = argparse.ArgumentParser(
-        prog="python -m autograder.grading_server", description=__doc__.split("\n\n")[0]
+        prog="python -m autograder.classroom.grading_server", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--config", type=Path, default=None, help="assignment.toml to grade with")
     args = parser.parse_args(argv)

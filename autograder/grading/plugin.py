@@ -1,22 +1,22 @@
 """The grading pytest plugin: it listens to pytest's hooks and builds the result model.
 
 Like pytest's own junitxml plugin, :class:`GradingPlugin` listens to pytest's hooks and
-builds a result model (:class:`autograder.results.GradeResult`) of the session. It is
-passed to ``pytest.main(..., plugins=[plugin])`` by :mod:`autograder.runner` and
+builds a result model (:class:`autograder.grading.results.GradeResult`) of the session. It is
+passed to ``pytest.main(..., plugins=[plugin])`` by :mod:`autograder.grading.runner` and
 
 * provides the fixtures ``hw`` (the submission behind a sandbox ``SubmissionProxy``: one
-  worker per grading session, every call guarded by :mod:`autograder.call_guard`) and
+  worker per grading session, every call guarded by :mod:`autograder.grading.call_guard`) and
   ``ref`` (``solutions/hw.py``, loaded in this trusted process under a fresh module name);
 * registers the ``grades`` marker: ``@pytest.mark.grades("softmax", weight=1)``. A test
   without it, or naming a function the configuration does not grade, is an instructor
   error: the whole grade fails loudly (:attr:`GradingPlugin.engine_errors`); so does a
   grade whose input guard cannot run (``checks`` not importable);
-* loads the deterministic Hypothesis profile (:mod:`autograder.hypothesis_profile`);
-* splits each function's points over its tests (:func:`autograder.points.split_points`);
+* loads the deterministic Hypothesis profile (:mod:`autograder.grading.hypothesis_profile`);
+* splits each function's points over its tests (:func:`autograder.grading.points.split_points`);
 * turns every collected test into exactly one result entry, whatever happens to it
   (passed, failed, error in setup, skipped, not run because the time budget was spent,
   or the submission could not be imported); collection errors become entries too. An
-  entry's name and message come from :mod:`autograder.feedback` (never a trusted
+  entry's name and message come from :mod:`autograder.grading.feedback` (never a trusted
   traceback or hidden test source).
 
 Expected values in hidden tests' messages: before each test the plugin sets
@@ -42,26 +42,28 @@ from typing import Any
 
 import pytest
 
-from autograder import feedback, hypothesis_profile, paths
-from autograder.call_guard import (
+from autograder import paths
+from autograder.config import AssignmentConfig
+from autograder.grading import feedback, hypothesis_profile
+from autograder.grading.call_guard import (
     Comparison,
     GuardedSubmission,
     InputGuardUnavailable,
     TimeBudget,
     input_comparison,
 )
-from autograder.config import AssignmentConfig
-from autograder.diagnosis import RECORDER
-from autograder.points import split_points
-from autograder.results import (
+from autograder.grading.points import split_points
+from autograder.grading.results import (
     FAILED,
     PASSED,
     SUBMISSION_TAG,
     GradeResult,
     TestResult,
 )
-from autograder.submission import unusable_reason
-from autograder.time_limits import CallLimits
+from autograder.grading.sandboxed import start_sandboxed
+from autograder.grading.time_limits import CallLimits
+from autograder.intake.submission import unusable_reason
+from autograder.mistakes.diagnosis import RECORDER
 
 MARKER = "grades"
 MARKER_HELP = (
@@ -78,30 +80,6 @@ _ref_counter = itertools.count()
 def load_reference(path: Path = paths.SOLUTIONS_HW) -> ModuleType:
     """``solutions/hw.py`` loaded by path under a fresh module name (never ``hw``)."""
     return paths.load_module(path, f"_autograder_reference_hw_{next(_ref_counter)}")
-
-
-def default_proxy_factory(submission: Path, config: AssignmentConfig) -> Any:
-    """Start the sandboxed worker for ``submission``; return its ``SubmissionProxy``."""
-    from autograder.sandbox import Limits, SubmissionProxy, Worker
-
-    lim = config.limits
-    limits = Limits(
-        call_timeout_s=lim.call_timeout,
-        function_timeouts=dict(lim.call_timeout_per_function),
-        memory_mb=lim.memory_mb,
-        cpu_s=max(1, math.ceil(lim.time_budget)),
-        max_processes=lim.max_processes,
-        max_output_kb=lim.output_cap_kb,
-        import_timeout_s=min(30.0, lim.time_budget),
-    )
-    support = [p for p in (paths.STUDENT_TESTS / "testfuncs.py",) if p.is_file()]
-    worker = Worker(submission, support_files=support, limits=limits)
-    try:
-        worker.start()
-    except BaseException:
-        worker.close()
-        raise
-    return SubmissionProxy(worker)
 
 
 @dataclass
@@ -173,7 +151,7 @@ class GradingPlugin:
         self.submission = submission
         self.submission_problem = submission_problem
         self.functions = None if functions is None else list(functions)
-        self.proxy_factory = proxy_factory or default_proxy_factory
+        self.proxy_factory = proxy_factory or start_sandboxed
         self.reference = reference
         self.hidden_dir = Path(hidden_dir).resolve()
         self.budget = TimeBudget(config.limits.time_budget, clock)
@@ -457,7 +435,7 @@ class GradingPlugin:
                         "unsafe_same_user")
                 self.isolation = {k: _plain(isolation[k]) for k in keep if k in isolation}
             _close(self.proxy)
-        if self.isolation is None and self.proxy_factory is default_proxy_factory:
+        if self.isolation is None and self.proxy_factory is start_sandboxed:
             from autograder.sandbox import isolation as sandbox_isolation
 
             with contextlib.suppress(Exception):  # no worker ran: what it would have had

@@ -9,7 +9,7 @@ no third-party plugins except Hypothesis', no ``PYTEST_ADDOPTS``. ``student/test
 on ``sys.path`` so the tests can ``import checks`` / ``import testfuncs``.
 
 It always returns (and writes, when asked) a valid results.json dict: an engine failure
-becomes :func:`autograder.results.failure_results`.
+becomes :func:`autograder.grading.results.failure_results`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import AssignmentConfig, load_config
-from autograder.results import failure_results, to_gradescope, write_results
-from autograder.submission import SubmissionNotFound, find_submission, graded_name
+from autograder.grading.results import failure_results, to_gradescope, write_results
+from autograder.intake.submission import SubmissionNotFound, find_submission, graded_name
 
 #: Environment variables that would let the user's setup change how pytest runs.
 _PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
@@ -46,7 +46,7 @@ class GradeRun:
 
 #: The pytest config file of a grading run (written to a temporary folder): pinning it
 #: means no pytest.ini / pyproject.toml / setup.cfg of the user's is ever read.
-GRADING_INI = "[pytest]\n# written by autograder.runner for one grading run\n"
+GRADING_INI = "[pytest]\n# written by autograder.grading.runner for one grading run\n"
 
 
 def pytest_args(test_dirs: Sequence[Path], inifile: Path) -> list[str]:
@@ -154,7 +154,7 @@ def run_grading(
     import pytest
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    from autograder.plugin import GradingPlugin
+    from autograder.grading.plugin import GradingPlugin
 
     start = time.monotonic()
     log = io.StringIO()

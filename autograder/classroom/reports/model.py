@@ -13,7 +13,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from autograder.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line
+from autograder.grading.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 

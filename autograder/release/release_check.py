@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import AssignmentConfig, solution_functions
-from autograder.gradescope.run_autograder import engine_args, engine_env
+from autograder.release.gradescope.run_autograder import engine_args, engine_env
 
 #: Failing (or passing) tests listed in a refusal; the rest are counted.
 LISTED_TESTS = 8
@@ -249,7 +249,7 @@ def start(
         for label, rel in (("solutions", "solutions/hw.py"), ("stubs", "student/hw.py")):
             results_path = Path(workdir.name) / f"{label}.json"
             log_path = Path(workdir.name) / f"{label}.log"
-            cmd = [python or sys.executable, "-m", "autograder",
+            cmd = [python or sys.executable, "-m", "autograder", "run",
                    *engine_args(stage / rel, results_path, functions), "-q"]
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(

@@ -14,8 +14,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.classroom.reports.model import GradedSubmission, function_order, test_function
 from autograder.mistakes import get as catalogued
-from autograder.reports.model import GradedSubmission, function_order, test_function
 
 #: the columns of misconceptions.csv
 CSV_COLUMNS = ("mistake", "function", "description", "submissions", "share", "ids")

@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.reports.gradescsv import fmt_points
-from autograder.reports.model import GradedSubmission, as_number
+from autograder.classroom.reports.gradescsv import fmt_points
+from autograder.classroom.reports.model import GradedSubmission, as_number
 
 #: the columns of changes.csv
 CSV_COLUMNS = ("id", "old_total", "new_total", "delta", "tests_changed")

@@ -1,14 +1,14 @@
 """Everything the Gradescope zip needs beyond the grading engine itself.
 
-* :mod:`autograder.gradescope.run_autograder` is what Gradescope runs for a submission:
-  the engine, directly; :mod:`autograder.gradescope.prepare_image` builds the sandbox's
+* :mod:`autograder.release.gradescope.run_autograder` is what Gradescope runs for a submission:
+  the engine, directly; :mod:`autograder.release.gradescope.prepare_image` builds the sandbox's
   runtime copy when Gradescope builds the image.
-* :mod:`autograder.gradescope.otter_plugin` is the otter-grader plugin that hands grading
+* :mod:`autograder.release.gradescope.otter_plugin` is the otter-grader plugin that hands grading
   to our engine (``autograder run``) under ``otter run`` and makes otter report the
   engine's results verbatim.
 * ``requirements.txt`` pins the Python packages installed on Gradescope's image.
 
-The names below are shared by the build (``autograder/build.py``), which writes them into
+The names below are shared by the build (``autograder/release/build.py``), which writes them into
 the zip, and by the plugin, which recognises them on Gradescope. This module must stay
 light: it is imported by otter's process before anything else of ours.
 """
@@ -21,7 +21,7 @@ OTTER_VERSION = "7.0.0"
 PYTHON_VERSION = "3.11"
 """The Python version of the conda environment on Gradescope."""
 
-PLUGIN_NAME = "autograder.gradescope.otter_plugin.EnginePlugin"
+PLUGIN_NAME = "autograder.release.gradescope.otter_plugin.EnginePlugin"
 """The importable name otter loads the plugin by (listed in ``otter_config.json``)."""
 
 PLACEHOLDER_NOTEBOOK = "engine_grades_this_submission.ipynb"

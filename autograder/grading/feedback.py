@@ -1,6 +1,6 @@
 """What a grading test's entry tells the student: its name, and why it failed.
 
-Pure text work on what pytest hands the grading plugin (:mod:`autograder.plugin`):
+Pure text work on what pytest hands the grading plugin (:mod:`autograder.grading.plugin`):
 
 * :func:`display_name`: ``function: first docstring line [parameter id] (hidden|public)``;
 * :func:`failure_message`: the message of a failed test phase. Never a trusted traceback
@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.call_guard import NoFurtherExamples, TimeBudgetExhausted
-from autograder.results import trim
+from autograder.grading.call_guard import NoFurtherExamples, TimeBudgetExhausted
+from autograder.grading.results import trim
 from autograder.sandbox.errors import SubmissionError
 
 #: Longest part of a failure message kept per test (before results.py's own cap).

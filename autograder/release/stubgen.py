@@ -12,10 +12,10 @@ Markers (each alone on its line, surrounding whitespace ignored):
 
 Unbalanced, nested or misspelt markers raise a ``ValueError`` naming the line.
 
-``autograder stubs`` (the CLI; ``python -m autograder.stubgen`` is the same) regenerates
+``autograder stubs`` (the CLI; ``python -m autograder.release.stubgen`` is the same) regenerates
 everything of the handout that is generated rather than written: ``student/hw.py`` here,
 and the points table of ``student/README.md`` and ``student/tests/points.json`` from
-``autograder/assignment.toml`` (:mod:`autograder.handout`). ``--check`` only verifies
+``autograder/assignment.toml`` (:mod:`autograder.release.handout`). ``--check`` only verifies
 (:func:`out_of_date`), ``--root DIR`` works on another checkout.
 """
 
@@ -27,8 +27,9 @@ import re
 import sys
 from pathlib import Path
 
-from autograder import handout, paths
+from autograder import paths
 from autograder.config import AssignmentConfig, load_config
+from autograder.release import handout
 
 BEGIN_SOLUTION = "# BEGIN SOLUTION"
 END_SOLUTION = "# END SOLUTION"

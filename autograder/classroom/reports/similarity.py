@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from autograder import paths
+from autograder.classroom.reports.code import MAX_SHOWN_BYTES
 from autograder.config import SimilarityConfig
-from autograder.reports.code import MAX_SHOWN_BYTES
 
 if TYPE_CHECKING:
     from copydetect import CodeFingerprint

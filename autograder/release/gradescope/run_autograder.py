@@ -1,20 +1,20 @@
 """What Gradescope runs for every submission: the engine, directly.
 
-    python -m autograder.gradescope.run_autograder [/autograder]
+    python -m autograder.release.gradescope.run_autograder [/autograder]
 
 The zip's ``run_autograder`` (written by ``autograder build`` from otter's template: otter
 still builds the image) activates the environment and runs this, from
 ``/autograder/source``. It grades what the student uploaded (``/autograder/submission``:
 files, a folder, or one ``.zip``) exactly as ``autograder run`` does, in this process
 (the submission itself runs in the sandbox worker), and writes
-``/autograder/results/results.json``, whatever happens. A release built with
+``/autograder/grading/results/results.json``, whatever happens. A release built with
 ``--functions`` grades only those functions (read from ``otter_config.json``, where the
 otter plugin finds them too).
 
 Otter's own runner (``otter run``, and this zip on Gradescope before) executes a notebook in
 a Jupyter kernel and starts the engine in a second interpreter: about twice the engine's
 own time in Gradescope's 0.5 vCPU box. ``otter run`` still works: its plugin
-(:mod:`autograder.gradescope.otter_plugin`) hands the grading to the same engine.
+(:mod:`autograder.release.gradescope.otter_plugin`) hands the grading to the same engine.
 
 Imports only the standard library and small stdlib-only modules of the package at module
 level (the plugin imports it in otter's process); the engine is imported in ``main``.
@@ -29,8 +29,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.gradescope import PLUGIN_NAME
-from autograder.results import failure_results, write_results
+from autograder.grading.results import failure_results, write_results
+from autograder.release.gradescope import PLUGIN_NAME
 
 GRADESCOPE_DIR = Path("/autograder")
 
@@ -50,9 +50,9 @@ def engine_input(submission_dir: Path) -> Path:
 def engine_args(
     submission: Path, results_path: Path, functions: Sequence[str] | None = None
 ) -> list[str]:
-    """The ``autograder`` command line that grades ``submission`` into ``results_path``
-    (only ``functions``, when given)."""
-    args = ["run", str(submission), "--results", str(results_path)]
+    """The arguments of ``autograder run`` (:mod:`autograder.grading.run_command`) that grade
+    ``submission`` into ``results_path`` (only ``functions``, when given)."""
+    args = [str(submission), "--results", str(results_path)]
     if functions:
         args += ["--functions", ",".join(functions)]
     return args
@@ -88,9 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results_path = ag_dir / "results" / "results.json"
     status = 1
     try:
-        from autograder import cli
+        from autograder.grading import run_command
 
-        status = cli.main(engine_args(
+        status = run_command.main(engine_args(
             engine_input(ag_dir / "submission"), results_path, release_functions(ag_dir / "source")
         ))
     except BaseException as exc:  # the engine must not leave Gradescope without results

@@ -1,7 +1,7 @@
 """The otter-grader plugin that hands grading to our engine, for ``otter run``.
 
 (On Gradescope the zip's ``run_autograder`` runs the engine directly, without otter's
-runner: :mod:`autograder.gradescope.run_autograder`. This plugin is what otter's own
+runner: :mod:`autograder.release.gradescope.run_autograder`. This plugin is what otter's own
 runner, ``otter run -a autograder.zip``, grades with.)
 
 Otter 7 grades a Python submission by executing it in a Jupyter kernel and running otter
@@ -16,7 +16,8 @@ all the grading:
     (``/autograder/engine_submission``), so nothing the student uploaded is left where
     otter's kernel starts (its working directory is first on the kernel's ``sys.path``:
     a submitted ``otter.py`` would otherwise be imported there). Then runs
-    ``python -m autograder run <that folder> --results /autograder/results/engine_results.json``
+    ``python -m autograder run <that folder> --results
+    /autograder/grading/results/engine_results.json``
     in a subprocess, from the engine copy in ``/autograder/source``: the engine finds
     ``hw.py`` (top level, in a folder, in a zip, or the only ``.py`` under another name),
     runs it in its sandboxed worker and writes Gradescope's results. A copy is written to
@@ -33,7 +34,7 @@ all the grading:
     A short line for the instructor's log.
 
 This module imports only the standard library, otter, nbformat and the engine's
-:mod:`autograder.results` (stdlib only): the engine runs in its own process.
+:mod:`autograder.grading.results` (stdlib only): the engine runs in its own process.
 """
 
 from __future__ import annotations
@@ -50,14 +51,14 @@ import nbformat
 from otter.plugins import AbstractOtterPlugin
 from otter.test_files import GradingResults
 
-from autograder.gradescope import (
+from autograder.grading.results import failure_results
+from autograder.release.gradescope import (
     ENGINE_RESULTS_NAME,
     OTTER_TESTS_README,
     PLACEHOLDER_NOTEBOOK,
     PLUGIN_NAME,
 )
-from autograder.gradescope.run_autograder import engine_args, engine_env, engine_input
-from autograder.results import failure_results
+from autograder.release.gradescope.run_autograder import engine_args, engine_env, engine_input
 
 DEFAULT_TIMEOUT = 1800.0
 """Seconds the engine may take in all before the plugin gives up (Gradescope's own limit
@@ -163,7 +164,10 @@ def run_engine(
     """
     if results_path.exists():
         results_path.unlink()
-    cmd = [sys.executable, "-m", "autograder", *engine_args(submission, results_path, functions)]
+    cmd = [
+        sys.executable, "-m", "autograder", "run",
+        *engine_args(submission, results_path, functions),
+    ]
     try:
         proc = subprocess.run(
             cmd, cwd=source_dir, env=engine_env(source_dir), capture_output=True, text=True,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.reports.changes import PreviousGrades
-from autograder.reports.model import GradedSubmission, SkippedInput, summarize
-from autograder.reports.similarity import SimilaritySettings
+from autograder.classroom.reports.changes import PreviousGrades
+from autograder.classroom.reports.model import GradedSubmission, SkippedInput, summarize
+from autograder.classroom.reports.similarity import SimilaritySettings
 
 __all__ = [
     "GradedSubmission",
@@ -41,15 +41,15 @@ def write_reports(
     what to compare and when a pair is flagged; default: the handout's stub as starter
     code and the default threshold), with ``previous`` ``changes.csv``, then
     ``report.html``, each ``submissions/<id>/report.html`` and ``similarity/pair-N.html``."""
-    from autograder.reports.changes import compare, write_changes_csv
-    from autograder.reports.gradescsv import write_grades_csv
-    from autograder.reports.html import (
+    from autograder.classroom.reports.changes import compare, write_changes_csv
+    from autograder.classroom.reports.gradescsv import write_grades_csv
+    from autograder.classroom.reports.html import (
         render_class_report,
         render_pair_page,
         render_submission_report,
     )
-    from autograder.reports.misconceptions import misconceptions, write_misconceptions_csv
-    from autograder.reports.similarity import find_similar, write_similarity_csv
+    from autograder.classroom.reports.misconceptions import misconceptions, write_misconceptions_csv
+    from autograder.classroom.reports.similarity import find_similar, write_similarity_csv
 
     out_dir = Path(out_dir)
     write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns)

@@ -17,8 +17,8 @@ Keys are Ruby symbols written as strings with a leading colon; everything usuall
 under one top folder (``assignment_<id>_export/``). Older exports may carry Ruby object
 tags (``!ruby/object:...``); they are read as plain data, never constructed.
 This module only reads: it extracts the archive safely and within bounds
-(:mod:`autograder.bounded_zip`: no path escapes, no links, limits on members, sizes and
-compression ratios, streamed) and returns plain records for :mod:`autograder.batch`. A
+(:mod:`autograder.intake.bounded_zip`: no path escapes, no links, limits on members, sizes and
+compression ratios, streamed) and returns plain records for :mod:`autograder.classroom.batch`. A
 member over the limits (a zip bomb among a class's uploads) is left out and named, with
 the reason, in :data:`SKIPPED_NOTE` in its folder, so that the batch refuses that one
 submission with a clear message and grades the others.
@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from autograder import bounded_zip
+from autograder.intake import bounded_zip
 
 METADATA_NAME = "submission_metadata.yml"
 #: Written into a folder whose member(s) were left out of the extraction: one

@@ -2,8 +2,8 @@
 
 SUBMISSIONS is a folder of submissions (each a ``.py`` file, a folder or a ``.zip``),
 an unpacked Gradescope export, or a Gradescope "Export Submissions" zip
-(:mod:`autograder.gradescope_export`). ``--jobs`` grader processes grade the
-submissions in parallel (:mod:`autograder.graders`): long-lived grading servers, each
+(:mod:`autograder.intake.gradescope_export`). ``--jobs`` grader processes grade the
+submissions in parallel (:mod:`autograder.classroom.graders`): long-lived grading servers, each
 grade exactly an ``autograder run`` of that submission in its own sandbox worker. A crash
 or a hang of one grade cannot take down the batch (its grader is replaced), and this
 module reads only the ``results.json`` the graders write (SPEC section 4).
@@ -11,7 +11,7 @@ module reads only the ``results.json`` the graders write (SPEC section 4).
 Outputs in DIR: ``grades.csv``, ``report.html`` (the class), ``misconceptions.csv``,
 ``similarity.csv`` (with ``similarity/pair-N.html``), with ``--compare OLD``
 ``changes.csv``, and per submission ``submissions/<id>/results.json`` and
-``submissions/<id>/report.html`` (:mod:`autograder.reports`). Results are cached:
+``submissions/<id>/report.html`` (:mod:`autograder.classroom.reports`). Results are cached:
 ``submissions/<id>/cache.json`` holds the hash of the submission's files and of the
 autograder (package code, hidden tests, solutions, assignment.toml, public tests); a rerun
 grades only what changed.
@@ -34,24 +34,42 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import bounded_zip, graders, gradescope_export, paths
-from autograder.config import TOTAL_POINTS
-from autograder.reports import (
+from autograder import paths
+from autograder.classroom import graders
+from autograder.classroom.reports import (
     GradedSubmission,
     PreviousGrades,
     SimilaritySettings,
     SkippedInput,
     write_reports,
 )
-from autograder.results import failure_results, read_results
-from autograder.submission import SubmissionNotFound, find_submission, graded_name, read_graded
+from autograder.config import (
+    TOTAL_POINTS,
+    AssignmentConfig,
+    ConfigError,
+    SimilarityConfig,
+    grading_digest,
+    load_config,
+)
+from autograder.grading.results import failure_results, read_results
+from autograder.intake import bounded_zip, gradescope_export
+from autograder.intake.submission import (
+    SubmissionNotFound,
+    find_submission,
+    graded_name,
+    read_graded,
+)
 
 #: Default per-submission wall-clock limit in seconds.
 DEFAULT_TIMEOUT = 600.0
 #: Files and folders never treated as submissions or hashed.
 IGNORED_NAMES = {"__pycache__", "__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints"}
 #: Files of the package that do not change grades (batch + reports): not in the cache key.
-NOT_GRADING_CODE = ("autograder/batch.py", "autograder/gradescope_export.py", "autograder/reports/")
+NOT_GRADING_CODE = (
+    "autograder/classroom/batch.py",
+    "autograder/intake/gradescope_export.py",
+    "autograder/classroom/reports/",
+)
 CACHE_VERSION = 1
 #: What ``grade`` writes in a submission's folder (a folder holding only these is ours).
 SUBMISSION_FILES = frozenset(
@@ -111,7 +129,7 @@ def _ignored(p: Path) -> bool:
 def check_submission(path: Path) -> str | None:
     """Why ``path`` cannot be graded at all (a clear one-line reason), or None.
 
-    The engine's own rule decides (:func:`autograder.submission.find_submission`, a zip
+    The engine's own rule decides (:func:`autograder.intake.submission.find_submission`, a zip
     extracted within its limits), so the batch never calls gradable what the engine
     refuses, nor the other way round.
     """
@@ -289,8 +307,6 @@ def autograder_hash(root: Path = paths.ROOT, extra: Sequence[str] = ()) -> str:
             ):
                 continue
             files.append(p)
-    from autograder.config import grading_digest
-
     def digest(p: Path) -> bytes:  # assignment.toml's [similarity] decides no grade
         return grading_digest(p) if p.name == "assignment.toml" else _file_digest(p)
 
@@ -380,14 +396,15 @@ def grade_and_store(
     return results, status, message, seconds
 
 
-def assignment_title(config: Path | None = None) -> str:
-    """The assignment's title from ``assignment.toml`` (a generic title if unreadable)."""
-    try:
-        from autograder.config import load_config
+def read_assignment(config: Path | None) -> AssignmentConfig:
+    """The assignment file a batch grades by (the packaged one when None), read once.
 
-        return f"Grading report: {load_config(config).title}"
-    except Exception:  # the report must not fail on a config problem
-        return "Grading report"
+    Raises ValueError (with the key named) when it is not a valid assignment file.
+    """
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def graded_submission(
@@ -421,7 +438,8 @@ def grader_factory(
 ) -> tuple[Callable[[], graders.Grader], list[str]]:
     """How each grade runs, and what of that keys the cache (see :func:`grade`).
 
-    Raises ValueError when ``config`` is not a valid assignment file.
+    ``config`` is an assignment file the caller has already read and checked
+    (:func:`read_assignment`); the graders are handed its path.
     """
     from autograder.sandbox import isolation
 
@@ -429,19 +447,13 @@ def grader_factory(
     # a grade made without a jail is not reused by one made with it, and vice versa
     key = [f"timeout={timeout}", f"isolation={isolation.automatic_mode()}"]
     if config is not None:
-        from autograder.config import ConfigError, grading_digest, load_config
-
-        try:
-            load_config(config)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
         config_args = ["--config", str(config)]
         key.append(grading_digest(config).hex())
     if grader_cmd:
         process_cmd = [*grader_cmd, *config_args]
         key.append(json.dumps(process_cmd))
         return (lambda: graders.ProcessGrader(process_cmd)), key
-    server = [*(server_cmd or [sys.executable, "-m", "autograder.grading_server"])]
+    server = [*(server_cmd or [sys.executable, "-m", "autograder.classroom.grading_server"])]
     server += config_args
     # the interpreter's path is not part of the key (sys.version is)
     key.append(json.dumps(server[1:] if server_cmd is None else server))
@@ -566,15 +578,9 @@ def earlier_sources(folder: Path, work_dir: Path) -> dict[str, str]:
 
 
 def similarity_settings(
-    config: Path | None, against: Path | None, work_dir: Path
+    chosen: SimilarityConfig, against: Path | None, work_dir: Path
 ) -> SimilaritySettings:
     """``[similarity]`` of the assignment file, and the earlier submissions to compare with."""
-    from autograder.config import ConfigError, load_config
-
-    try:
-        chosen = load_config(config).similarity
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
     references = earlier_sources(against, work_dir) if against is not None else {}
     return SimilaritySettings(
         threshold=chosen.threshold,
@@ -602,7 +608,7 @@ def grade(
     """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
 
     ``jobs`` parallel graders (default ``os.cpu_count()``), each a long-lived grading
-    server (:class:`autograder.graders.PooledGrader`; ``server_cmd`` replaces its command)
+    server (:class:`autograder.classroom.graders.PooledGrader`; ``server_cmd`` replaces its command)
     or, with ``grader_cmd``, one process per submission running that command with
     ``<submission> --results <path>`` (e.g. ``python -m autograder run``); ``timeout``
     wall-clock seconds per submission; ``force`` ignores the cache; ``autograder_root``
@@ -620,14 +626,15 @@ def grade(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = Path(config).resolve() if config is not None else None
+    assignment = read_assignment(config)
     make_grader, key_parts = grader_factory(config, timeout, grader_cmd, server_cmd)
     previous: PreviousGrades | None = None
     if compare is not None:
-        from autograder.reports.changes import read_previous
+        from autograder.classroom.reports.changes import read_previous
 
         previous = read_previous(Path(compare))
     similarity = similarity_settings(
-        config, similarity_against, out_dir / ".inputs" / "similarity-against"
+        assignment.similarity, similarity_against, out_dir / ".inputs" / "similarity-against"
     )
     work = plan(
         Path(submissions), out_dir, autograder_hash(autograder_root or paths.ROOT, key_parts), force
@@ -648,7 +655,7 @@ def grade(
         summary.graded,
         summary.skipped,
         per_test_columns=per_test_columns,
-        title=assignment_title(config),
+        title=f"Grading report: {assignment.title}",
         similarity=similarity,
         previous=previous,
     )
@@ -774,7 +781,8 @@ def run_from_args(ns: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``autograder grade`` as a stand-alone entry point (``python -m autograder.batch``)."""
+    """``autograder grade`` as a stand-alone entry point
+    (``python -m autograder.classroom.batch``)."""
     parser = argparse.ArgumentParser(prog="autograder grade", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return run_from_args(parser.parse_args(argv))
