@@ -97,6 +97,10 @@ class SimilarityConfig:
     #: the least amount of shared code, in copydetect's tokens (a name counts one, a
     #: keyword or operator its length), so that two nearly empty files are not a pair
     min_shared_tokens: int = 400
+    #: code found in more than this fraction (0 to 1) of the class's submissions (and in
+    #: more than ``reports.similarity.COMMON_FLOOR`` of them) is class-common, like starter
+    #: code: it neither makes two submissions a pair nor counts in their similarity
+    common_share: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -276,7 +280,7 @@ def _parse_hypothesis(
 
 def _parse_similarity(raw: Mapping[str, Any]) -> SimilarityConfig:
     where = "[similarity]"
-    _check_keys(raw, {"threshold", "min_shared_tokens"}, where)
+    _check_keys(raw, {"threshold", "min_shared_tokens", "common_share"}, where)
     defaults = SimilarityConfig()
     threshold = _positive_number(raw.get("threshold", defaults.threshold), f"{where} threshold")
     if threshold > 1:
@@ -286,7 +290,15 @@ def _parse_similarity(raw: Mapping[str, Any]) -> SimilarityConfig:
         )
     shared = _positive_number(raw.get("min_shared_tokens", defaults.min_shared_tokens),
                               f"{where} min_shared_tokens", integer=True)
-    return SimilarityConfig(threshold=float(threshold), min_shared_tokens=shared)
+    common = _positive_number(raw.get("common_share", defaults.common_share),
+                              f"{where} common_share")
+    if common > 1:
+        raise ConfigError(
+            f"{where} common_share is a fraction of the class: more than 0, at most 1; "
+            f"got {common!r}"
+        )
+    return SimilarityConfig(threshold=float(threshold), min_shared_tokens=shared,
+                            common_share=float(common))
 
 
 def parse_config(

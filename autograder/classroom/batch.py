@@ -585,6 +585,7 @@ def similarity_settings(
     return SimilaritySettings(
         threshold=chosen.threshold,
         min_shared_tokens=chosen.min_shared_tokens,
+        common_share=chosen.common_share,
         references=references,
     )
 

@@ -25,6 +25,8 @@ __all__ = [
 
 #: the folder of the side-by-side pages of similar pairs, in the output folder
 PAIRS_DIR = "similarity"
+#: the cache of every submission's tokenised code, in PAIRS_DIR (a rerun reuses it)
+FINGERPRINTS = "fingerprints.json"
 
 
 def write_reports(
@@ -55,7 +57,8 @@ def write_reports(
     write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns)
     mistakes = misconceptions(subs)
     write_misconceptions_csv(out_dir / "misconceptions.csv", mistakes)
-    similar = find_similar({s.id: s.source for s in subs}, similarity)
+    similar = find_similar({s.id: s.source for s in subs}, similarity,
+                           cache=out_dir / PAIRS_DIR / FINGERPRINTS)
     write_similarity_csv(out_dir / "similarity.csv", similar)
     changes = compare(previous, subs) if previous is not None else None
     if changes is not None:
