@@ -133,6 +133,20 @@ class _Replace(ast.NodeTransformer):
         return super().visit(node)
 
 
+#: ways of writing ``np.asarray(v, dtype=np.float64)``
+CONVERSIONS = ("np.asarray({}, dtype=np.float64)", "np.array({}, dtype=float)",
+               "np.asarray({}, float)", "np.asarray({}).astype(np.float64)",
+               "np.array({}, np.float64, copy=True)", "1.0 * np.asarray({})")
+
+
+def _is_conversion(call: ast.Call) -> bool:
+    """``np.asarray(v, dtype=np.float64)`` (or ``np.asarray(v, dtype=float)``)."""
+    f = call.func
+    return (isinstance(f, ast.Attribute) and f.attr == "asarray" and len(call.args) == 1
+            and [k.arg for k in call.keywords] == ["dtype"]
+            and ast.unparse(call.keywords[0].value) in ("np.float64", "float"))
+
+
 def _own_way(fn: ast.FunctionDef, rng: random.Random, habit: float) -> ast.FunctionDef:
     """``fn`` as one student writes it (see the module docstring); same values."""
     fn = copy.deepcopy(fn)  # a private copy
@@ -157,6 +171,17 @@ def _own_way(fn: ast.FunctionDef, rng: random.Random, habit: float) -> ast.Funct
             out.append(stmt)
         return out
 
+    conversion = rng.choice(CONVERSIONS)
+    for node in ast.walk(fn):  # the student's own way of converting to float64
+        for name, child in ast.iter_fields(node):
+            if isinstance(child, ast.Call) and _is_conversion(child):
+                setattr(node, name, ast.parse(conversion.format(ast.unparse(child.args[0])),
+                                              mode="eval").body)
+            elif isinstance(child, list):
+                for i, item in enumerate(child):
+                    if isinstance(item, ast.Call) and _is_conversion(item):
+                        child[i] = ast.parse(conversion.format(ast.unparse(item.args[0])),
+                                             mode="eval").body
     for node in ast.walk(fn):  # constants on the other side of a product or a sum
         if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add))
                 and isinstance(node.left, ast.Constant)
@@ -167,16 +192,45 @@ def _own_way(fn: ast.FunctionDef, rng: random.Random, habit: float) -> ast.Funct
     if params and rng.random() < habit:
         first = 1 if ast.get_docstring(fn) is not None else 0
         param = rng.choice(params)
-        fn.body.insert(first, ast.parse(f"{param} = np.asarray({param}, dtype=np.float64)").body[0])
+        fn.body.insert(first, ast.parse(f"{param} = " + conversion.format(param)).body[0])
     return ast.fix_missing_locations(fn)
 
 
-def independent(styles: list[Style], rng: random.Random, habit: float = 0.5) -> str:
+def _defined(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return set()
+
+
+def _needed(support: list[ast.stmt], users: list[ast.FunctionDef]) -> list[ast.stmt]:
+    """The helpers of ``support`` that ``users`` refer to, directly or through others."""
+    names = {n.id for u in users for n in ast.walk(u) if isinstance(n, ast.Name)}
+    keep: list[ast.stmt] = []
+    grew = True
+    while grew:
+        grew = False
+        for node in support:
+            if node not in keep and _defined(node) & names:
+                keep.append(node)
+                names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                grew = True
+    return [n for n in support if n in keep]
+
+
+def independent(styles: list[Style], rng: random.Random, habit: float = 0.6) -> str:
     """One independent student's hw.py."""
     chosen = {fn: rng.randrange(len(styles)) for fn in graded_functions()}
     used = sorted(set(chosen.values()))
     imports = sorted({line for i in used for line in styles[i].imports} | {"import numpy as np"})
-    parts = ["\n".join(imports)] + [styles[i].support for i in used if styles[i].support]
+    parts = ["\n".join(imports)]
+    for i in used:  # the style's helpers the chosen functions need, written their way too
+        mine = [styles[i].functions[fn] for fn, j in chosen.items() if j == i]
+        for node in _needed(ast.parse(styles[i].support).body, mine):
+            if isinstance(node, ast.FunctionDef):
+                node = _own_way(node, rng, habit)
+            parts.append(ast.unparse(node))
     for fn, i in chosen.items():
         parts.append(ast.unparse(_own_way(styles[i].functions[fn], rng, habit)))
     return "\n\n\n".join(parts) + "\n"

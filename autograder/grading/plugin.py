@@ -64,6 +64,7 @@ from autograder.grading.sandboxed import start_sandboxed
 from autograder.grading.time_limits import CallLimits
 from autograder.intake.submission import unusable_reason
 from autograder.mistakes.diagnosis import RECORDER
+from autograder.mistakes.observed import OBSERVED
 
 MARKER = "grades"
 MARKER_HELP = (
@@ -100,6 +101,8 @@ class _Item:
     not_run: str | None = None
     #: catalogued mistakes its failure message names (``extra_data["mistakes"]``)
     mistakes: list[str] = field(default_factory=list)
+    #: the last failing comparison (``extra_data["observed"]``, never in the output)
+    observed: dict[str, Any] | None = None
 
 
 class _Reference:
@@ -354,6 +357,7 @@ class GradingPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Skip tests that cannot run (budget spent, unusable submission); set the flags."""
         RECORDER.reset()  # the hints named from now on are this test's
+        OBSERVED.reset()
         info = self.items.get(item.nodeid)
         if info is None:
             return
@@ -401,6 +405,7 @@ class GradingPlugin:
             )
             shown = RECORDER.shown_in(info.messages[-1])  # only hints the message shows
             info.mistakes += [m for m in shown if m not in info.mistakes]
+            info.observed = OBSERVED.last() or info.observed
             if info.kind is None:
                 info.kind = feedback.failure_kind(excinfo.value)
         elif report.skipped and info.not_run is None:
@@ -546,6 +551,8 @@ class GradingPlugin:
             extra["kind"] = info.kind or ("not_run" if info.not_run else "failed")
             if info.mistakes:
                 extra["mistakes"] = list(info.mistakes)
+            if info.observed is not None:
+                extra["observed"] = info.observed
         return TestResult(
             name=info.name,
             function=info.function,

@@ -26,6 +26,7 @@ from autograder import paths
 from autograder.grading.call_guard import GuardedSubmission, InputGuard, input_comparison
 from autograder.hidden_tests.numerical import central_differences
 from autograder.mistakes.diagnosis import KNOWN_MISTAKE, confirmation, explain
+from autograder.mistakes.observed import OBSERVED
 from autograder.sandbox.wire import copy_keeping_layout
 
 if str(paths.STUDENT_TESTS) not in sys.path:  # the runner normally puts it first already
@@ -200,9 +201,21 @@ def agree(hw: Any, ref: ModuleType, function: str, *args: Any, names: tuple[str,
     every value is compared. Returns the submission's value.
     """
     got, expected = call_both(hw, ref, function, *args, **kwargs)
-    with diagnosed(function, args, kwargs, got, hw):
+    with observed(function, args, kwargs, expected, got), diagnosed(function, args, kwargs,
+                                                                    got, hw):
         _compare_result(function, got, expected, args, kwargs, names, rtol, atol)
     return got
+
+
+@contextlib.contextmanager
+def observed(function: str, args: tuple, kwargs: dict, expected: Any, got: Any) -> Iterator[None]:
+    """Record a failing comparison inside in :data:`OBSERVED` (the test's
+    ``extra_data["observed"]``: data for the class's candidate mistakes, never shown)."""
+    try:
+        yield
+    except AssertionError:
+        OBSERVED.record(function, args, kwargs, expected, got)
+        raise
 
 
 def _arrays_in(value: Any) -> list[np.ndarray]:
@@ -313,7 +326,8 @@ def run_immutability(hw: Any, ref: ModuleType, function: str, args: tuple, kwarg
     """
     got = assert_immutable(hw, function, *fresh(args), **fresh(kwargs))
     expected = getattr(ref, function)(*fresh(args), **fresh(kwargs))
-    with diagnosed(function, args, kwargs, got, hw):
+    with observed(function, args, kwargs, expected, got), diagnosed(function, args, kwargs,
+                                                                    got, hw):
         _compare_result(function, got, expected, args, kwargs, None, None, None)
 
 

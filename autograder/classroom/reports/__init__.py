@@ -1,8 +1,9 @@
 """Graders' reports of a batch run: ``grades.csv``, the class ``report.html``, one HTML
 page per submission (``submissions/<id>/report.html``), and what the class as a whole
 shows: ``misconceptions.csv`` (:mod:`.misconceptions`), ``similarity.csv`` with a page per
-similar pair (``similarity/pair-N.html``, :mod:`.similarity`) and, against an earlier
-output folder, ``changes.csv`` (:mod:`.changes`).
+similar pair (``similarity/pair-N.html``, :mod:`.similarity`), ``item_analysis.csv``
+(:mod:`.item_analysis`), ``candidate_mistakes.csv`` (:mod:`.candidates`) and, against an
+earlier output folder, ``changes.csv`` (:mod:`.changes`).
 
 Entry point: :func:`write_reports`; the data types are in :mod:`.model`.
 """
@@ -43,6 +44,7 @@ def write_reports(
     what to compare and when a pair is flagged; default: the handout's stub as starter
     code and the default threshold), with ``previous`` ``changes.csv``, then
     ``report.html``, each ``submissions/<id>/report.html`` and ``similarity/pair-N.html``."""
+    from autograder.classroom.reports.candidates import candidate_mistakes, write_candidates_csv
     from autograder.classroom.reports.changes import compare, write_changes_csv
     from autograder.classroom.reports.gradescsv import write_grades_csv
     from autograder.classroom.reports.html import (
@@ -50,6 +52,7 @@ def write_reports(
         render_pair_page,
         render_submission_report,
     )
+    from autograder.classroom.reports.item_analysis import item_analysis, write_item_analysis_csv
     from autograder.classroom.reports.misconceptions import misconceptions, write_misconceptions_csv
     from autograder.classroom.reports.similarity import find_similar, write_similarity_csv
 
@@ -60,6 +63,10 @@ def write_reports(
     similar = find_similar({s.id: s.source for s in subs}, similarity,
                            cache=out_dir / PAIRS_DIR / FINGERPRINTS)
     write_similarity_csv(out_dir / "similarity.csv", similar)
+    items = item_analysis(subs)
+    write_item_analysis_csv(out_dir / "item_analysis.csv", items)
+    candidates = candidate_mistakes(subs)
+    write_candidates_csv(out_dir / "candidate_mistakes.csv", candidates)
     changes = compare(previous, subs) if previous is not None else None
     if changes is not None:
         write_changes_csv(out_dir / "changes.csv", changes)
@@ -73,6 +80,8 @@ def write_reports(
             similarity=similar,
             changes=changes,
             pairs_dir=PAIRS_DIR,
+            items=items,
+            candidates=candidates,
         ),
         encoding="utf-8",
     )

@@ -15,9 +15,11 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from autograder.classroom.reports.candidates import Candidate, example_input, short
 from autograder.classroom.reports.changes import Changes
 from autograder.classroom.reports.code import CodeBlock, failing_code, pygments_css
 from autograder.classroom.reports.gradescsv import fmt_points
+from autograder.classroom.reports.item_analysis import Item, item_plot
 from autograder.classroom.reports.misconceptions import Misconception
 from autograder.classroom.reports.model import (
     SUBMISSION_TAG,
@@ -80,9 +82,12 @@ def render_class_report(
     similarity: SimilarityReport | None = None,
     changes: Changes | None = None,
     pairs_dir: str = "similarity",
+    items: list[Item] | None = None,
+    candidates: list[Candidate] | None = None,
 ) -> str:
     """The class page: histogram, changes since an earlier run, problems, pass rates,
-    misconceptions, frequent failures, similar submissions, all submissions."""
+    misconceptions, candidate mistakes, frequent failures, similar submissions (and their
+    groups), item analysis, all submissions."""
     max_total = max((s.max_total for s in summary.graded), default=100.0) or 100.0
     return _render(
         "class.html.j2",
@@ -94,6 +99,11 @@ def render_class_report(
         similarity=similarity,
         changes=changes,
         pairs_dir=pairs_dir,
+        items=items,
+        item_plot=item_plot(items) if items else None,
+        candidates=candidates,
+        short=short,
+        example_input=example_input,
     )
 
 
