@@ -13,11 +13,11 @@ of 0. Written to ``changes.csv`` and the class report's "Changes since OLD" sect
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.classroom.reports.csvsafe import writer
 from autograder.classroom.reports.gradescsv import fmt_points
 from autograder.classroom.reports.model import GradedSubmission, as_number
 
@@ -192,8 +192,7 @@ def write_changes_csv(path: Path, changes: Changes) -> None:
     def points(x: float | None) -> str:
         return "" if x is None else fmt_points(x)
 
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+    with writer(path) as w:
         w.writerow(CSV_COLUMNS)
         for c in changes.changed:
             if c.delta is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from autograder.classroom.reports.csvsafe import writer
 from autograder.classroom.reports.model import GradedSubmission, function_order
 
 
@@ -29,8 +29,7 @@ def write_grades_csv(path: Path, subs: list[GradedSubmission], per_test: bool = 
         test_names = list(seen)
     header = ["id", "name", "email", "sid", "total", *functions]
     header += [f"test:{n}" for n in test_names] + ["status", "message"]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+    with writer(path) as w:
         w.writerow(header)
         for s in subs:
             fs = s.function_scores()

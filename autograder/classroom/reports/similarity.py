@@ -19,7 +19,6 @@ fingerprint is kept (no winnowing), so the same files always give the same pairs
 from __future__ import annotations
 
 import ast
-import csv
 import io
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +30,7 @@ from markupsafe import Markup
 
 from autograder import paths
 from autograder.classroom.reports.code import MAX_SHOWN_BYTES
+from autograder.classroom.reports.csvsafe import write_rows
 from autograder.config import SimilarityConfig
 
 if TYPE_CHECKING:
@@ -216,9 +216,7 @@ def find_similar(
 def write_similarity_csv(path: Path, report: SimilarityReport) -> None:
     """``a, b, similarity_a, similarity_b, shared_tokens``: one row per flagged pair (b is
     an earlier term's submission when it came from ``--similarity-against``)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for p in report.pairs:
-            w.writerow([p.a, p.b, f"{p.similarity_a:.3f}", f"{p.similarity_b:.3f}",
-                        p.shared_tokens])
+    write_rows(path, CSV_COLUMNS, (
+        [p.a, p.b, f"{p.similarity_a:.3f}", f"{p.similarity_b:.3f}", p.shared_tokens]
+        for p in report.pairs
+    ))
