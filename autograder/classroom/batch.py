@@ -41,6 +41,7 @@ from autograder.classroom.reports import (
     PreviousGrades,
     SimilaritySettings,
     SkippedInput,
+    Student,
     write_reports,
 )
 from autograder.config import (
@@ -88,6 +89,12 @@ class Submission:
     email: str = ""
     sid: str = ""
     problem: str | None = None
+    #: what the report should say about this input beside its grade
+    notes: list[str] = field(default_factory=list)
+    #: every student of the submission (one for an individual one; none when unknown)
+    students: list[Student] = field(default_factory=list)
+    #: when it was submitted, as the export or --submitted-at gave it ("" if unknown)
+    submitted_at: str = ""
 
 
 @dataclass
@@ -159,20 +166,42 @@ def _unique(ident: str, taken: set[str]) -> str:
     return out
 
 
+def student_metadata_notes(folder: Path) -> list[str]:
+    """A note for each ``submission_metadata.yml`` a student put in their own ``folder``:
+    never read (only an export's top folder is), and the report says so."""
+    return [
+        f"{rel.as_posix()} in this submission is the student's own file: ignored (only "
+        f"the {gradescope_export.METADATA_NAME} at the top of an export is read)"
+        for rel in gradescope_export.student_metadata_files(folder)
+    ]
+
+
 def _from_export(
     subs: list[gradescope_export.ExportedSubmission], taken: set[str]
 ) -> list[Submission]:
+    """The export's entries as submissions. The ids of the folders that exist are given
+    first, so that an entry naming no folder (``invalid``) can never take a student's id."""
+    ids: dict[int, str] = {}
+    for i, s in enumerate(subs):
+        if s.invalid is None:
+            ids[i] = _unique(s.id, taken)
+    for i, s in enumerate(subs):
+        if s.invalid is not None:
+            ids[i] = _unique(f"invalid-{s.id}", taken)
     out = []
-    for s in subs:
+    for i, s in enumerate(subs):
         out.append(
             Submission(
-                id=_unique(s.id, taken),
-                path=s.folder,
+                id=ids[i],
+                path=None if s.invalid is not None else s.folder,
                 label=s.id,
                 name=s.name,
                 email=s.email,
                 sid=s.sid,
-                problem=check_submission(s.folder),
+                problem=s.invalid if s.invalid is not None else check_submission(s.folder),
+                notes=[] if s.invalid is not None else student_metadata_notes(s.folder),
+                students=[Student(p.name, p.email, p.sid) for p in s.submitters],
+                submitted_at=s.created_at,
             )
         )
     return out
@@ -241,6 +270,7 @@ def discover(
             stem = child.name if child.is_dir() else child.stem
             sub = Submission(id=_unique(stem, taken), path=child, label=child.name)
             sub.problem = check_submission(child)
+            sub.notes = student_metadata_notes(child)
             found.append(sub)
         else:
             skipped.append(
@@ -427,6 +457,8 @@ def graded_submission(
         source=source,
         seconds=seconds,
         cached=cached,
+        notes=list(sub.notes),
+        students=list(sub.students),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.classroom.reports.changes import PreviousGrades
-from autograder.classroom.reports.model import GradedSubmission, SkippedInput, summarize
+from autograder.classroom.reports.model import GradedSubmission, SkippedInput, Student, summarize
 from autograder.classroom.reports.similarity import SimilaritySettings
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "PreviousGrades",
     "SimilaritySettings",
     "SkippedInput",
+    "Student",
     "write_reports",
 ]
 

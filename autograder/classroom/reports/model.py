@@ -79,6 +79,15 @@ class SkippedInput:
     reason: str
 
 
+@dataclass(frozen=True)
+class Student:
+    """One student of a submission (a group submission has several)."""
+
+    name: str = ""
+    email: str = ""
+    sid: str = ""
+
+
 @dataclass
 class GradedSubmission:
     """One submission and its results (from the engine, the cache, or synthesised)."""
@@ -95,6 +104,10 @@ class GradedSubmission:
     source: str | None = None
     seconds: float = 0.0
     cached: bool = False
+    #: what the report says about this input beside its grade (e.g. a file ignored)
+    notes: list[str] = field(default_factory=list)
+    #: every student of the submission (gradebook.csv gives each the grade)
+    students: list[Student] = field(default_factory=list)
 
     @property
     def tests(self) -> list[dict]:
