@@ -231,7 +231,8 @@ def record(lateness: Lateness, policy: LatePolicy) -> dict[str, Any]:
     }
 
 
-def _points(x: float) -> str:
+def points_text(x: float) -> str:
+    """``1 point``, ``2.5 points``."""
     text = f"{round(x, SCORE_DIGITS):.4f}".rstrip("0").rstrip(".")
     return f"{text} point{'s' if text != '1' else ''}"
 
@@ -244,10 +245,10 @@ def entry_output(lateness: Lateness, policy: LatePolicy) -> str:
         + (f" ({lateness.extension})" if lateness.extension else ""),
         f"Submitted: {show_time(lateness.submitted_at, policy)}",
         f"Days late: {days} (each started 24 hours after the due time counts as a day; "
-        f"{_points(policy.penalty_per_day)} per day"
+        f"{points_text(policy.penalty_per_day)} per day"
         + (f", {policy.grace_minutes:g} minutes' grace" if policy.grace_minutes else "")
         + ")",
-        f"Deduction: {_points(lateness.deduction)}",
+        f"Deduction: {points_text(lateness.deduction)}",
     ]
     if lateness.no_credit:
         lines.append(f"More than {policy.max_days_late} days late: no credit.")
@@ -255,8 +256,8 @@ def entry_output(lateness: Lateness, policy: LatePolicy) -> str:
         lines.append(f"The penalty stops growing after {policy.max_days_late} days.")
     if lateness.deduction < lateness.penalty:
         lines.append(
-            f"The penalty ({_points(lateness.penalty)}) is limited to the score before it "
-            f"({_points(lateness.raw_total)}): a total never goes below 0."
+            f"The penalty ({points_text(lateness.penalty)}) is limited to the score before it "
+            f"({points_text(lateness.raw_total)}): a total never goes below 0."
         )
     return "\n".join(lines)
 
