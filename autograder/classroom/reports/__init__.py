@@ -1,6 +1,7 @@
-"""Graders' reports of a batch run: ``grades.csv``, the class ``report.html``, one HTML
-page per submission (``submissions/<id>/report.html``), and what the class as a whole
-shows: ``misconceptions.csv`` (:mod:`.misconceptions`), ``similarity.csv`` with a page per
+"""Graders' reports of a batch run: ``grades.csv``, ``gradebook.csv`` (one row per
+student), the class ``report.html``, one HTML page per submission
+(``submissions/<id>/report.html``), and what the class as a whole shows:
+``misconceptions.csv`` (:mod:`.misconceptions`), ``similarity.csv`` with a page per
 similar pair (``similarity/pair-N.html``, :mod:`.similarity`) and, against an earlier
 output folder, ``changes.csv`` (:mod:`.changes`).
 
@@ -38,12 +39,12 @@ def write_reports(
     similarity: SimilaritySettings | None = None,
     previous: PreviousGrades | None = None,
 ) -> None:
-    """Write ``grades.csv``, ``misconceptions.csv``, ``similarity.csv`` (``similarity``:
-    what to compare and when a pair is flagged; default: the handout's stub as starter
-    code and the default threshold), with ``previous`` ``changes.csv``, then
+    """Write ``grades.csv``, ``gradebook.csv``, ``misconceptions.csv``, ``similarity.csv``
+    (``similarity``: what to compare and when a pair is flagged; default: the handout's
+    stub as starter code and the default threshold), with ``previous`` ``changes.csv``, then
     ``report.html``, each ``submissions/<id>/report.html`` and ``similarity/pair-N.html``."""
     from autograder.classroom.reports.changes import compare, write_changes_csv
-    from autograder.classroom.reports.gradescsv import write_grades_csv
+    from autograder.classroom.reports.gradescsv import write_gradebook_csv, write_grades_csv
     from autograder.classroom.reports.html import (
         render_class_report,
         render_pair_page,
@@ -53,7 +54,8 @@ def write_reports(
     from autograder.classroom.reports.similarity import find_similar, write_similarity_csv
 
     out_dir = Path(out_dir)
-    write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns)
+    write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns, skipped=skipped)
+    write_gradebook_csv(out_dir / "gradebook.csv", subs)
     mistakes = misconceptions(subs)
     write_misconceptions_csv(out_dir / "misconceptions.csv", mistakes)
     similar = find_similar({s.id: s.source for s in subs}, similarity)
