@@ -31,11 +31,14 @@ EXTENSIONS = "student,due,extra_days,note\next@uni.edu,2025-03-10 23:59,,\nbo@un
 
 @pytest.fixture
 def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The course's assignment.toml (as packaged) with an extensions file beside it."""
+    """The course's assignment.toml naming an extensions file, which lies beside it."""
     folder = tmp_path / "config"
     folder.mkdir()
     config = folder / "assignment.toml"
-    shutil.copy(paths.ASSIGNMENT_TOML, config)
+    text = paths.ASSIGNMENT_TOML.read_text(encoding="utf-8")
+    named = text.replace('# extensions = "extensions.csv"', 'extensions = "extensions.csv"')
+    assert named != text
+    config.write_text(named, encoding="utf-8")
     (folder / "extensions.csv").write_text(EXTENSIONS, encoding="utf-8")
     monkeypatch.setattr(paths, "ASSIGNMENT_TOML", config)
     return config

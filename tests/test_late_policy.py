@@ -23,6 +23,8 @@ from autograder.grading.late_policy import assess, parse_time
 
 SEED = load_config().late
 TOML = paths.ASSIGNMENT_TOML.read_text(encoding="utf-8")
+#: the course's file with its extensions file named (the line is there, commented out)
+WITH_EXTENSIONS = TOML.replace('# extensions = "extensions.csv"', 'extensions = "extensions.csv"')
 
 
 def at(text: str) -> dt.datetime:
@@ -33,7 +35,10 @@ def test_the_course_file_sets_the_course_page_rule() -> None:
     assert SEED is not None
     assert SEED.due.isoformat() == "2025-02-07T23:59:00-05:00"
     assert (SEED.timezone, SEED.penalty_per_day, SEED.grace_minutes) == ("America/Detroit", 1, 0)
-    assert SEED.max_days_late is None and SEED.extensions_file == "extensions.csv"
+    assert SEED.max_days_late is None and SEED.extensions_file is None
+    assert WITH_EXTENSIONS != TOML
+    packaged = paths.ASSIGNMENT_TOML.parent / "extensions.csv"
+    assert packaged.read_text(encoding="utf-8").splitlines() == ["student,due,extra_days,note"]
 
 
 @pytest.mark.parametrize(
@@ -230,7 +235,7 @@ def test_a_mistake_in_late_is_named(tmp_path: Path, body: str, named: str) -> No
 def test_a_mistake_in_the_extensions_file_is_named(tmp_path: Path, rows: str, named: str) -> None:
     (tmp_path / "extensions.csv").write_text(rows, encoding="utf-8")
     path = tmp_path / "assignment.toml"
-    path.write_text(TOML, encoding="utf-8")
+    path.write_text(WITH_EXTENSIONS, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert "[late] extensions (extensions.csv)" in str(info.value) and named in str(info.value)
@@ -241,7 +246,12 @@ def test_the_extensions_file_is_read_beside_the_assignment_file(tmp_path: Path) 
         "student,due,extra_days,note\nAda@Uni.edu,2025-02-10 23:59,,doctor's note\n"
         "1815,,2,\n\n", encoding="utf-8")
     path = tmp_path / "assignment.toml"
-    path.write_text(TOML, encoding="utf-8")
+    path.write_text(WITH_EXTENSIONS, encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    missing = tmp_path / "elsewhere" / "assignment.toml"
+    missing.write_text(WITH_EXTENSIONS, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[late\] extensions \(extensions.csv\): file not"):
+        load_config(missing)
     late = load_config(path).late
     assert late is not None
     assert [(e.student, e.due and e.due.isoformat(), e.extra_days) for e in late.extensions] == [
