@@ -282,3 +282,16 @@ def test_run_build_and_grade_stop_on_a_mistake_in_late(
     with pytest.raises(ValueError, match=r"\[late\] timezone"):
         batch.grade(tmp_path, tmp_path / "out", config=bad, progress=False)
 
+
+
+def test_build_ships_the_extensions_file_the_configuration_names(tmp_path: Path) -> None:
+    from autograder.release import build
+
+    (tmp_path / "granted.csv").write_text("student,extra_days\nada@uni.edu,2\n", "utf-8")
+    config = tmp_path / "assignment.toml"
+    config.write_text(WITH_EXTENSIONS.replace('"extensions.csv"', '"granted.csv"'), "utf-8")
+    members = dict((arc, f) for f, arc in build.engine_members(paths.ROOT, config))
+    assert members["autograder/granted.csv"] == tmp_path / "granted.csv"
+    assert members["autograder/assignment.toml"] == config
+    shipped = dict((arc, f) for f, arc in build.engine_members(paths.ROOT))
+    assert "autograder/granted.csv" not in shipped and "autograder/extensions.csv" in shipped

@@ -20,6 +20,7 @@ from autograder.classroom.reports.code import CodeBlock, failing_code, pygments_
 from autograder.classroom.reports.gradescsv import fmt_points
 from autograder.classroom.reports.misconceptions import Misconception
 from autograder.classroom.reports.model import (
+    STATUSES,
     SUBMISSION_TAG,
     ClassSummary,
     GradedSubmission,
@@ -37,6 +38,7 @@ STATUS_LABELS = {
     "timeout": "timed out",
     "crash": "grader crashed",
     "bad_input": "could not be graded",
+    **STATUSES,  # every status grades.csv gives (import_error...)
 }
 
 
