@@ -192,3 +192,92 @@ def test_a_plain_folder_with_submitted_at_file(tmp_path: Path, fake: dict,
     bad.write_text("who,when\nann,now\n")
     with pytest.raises(ValueError, match="needs a header with the columns id and submitted_at"):
         batch.grade(subs, out, submitted_at=bad, progress=False, **monkey)
+
+
+REALISTIC = """\
+submission_9001:
+  :submitters:
+  - :name: Ana Student
+    :sid: '31337'
+    :email: ana@uni.edu
+  - :name: Bo Partner
+    :sid: '31338'
+    :email: bo@uni.edu
+  :created_at: 2025-02-07 22:10:00.000000000 -05:00
+  :score: 100.0
+  :history:
+  - :id: 8999
+    :created_at: 2025-02-06 10:00:00.000000000 -05:00
+    :score: 40.0
+submission_9002:
+  :submitters:
+  - :name: Carol Late
+    :sid: '31339'
+    :email: carol@uni.edu
+  :created_at: 2025-02-09 00:59:00.000000000 -05:00
+  :score: 0.0
+  :history: []
+submission_9003:
+  :submitters:
+  - :name: Erin Syntax
+    :sid: '31350'
+    :email: erin@uni.edu
+  :created_at: 2025-02-08 00:00:00.000000000 -05:00
+  :score: 0.0
+  :history: []
+submission_9004:
+  :submitters:
+  - :name: Nico Notebook
+    :sid: '31341'
+    :email: nico@uni.edu
+  :created_at: 2025-02-07 23:00:00.000000000 -05:00
+  :score: 0.0
+  :history: []
+"""
+
+
+def test_a_realistic_export_end_to_end(tmp_path: Path) -> None:
+    """Graded by the real engine: a group (with history) on time, a submission 25 hours
+    late, a syntax error one minute late, a notebook only. Every row of grades.csv and
+    gradebook.csv says what happened; none is 'graded' without a grade."""
+    import zipfile
+
+    export = tmp_path / "export.zip"
+    examples = paths.ROOT / "examples" / "submissions"
+    with zipfile.ZipFile(export, "w") as zf:
+        top = "assignment_777_export/"
+        zf.writestr(top + "submission_metadata.yml", REALISTIC)
+        zf.writestr(top + "submission_9001/hw.py", paths.SOLUTIONS_HW.read_text())
+        zf.writestr(top + "submission_9002/hw.py",
+                    (examples / "carol_softmax_no_shift.py").read_text())
+        zf.writestr(top + "submission_9003/hw.py", "def softmax(z:\n    return z\n")
+        zf.writestr(top + "submission_9004/hw.ipynb", '{"cells": []}')
+    out = tmp_path / "out"
+    batch.grade(export, out, jobs=2, progress=False, config=course_config(tmp_path / "cfg"))
+    grades = {r["id"]: r for r in rows(out / "grades.csv")}
+    assert set(grades) == {"submission_9001", "submission_9002", "submission_9003",
+                           "submission_9004"}
+    group, carol, erin, nico = (grades[f"submission_900{i}"] for i in range(1, 5))
+    assert (group["status"], group["total"], group["days_late"]) == ("graded", "100", "0")
+    assert carol["status"] == "graded" and carol["days_late"] == "2"
+    assert float(carol["late_penalty"]) == 2 and 0 < float(carol["total"]) < 100
+    assert float(carol["total"]) == pytest.approx(float(carol["raw_total"]) - 2)
+    assert erin["status"] == "import_error" and erin["total"] == "0"
+    assert erin["message"].startswith("import: ") and "SyntaxError" in erin["message"]
+    assert erin["days_late"] == "1" and erin["late_penalty"] == "0"  # never below 0
+    assert nico["status"] == "bad_input" and "hw.ipynb" in nico["message"]
+    for row in grades.values():
+        assert row["status"] != "graded" or float(row["raw_total"]) > 0, row
+    book = rows(out / "gradebook.csv")
+    assert [(r["name"], r["email"], r["sid"], r["total"], r["submission_id"], r["status"])
+            for r in book] == [
+        ("Ana Student", "ana@uni.edu", "31337", "100", "submission_9001", "graded"),
+        ("Bo Partner", "bo@uni.edu", "31338", "100", "submission_9001", "graded"),
+        ("Carol Late", "carol@uni.edu", "31339", carol["total"], "submission_9002", "graded"),
+        ("Erin Syntax", "erin@uni.edu", "31350", "0", "submission_9003", "import_error"),
+        ("Nico Notebook", "nico@uni.edu", "31341", "0", "submission_9004", "bad_input"),
+    ]
+    html = (out / "report.html").read_text()
+    table = html[html.index("<h2>All submissions</h2>"):]
+    assert table.count('class="badge graded"') == 2
+    assert 'class="badge import_error">hw.py could not be imported' in table
