@@ -9,15 +9,18 @@ finds a typo before a single submission is graded.
 from __future__ import annotations
 
 import ast
+import csv
 import dataclasses
+import datetime as _dt
 import hashlib
 import json
 import math
 import sys
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -103,6 +106,53 @@ class SimilarityConfig:
     common_share: float = 0.05
 
 
+#: what ``[late] past_max_days`` may say happens after ``max_days_late``
+PAST_MAX_DAYS = ("no_more_penalty", "no_credit")
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One row of the extensions file: a student's own due time."""
+
+    #: the student's email (lower case) or SID, as the file names them
+    student: str
+    #: a new due time (aware, in the course's time zone), or None
+    due: _dt.datetime | None = None
+    #: or this many more days (calendar days in the course's time zone)
+    extra_days: int | None = None
+    #: the row of the file (for messages)
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """``[late]`` of assignment.toml: the due time and what each day late costs.
+
+    A day late is each started 24 hours after the (possibly extended) due time; a
+    submission within ``grace_minutes`` of it is on time. Past ``max_days_late`` days,
+    ``past_max_days`` decides: ``no_more_penalty`` (the penalty stops growing) or
+    ``no_credit`` (the whole score). The arithmetic is
+    :func:`autograder.grading.late_policy.assess`.
+    """
+
+    #: the due time, aware, in ``timezone``
+    due: _dt.datetime
+    #: the IANA name of the course's time zone (``America/Detroit``)
+    timezone: str
+    penalty_per_day: float = 1.0
+    grace_minutes: float = 0.0
+    max_days_late: int | None = None
+    past_max_days: str = "no_more_penalty"
+    #: the extensions file as assignment.toml names it (relative to that file's folder)
+    extensions_file: str | None = None
+    extensions: tuple[Extension, ...] = ()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The course's time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
 @dataclass(frozen=True)
 class AssignmentConfig:
     """Everything the instructor sets for grading (see ``assignment.toml``)."""
@@ -116,6 +166,8 @@ class AssignmentConfig:
     hypothesis: HypothesisConfig = HypothesisConfig()
     similarity: SimilarityConfig = SimilarityConfig()
     source: Path | None = None
+    #: ``[late]``: None when the file has none (nothing is deducted)
+    late: LatePolicy | None = None
 
     @property
     def functions(self) -> tuple[str, ...]:
@@ -301,13 +353,161 @@ def _parse_similarity(raw: Mapping[str, Any]) -> SimilarityConfig:
                             common_share=float(common))
 
 
+LATE_KEYS = {
+    "due", "timezone", "penalty_per_day", "grace_minutes", "max_days_late", "past_max_days",
+    "extensions",
+}
+
+
+def _zone(name: Any, key: str) -> zoneinfo.ZoneInfo:
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{key} must be an IANA time zone name such as "
+                          f"\"America/Detroit\", got {name!r}")
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{key}: {name!r} is not a time zone this machine knows (an IANA name such as "
+            "\"America/Detroit\"; if the name is right, install the tzdata package)"
+        ) from None
+
+
+def local_time(value: Any, zone: zoneinfo.ZoneInfo, key: str) -> _dt.datetime:
+    """``value`` (a TOML local date-time, or text ``2025-02-07 23:59``) as an aware time
+    in ``zone``. A time that does not exist there (skipped by a daylight-saving change) or
+    one with its own offset is refused: the time zone key decides the offset."""
+    if isinstance(value, str):
+        try:
+            value = _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(f"{key} must be a date and time such as 2025-02-07 23:59, "
+                              f"got {value!r}") from None
+    if not isinstance(value, _dt.datetime):
+        raise ConfigError(f"{key} must be a date and time (e.g. 2025-02-07T23:59:00), "
+                          f"got {value!r}")
+    if value.tzinfo is not None:
+        raise ConfigError(f"{key} must be a local time without an offset ({value.isoformat()}"
+                          " has one): the time zone is set by [late] timezone")
+    aware = value.replace(tzinfo=zone)
+    back = aware.astimezone(_dt.timezone.utc).astimezone(zone).replace(tzinfo=None)
+    if back != value:
+        raise ConfigError(f"{key}: {value} does not exist in {zone.key} (a daylight-saving "
+                          "change skips it)")
+    return aware
+
+
+def _non_negative(value: Any, key: str, integer: bool = False) -> Any:
+    if value == 0 and not isinstance(value, bool) and isinstance(value, (int, float)):
+        return value
+    return _positive_number(value, key, integer=integer)
+
+
+def read_extensions(path: Path, zone: zoneinfo.ZoneInfo, key: str) -> tuple[Extension, ...]:
+    """The rows of the extensions CSV ``path``: ``student`` (email or SID) and either ``due``
+    (a new local due time) or ``extra_days`` (whole days more); other columns (``note``)
+    are the instructor's. Raises :class:`ConfigError` naming the file, row and column."""
+    where = f"{key} ({path.name})"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: file not found ({path})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot be read: {exc}") from None
+    reader = csv.DictReader(text.splitlines())
+    columns = {c.strip() for c in reader.fieldnames or []}
+    if "student" not in columns or not ({"due", "extra_days"} & columns):
+        raise ConfigError(f"{where}: needs a header with the columns student (an email or "
+                          "SID) and due (a new due time) or extra_days (days more)")
+    out: list[Extension] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(reader, 2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        if not any(row.values()):
+            continue
+        at = f"{where} row {number}"
+        student = row.get("student", "").lower()
+        if not student:
+            raise ConfigError(f"{at}: student is empty (an email or SID)")
+        if student in seen:
+            raise ConfigError(f"{at}: {student} already has an extension (row {seen[student]})")
+        seen[student] = number
+        due, extra = row.get("due", ""), row.get("extra_days", "")
+        if bool(due) == bool(extra):
+            raise ConfigError(f"{at}: give either due (a new due time) or extra_days, "
+                              "not both or neither")
+        if due:
+            out.append(Extension(student, due=local_time(due, zone, f"{at} due"), row=number))
+            continue
+        try:
+            days = int(extra)
+        except ValueError:
+            raise ConfigError(f"{at}: extra_days must be a whole number of days, "
+                              f"got {extra!r}") from None
+        if days < 1:
+            raise ConfigError(f"{at}: extra_days must be at least 1, got {days}")
+        out.append(Extension(student, extra_days=days, row=number))
+    return tuple(out)
+
+
+def extensions_path(source: Path | None, name: str) -> Path:
+    """Where the extensions file ``name`` (as ``[late] extensions`` names it) lives: beside
+    the assignment file ``source``."""
+    base = source.parent if source is not None else paths.ASSIGNMENT_TOML.parent
+    return base / name
+
+
+def _parse_late(raw: Mapping[str, Any], source: Path | None) -> LatePolicy | None:
+    where = "[late]"
+    if not raw:
+        return None
+    _check_keys(raw, LATE_KEYS, where)
+    for needed in ("due", "timezone"):
+        if needed not in raw:
+            raise ConfigError(f"{where} {needed} is missing: [late] needs due and timezone")
+    zone = _zone(raw["timezone"], f"{where} timezone")
+    due = local_time(raw["due"], zone, f"{where} due")
+    penalty = float(_non_negative(raw.get("penalty_per_day", 1.0), f"{where} penalty_per_day"))
+    grace = float(_non_negative(raw.get("grace_minutes", 0), f"{where} grace_minutes"))
+    max_days = raw.get("max_days_late")
+    if max_days is not None:
+        max_days = _positive_number(max_days, f"{where} max_days_late", integer=True)
+    past = raw.get("past_max_days")
+    if past is not None and past not in PAST_MAX_DAYS:
+        raise ConfigError(f"{where} past_max_days must be one of {', '.join(PAST_MAX_DAYS)}; "
+                          f"got {past!r}")
+    if max_days is not None and past is None:
+        raise ConfigError(f"{where} past_max_days is missing: say what happens after "
+                          f"max_days_late ({' or '.join(PAST_MAX_DAYS)})")
+    if past is not None and max_days is None:
+        raise ConfigError(f"{where} past_max_days needs max_days_late (the last day)")
+    name = raw.get("extensions")
+    extensions: tuple[Extension, ...] = ()
+    if name is not None:
+        key = f"{where} extensions"
+        rel = PurePosixPath(name) if isinstance(name, str) else None
+        if rel is None or not name or rel.is_absolute() or ".." in rel.parts or "\\" in name:
+            raise ConfigError(f"{key} must name a CSV file beside assignment.toml (a relative "
+                              f"path without ..), got {name!r}")
+        extensions = read_extensions(extensions_path(source, name), zone, key)
+    return LatePolicy(
+        due=due,
+        timezone=zone.key,
+        penalty_per_day=penalty,
+        grace_minutes=grace,
+        max_days_late=max_days,
+        past_max_days=past or "no_more_penalty",
+        extensions_file=name,
+        extensions=extensions,
+    )
+
+
 def parse_config(
     data: Mapping[str, Any], source: Path | None = None, known: set[str] | None = None
 ) -> AssignmentConfig:
     """Validate the parsed TOML ``data``; ``known`` = the function names hw.py must define."""
     _check_keys(
         data,
-        {"assignment", "visibility", "limits", "hypothesis", "similarity", "parts"},
+        {"assignment", "visibility", "limits", "hypothesis", "similarity", "parts", "late"},
         "top level",
     )
     assignment = _table(data, "assignment", "")
@@ -413,11 +613,13 @@ def parse_config(
         hypothesis=hyp,
         similarity=_parse_similarity(_table(data, "similarity", "")),
         source=source,
+        late=_parse_late(_table(data, "late", ""), source),
     )
 
 
 #: tables of assignment.toml that decide no grade: changing them regrades nothing
-NOT_GRADING_TABLES = ("similarity",)
+#: (``autograder grade`` applies ``[late]`` to the cached grades afresh on every run)
+NOT_GRADING_TABLES = ("similarity", "late")
 
 
 def grading_digest(path: Path) -> bytes:

@@ -53,9 +53,10 @@ CGROUP_V2 = Path("/sys/fs/cgroup")
 #: A ``/autograder/submission_metadata.json`` as Gradescope writes it (the fields otter reads).
 SUBMISSION_METADATA = {
     "id": 1,
-    "created_at": "2026-12-01T12:00:00.000000-08:00",
+    # on time for the course's [late] rule (due 2025-02-07 23:59 ET): no late penalty
+    "created_at": "2025-02-07T12:00:00.000000-05:00",
     "assignment": {"id": 1, "title": "Deep Learning Fundamentals II", "total_points": "100.0",
-                   "due_date": "2026-12-08T23:59:00.000000-08:00"},
+                   "due_date": "2025-02-07T23:59:00.000000-05:00"},
     "submission_method": "upload",
     "users": [{"email": "student@example.edu", "id": 1, "name": "A Student"}],
     "previous_submissions": [],

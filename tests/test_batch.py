@@ -289,10 +289,15 @@ def test_folder_graded_end_to_end_with_reports(
         "no_code",
         "syntax",
         "zipped",
+        "grading_notes.txt",  # not a submission: a row of its own, saying so
     }
-    assert list(next(iter(rows.values())))[:7] == [
-        "id", "name", "email", "sid", "total", "softmax", "adam_step",
+    assert list(next(iter(rows.values())))[:11] == [
+        "id", "name", "email", "sid", "total", "raw_total", "late_penalty", "days_late",
+        "submitted_at", "softmax", "adam_step",
     ]  # fmt: skip
+    notes = rows.pop("grading_notes.txt")
+    assert (notes["status"], notes["total"]) == ("not_a_submission", "")
+    assert "not a submission" in notes["message"]
     # CSV totals are the sums of each submission's results.json scores.
     for sub_id, row in rows.items():
         assert float(row["total"]) == pytest.approx(results_total(out, sub_id), abs=1e-4)
@@ -304,6 +309,9 @@ def test_folder_graded_end_to_end_with_reports(
     assert float(rows["nested_student"]["total"]) == 60
     assert float(rows["zipped"]["total"]) == 40
     assert float(rows["syntax"]["total"]) == 0
+    # not importable: never "graded", the kind and the first line of the message say why
+    assert rows["syntax"]["status"] == "import_error"
+    assert rows["syntax"]["message"].startswith("import: hw.py could not be imported: SyntaxError")
     assert rows["corrupt"]["status"] == "bad_input"
     assert "is not a valid zip file" in rows["corrupt"]["message"]
     assert rows["no_code"]["status"] == "bad_input"
@@ -384,7 +392,7 @@ def test_folders_of_submissions_gone_from_the_input_are_removed(
     left = {p.name for p in (out / "submissions").iterdir()}
     assert left == {"corrupt", "good", "nested_student", "syntax", "zipped", "my_notes"}
     assert (notes / "regrade-requests.txt").is_file()
-    assert set(read_csv(out / "grades.csv")) == left - {"my_notes"}
+    assert set(read_csv(out / "grades.csv")) == left - {"my_notes"} | {"grading_notes.txt"}
 
 
 def test_relative_paths_from_another_working_directory(
@@ -399,7 +407,8 @@ def test_relative_paths_from_another_working_directory(
     summary = batch.grade(rel_subs, Path("../report"), jobs=2, progress=False, **fake)
     rows = read_csv(tmp_path / "report" / "grades.csv")
     assert rows["good"]["status"] == "graded" and float(rows["good"]["total"]) == 100
-    assert {r["status"] for r in rows.values()} <= {"graded", "bad_input"}, rows
+    assert {r["status"] for r in rows.values()} <= {
+        "graded", "bad_input", "import_error", "not_a_submission"}, rows
     assert summary.n_run == 5
     assert (tmp_path / "report" / "submissions" / "good" / "results.json").is_file()
 
@@ -497,13 +506,14 @@ def test_a_grading_server_is_replaced_after_max_grades(tmp_path: Path, fake_scri
     assert not graders._LIVE
 
 
+#: on time for the course's [late] rule (due 2025-02-07 23:59 ET)
 METADATA = """\
 submission_101:
   :submitters:
   - :name: Ada Lovelace
     :sid: '1815'
     :email: ada@example.edu
-  :created_at: 2026-03-02 21:14:03.123456000 -08:00
+  :created_at: 2025-02-02 21:14:03.123456000 -08:00
   :score: 0.0
   :history: []
 submission_102:
@@ -514,11 +524,11 @@ submission_102:
   - :name: Fanny Mendelssohn
     :sid: '1805'
     :email: fanny@example.edu
-  :created_at: 2026-03-03 09:01:44.000000000 -08:00
+  :created_at: 2025-02-03 09:01:44.000000000 -08:00
   :score: 0.0
   :history:
   - :id: 99
-    :created_at: 2026-03-01 10:00:00.000000000 -08:00
+    :created_at: 2025-02-01 10:00:00.000000000 -08:00
     :score: 0.0
 submission_103:
   :submitters:
@@ -526,7 +536,7 @@ submission_103:
     :sid: '1098'
     :email: hildegard@example.edu
   :created_at: !ruby/object:ActiveSupport::TimeWithZone
-    utc: 2026-03-04 08:00:00.000000000 Z
+    utc: 2025-02-04 08:00:00.000000000 Z
     zone: !ruby/object:ActiveSupport::TimeZone
       name: America/Los_Angeles
   :score: 0.0

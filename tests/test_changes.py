@@ -72,9 +72,11 @@ def test_changed_scores_and_flips_are_listed_unchanged_counted() -> None:
         ("points", 3, 4, 1), ("up", 2, 3, 1),
         ("broken", None, 1, None), ("gone", 1, None, None), ("new", None, 1, None),
     ]
-    assert [t.describe() for t in changes.changed[0].tests] == ["g: t1: 2 -> 3"]
+    # a moved total lists the flipped tests; a passed test whose points grew is counted
+    assert changes.changed[0].tests == [] and changes.changed[0].reweighted == 1
+    assert changes.changed[0].describe() == "1 test re-weighted"
     assert [t.describe() for t in changes.changed[1].tests] == ["f: t1: 0 -> 1 (failed -> passed)"]
-    assert [c.id for c in changes.moved] == ["points", "up"] and changes.tests_only == []
+    assert [c.id for c in changes.moved] == ["points", "up"]
     assert [c.id for c in changes.new] == ["broken", "new"]
     assert [c.id for c in changes.gone] == ["gone"]
 
@@ -86,9 +88,11 @@ def test_points_moved_between_two_passed_functions_change_tests_not_the_total() 
     now = [sub("a", [entry("f", "t1", 4, 4), entry("g", "t1", 8, 8)]),
            sub("b", [entry("f", "t1", 0, 4, "no"), entry("g", "t1", 8, 8)])]
     changes = compare(before, now)
-    assert [(c.id, c.delta) for c in changes.changed] == [("b", -2), ("a", 0)]
-    assert [c.id for c in changes.moved] == ["b"] and [c.id for c in changes.tests_only] == ["a"]
-    assert [t.describe() for t in changes.changed[1].tests] == ["f: t1: 2 -> 4", "g: t1: 10 -> 8"]
+    # only b's total moved: a, re-weighted to the same total, is counted in one figure
+    assert [(c.id, c.delta) for c in changes.changed] == [("b", -2)]
+    assert [c.id for c in changes.moved] == ["b"]
+    assert (changes.unchanged, changes.reweighted) == (1, 1)
+    assert changes.changed[0].describe() == "1 test re-weighted"
 
 
 def test_a_failing_test_whose_points_changed_is_no_change() -> None:

@@ -170,7 +170,10 @@ def test_write_reports_csv_and_self_contained_escaped_html(tmp_path: Path) -> No
     )
     with open(tmp_path / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0])[:7] == ["id", "name", "email", "sid", "total", "softmax", "relu"]
+    assert list(rows[0])[:11] == ["id", "name", "email", "sid", "total", "raw_total",
+                                  "late_penalty", "days_late", "submitted_at", "softmax", "relu"]
+    assert rows[-1]["id"] == "notes.txt" and rows[-1]["status"] == "not_a_submission"
+    rows = rows[:-1]
     assert (
         rows[0]["total"] == "4.8333" and rows[0]["softmax"] == "4.5" and rows[0]["relu"] == "0.3333"
     )

@@ -41,17 +41,21 @@ from autograder.classroom.reports import (
     PreviousGrades,
     SimilaritySettings,
     SkippedInput,
+    Student,
     write_reports,
 )
+from autograder.classroom.reports.model import settle_status
 from autograder.config import (
     TOTAL_POINTS,
     AssignmentConfig,
     ConfigError,
+    LatePolicy,
     SimilarityConfig,
     grading_digest,
     load_config,
 )
-from autograder.grading.results import failure_results, read_results
+from autograder.grading import late_policy
+from autograder.grading.results import failure_kind, failure_results, read_results
 from autograder.intake import bounded_zip, gradescope_export
 from autograder.intake.submission import (
     SubmissionNotFound,
@@ -69,6 +73,9 @@ NOT_GRADING_CODE = (
     "autograder/classroom/batch.py",
     "autograder/intake/gradescope_export.py",
     "autograder/classroom/reports/",
+    # the late rule is applied to the cached grades afresh on every run
+    "autograder/grading/late_policy.py",
+    "autograder/extensions.csv",
 )
 CACHE_VERSION = 1
 #: What ``grade`` writes in a submission's folder (a folder holding only these is ours).
@@ -88,6 +95,12 @@ class Submission:
     email: str = ""
     sid: str = ""
     problem: str | None = None
+    #: what the report should say about this input beside its grade
+    notes: list[str] = field(default_factory=list)
+    #: every student of the submission (one for an individual one; none when unknown)
+    students: list[Student] = field(default_factory=list)
+    #: when it was submitted, as the export or --submitted-at gave it ("" if unknown)
+    submitted_at: str = ""
 
 
 @dataclass
@@ -101,6 +114,8 @@ class BatchSummary:
     n_cached: int = 0
     n_removed: int = 0
     seconds: float = 0.0
+    #: what the instructor should know about the input (printed after the summary)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def grades_csv(self) -> Path:
@@ -159,20 +174,42 @@ def _unique(ident: str, taken: set[str]) -> str:
     return out
 
 
+def student_metadata_notes(folder: Path) -> list[str]:
+    """A note for each ``submission_metadata.yml`` a student put in their own ``folder``:
+    never read (only an export's top folder is), and the report says so."""
+    return [
+        f"{rel.as_posix()} in this submission is the student's own file: ignored (only "
+        f"the {gradescope_export.METADATA_NAME} at the top of an export is read)"
+        for rel in gradescope_export.student_metadata_files(folder)
+    ]
+
+
 def _from_export(
     subs: list[gradescope_export.ExportedSubmission], taken: set[str]
 ) -> list[Submission]:
+    """The export's entries as submissions. The ids of the folders that exist are given
+    first, so that an entry naming no folder (``invalid``) can never take a student's id."""
+    ids: dict[int, str] = {}
+    for i, s in enumerate(subs):
+        if s.invalid is None:
+            ids[i] = _unique(s.id, taken)
+    for i, s in enumerate(subs):
+        if s.invalid is not None:
+            ids[i] = _unique(f"invalid-{s.id}", taken)
     out = []
-    for s in subs:
+    for i, s in enumerate(subs):
         out.append(
             Submission(
-                id=_unique(s.id, taken),
-                path=s.folder,
+                id=ids[i],
+                path=None if s.invalid is not None else s.folder,
                 label=s.id,
                 name=s.name,
                 email=s.email,
                 sid=s.sid,
-                problem=check_submission(s.folder),
+                problem=s.invalid if s.invalid is not None else check_submission(s.folder),
+                notes=[] if s.invalid is not None else student_metadata_notes(s.folder),
+                students=[Student(p.name, p.email, p.sid) for p in s.submitters],
+                submitted_at=s.created_at,
             )
         )
     return out
@@ -241,6 +278,7 @@ def discover(
             stem = child.name if child.is_dir() else child.stem
             sub = Submission(id=_unique(stem, taken), path=child, label=child.name)
             sub.problem = check_submission(child)
+            sub.notes = student_metadata_notes(child)
             found.append(sub)
         else:
             skipped.append(
@@ -414,6 +452,7 @@ def graded_submission(
     engine graded (none when it refused the submission)."""
     graded = (results.get("extra_data") or {}).get("submission_file")
     source = read_graded(sub.path, graded) if sub.path is not None and graded else None
+    status, message = settle_status(status, message, results)
     return GradedSubmission(
         id=sub.id,
         label=sub.label,
@@ -427,6 +466,8 @@ def graded_submission(
         source=source,
         seconds=seconds,
         cached=cached,
+        notes=list(sub.notes),
+        students=list(sub.students),
     )
 
 
@@ -590,6 +631,72 @@ def similarity_settings(
     )
 
 
+def read_submission_times(path: Path) -> dict[str, str]:
+    """``--submitted-at FILE.csv``: ``{submission id or input name: time}`` from a CSV
+    with the columns ``id`` and ``submitted_at`` (or ``time``). Raises ValueError."""
+    import csv
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"--submitted-at {path}: cannot be read: {exc}") from None
+    reader = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in reader.fieldnames or []]
+    time_column = next((c for c in ("submitted_at", "time") if c in columns), None)
+    if "id" not in columns or time_column is None:
+        raise ValueError(f"--submitted-at {path}: needs a header with the columns id and "
+                         "submitted_at (or time)")
+    out: dict[str, str] = {}
+    for number, raw in enumerate(reader, 2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        if not row.get("id"):
+            continue
+        if not row.get(time_column):
+            raise ValueError(f"--submitted-at {path} row {number}: no time for {row['id']}")
+        out[row["id"]] = row[time_column]
+    return out
+
+
+def assign_times(subs: list[Submission], times: dict[str, str]) -> list[str]:
+    """Give each submission its time from ``times`` (by id or input name); the warnings
+    for ids of the file that match no submission."""
+    used: set[str] = set()
+    for sub in subs:
+        for key in (sub.id, sub.label):
+            if key in times:
+                sub.submitted_at = times[key]
+                used.add(key)
+                break
+    unknown = sorted(set(times) - used)
+    if not unknown:
+        return []
+    return [f"--submitted-at: {len(unknown)} id(s) match no submission: "
+            + ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")]
+
+
+def apply_late_rule(
+    graded: GradedSubmission, sub: Submission, policy: LatePolicy | None, sub_dir: Path
+) -> GradedSubmission:
+    """``graded`` with the course's late rule applied afresh (the cache holds the grade,
+    never the penalty: a changed due date, penalty or extension needs no regrade), and its
+    results.json rewritten when that changed it. A submission that could not be graded at
+    all, or whose time is unknown, gets no penalty; an unreadable time is noted."""
+    base = late_policy.strip_late(graded.results)
+    results = base
+    if policy is not None and sub.submitted_at and failure_kind(base) is None:
+        try:
+            when = late_policy.parse_time(sub.submitted_at, policy.zone)
+        except late_policy.TimeError as exc:
+            graded.notes.append(f"submission time unreadable, no late rule applied: {exc}")
+        else:
+            people = [x for st in sub.students for x in (st.email, st.sid) if x]
+            results, _ = late_policy.judge(base, policy, when, people)
+    if results != graded.results:
+        _write_json(sub_dir / "results.json", results)
+        graded.results = results
+    return graded
+
+
 def grade(
     submissions: Path,
     out_dir: Path,
@@ -605,6 +712,7 @@ def grade(
     config: Path | None = None,
     compare: Path | None = None,
     similarity_against: Path | None = None,
+    submitted_at: Path | None = None,
 ) -> BatchSummary:
     """Grade every submission in ``submissions``; write the CSV and reports into ``out_dir``.
 
@@ -617,9 +725,11 @@ def grade(
     ``assignment.toml`` (the one a Gradescope zip was built with, to regrade exactly as
     Gradescope did); ``compare`` an earlier output folder (read before grading, so it may
     be ``out_dir`` itself) to write ``changes.csv``; ``similarity_against`` a folder of
-    earlier terms' submissions that the similarity check compares the class with. Raises
-    ValueError when ``submissions``, ``config``, ``compare`` or ``similarity_against`` is
-    unusable.
+    earlier terms' submissions that the similarity check compares the class with;
+    ``submitted_at`` a CSV of ``id, submitted_at`` (for a plain folder; an export's own
+    ``created_at`` serves otherwise) by which the late rule of ``[late]`` applies. Raises
+    ValueError when ``submissions``, ``config``, ``compare``, ``similarity_against`` or
+    ``submitted_at`` is unusable.
 
     Plan (discover, cache) -> run the pool of graders -> write the reports.
     """
@@ -637,19 +747,25 @@ def grade(
     similarity = similarity_settings(
         assignment.similarity, similarity_against, out_dir / ".inputs" / "similarity-against"
     )
+    times = read_submission_times(submitted_at) if submitted_at is not None else {}
     work = plan(
         Path(submissions), out_dir, autograder_hash(autograder_root or paths.ROOT, key_parts), force
     )
+    warnings = assign_times(work.subs, times) if times else []
     jobs = max(1, jobs or os.cpu_count() or 1)
     fresh = run_pool(work.to_grade, make_grader, jobs, timeout, progress)
     graded = {**work.done, **fresh}
     summary = BatchSummary(
         out_dir=out_dir,
-        graded=[graded[s.id] for s in work.subs],
+        graded=[
+            apply_late_rule(graded[s.id], s, assignment.late, out_dir / "submissions" / s.id)
+            for s in work.subs
+        ],
         skipped=work.skipped,
         n_run=len(fresh),
         n_cached=sum(1 for g in work.done.values() if g.cached),
         n_removed=work.n_removed,
+        warnings=warnings,
     )
     write_reports(
         out_dir,
@@ -714,6 +830,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and a 'Changes since OLD' section in report.html; OLD may be --out itself",
     )
     parser.add_argument(
+        "--submitted-at",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a CSV of id,submitted_at (ISO 8601 times) for a plain folder of submissions: "
+        "the late rule of assignment.toml applies (an export's own created_at is used "
+        "otherwise)",
+    )
+    parser.add_argument(
         "--similarity-against",
         type=Path,
         default=None,
@@ -743,6 +868,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
             config=ns.config,
             compare=ns.compare,
             similarity_against=ns.similarity_against,
+            submitted_at=ns.submitted_at,
         )
     except ValueError as exc:
         print(f"autograder grade: {exc}", file=sys.stderr)
@@ -762,7 +888,15 @@ def run_from_args(ns: argparse.Namespace) -> int:
         + "; "
         f"{summary.seconds:.1f} s"
     )
+    late = [g for g in summary.graded if g.days_late > 0]
+    if late:
+        print(f"{len(late)} late: " + ", ".join(
+            f"{g.id} ({g.days_late} d, -{g.late_penalty:g})" for g in late[:8])
+            + (", ..." if len(late) > 8 else ""))
+    for warning in summary.warnings:
+        print(f"autograder grade: warning: {warning}", file=sys.stderr)
     print(f"grades:  {summary.grades_csv}")
+    print(f"gradebook: {summary.out_dir / 'gradebook.csv'}")
     print(f"report:  {summary.report_html}")
     for name in ("misconceptions", "similarity", "changes"):
         if (summary.out_dir / f"{name}.csv").is_file():

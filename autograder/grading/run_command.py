@@ -8,12 +8,14 @@ grading engine itself failed (results.json then says so), 2 for a refused call.
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.config import ConfigError, load_config
-from autograder.grading.results import write_results
+from autograder.config import AssignmentConfig, ConfigError, load_config
+from autograder.grading import late_policy
+from autograder.grading.results import failure_kind, write_results
 from autograder.grading.runner import run_grading
 from autograder.grading.summary import format_summary
 from autograder.sandbox.isolation import consent
@@ -54,6 +56,27 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="print only the total")
     run.add_argument(
+        "--submitted-at",
+        default=None,
+        metavar="TIME",
+        help="when the submission was made (ISO 8601, e.g. 2025-02-08T00:00:00-05:00; without "
+        "an offset: the course's time zone): the late rule of assignment.toml applies, as on "
+        "Gradescope",
+    )
+    run.add_argument(
+        "--student",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="the student's email or SID, for an extension (repeat it for each member of a "
+        "group)",
+    )
+    run.add_argument(
+        "--gradescope-due-date",
+        default=None,
+        help=argparse.SUPPRESS,  # Gradescope's own due date, recorded (run_autograder)
+    )
+    run.add_argument(
         "--unsafe-same-user",
         action="store_true",
         help="where no sandbox is possible (not root, no user namespaces), run the "
@@ -87,7 +110,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+    submitted_at = None
+    if args.submitted_at is not None:
+        zone = config.late.zone if config.late is not None else None
+        try:
+            submitted_at = late_policy.parse_time(args.submitted_at, zone)
+        except late_policy.TimeError as exc:
+            print(f"autograder run: --submitted-at: {exc}", file=sys.stderr)
+            return 2
     run = run_grading(args.submission, config, functions)
+    raw = run.results
+    late_line = ""
+    if submitted_at is not None:
+        run.results, late_line = apply_late_rule(
+            run.results, config, submitted_at, args.student, args.gradescope_due_date
+        )
     try:
         write_results(args.results, run.results)
     except OSError as exc:
@@ -97,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"score {run.results['score']:g}")
     else:
         ascii_only = (getattr(sys.stdout, "encoding", "") or "").lower() not in ("utf-8", "utf8")
-        print(format_summary(run.results, config, ascii_only=ascii_only, show_passing=args.verbose))
+        print(format_summary(raw, config, ascii_only=ascii_only, show_passing=args.verbose))
+        if late_line:
+            print(late_line)
     print(f"results written to {args.results}")
     if run.engine_error:
         print(f"\nautograder run: the grading engine failed: {run.engine_error}", file=sys.stderr)
@@ -114,3 +153,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def apply_late_rule(
+    results: dict,
+    config: AssignmentConfig,
+    submitted_at: datetime.datetime,
+    students: Sequence[str] = (),
+    gradescope_due: str | None = None,
+) -> tuple[dict, str]:
+    """``results`` with the late rule of ``config`` applied for a submission made at
+    ``submitted_at`` by ``students`` (emails or SIDs: extensions), and the line the
+    summary prints about it. Results of a submission that could not be graded at all
+    (engine failure, nothing gradable) are left as they are."""
+    if config.late is None:
+        return results, (f"Submitted {submitted_at.isoformat()}: assignment.toml has no "
+                         "[late] rule, nothing deducted")
+    if failure_kind(results) is not None:
+        return results, "Not graded, so no late penalty applied"
+    people = [s.strip() for arg in students for s in arg.split(",") if s.strip()]
+    out, late = late_policy.judge(results, config.late, submitted_at, people)
+    if gradescope_due:
+        out["extra_data"]["late"]["gradescope_due_date"] = gradescope_due
+        try:
+            theirs = late_policy.parse_time(gradescope_due, config.late.zone)
+        except late_policy.TimeError:
+            theirs = None
+        if theirs is not None and theirs != config.late.due:
+            print(
+                f"autograder run: note: Gradescope's due date ({gradescope_due}) is not "
+                f"[late] due of assignment.toml ({config.late.due.isoformat()}); the penalty "
+                "counts from assignment.toml's (and the student's extension)",
+                file=sys.stderr,
+            )
+    due = late_policy.show_time(late.due, config.late)
+    if not late.late:
+        return out, f"On time (due {due}): no late penalty"
+    day = "day" if late.days_late == 1 else "days"
+    return out, (
+        f"Late submission: {late.days_late} {day} after the due time ({due}): "
+        f"-{late_policy.points_text(late.deduction)}\n"
+        f"Total after the late penalty: {late.total:g}"
+    )

@@ -161,7 +161,24 @@ def engine_members(root: Path, config_path: Path | None = None) -> list[tuple[Pa
         for f in tree_files(solutions)
     ]
     members += handout_members(root)
-    return members
+    return ship_extensions(members, root, config_path)
+
+
+def ship_extensions(
+    members: list[tuple[Path, str]], root: Path, config_path: Path | None
+) -> list[tuple[Path, str]]:
+    """``members`` with the extensions file that ``config_path``'s ``[late] extensions``
+    names, from beside that file, at the same place beside the zip's assignment.toml."""
+    from autograder.config import extensions_path
+
+    if config_path is None:
+        return members
+    late = load_config(config_path, solutions=root / "solutions" / "hw.py").late
+    if late is None or not late.extensions_file:
+        return members
+    arc = (Path("autograder") / late.extensions_file).as_posix()
+    source = extensions_path(Path(config_path), late.extensions_file)
+    return [m for m in members if m[1] != arc] + [(source, arc)]
 
 
 def check_sources(

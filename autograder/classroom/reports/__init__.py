@@ -1,6 +1,7 @@
-"""Graders' reports of a batch run: ``grades.csv``, the class ``report.html``, one HTML
-page per submission (``submissions/<id>/report.html``), and what the class as a whole
-shows: ``misconceptions.csv`` (:mod:`.misconceptions`), ``similarity.csv`` with a page per
+"""Graders' reports of a batch run: ``grades.csv``, ``gradebook.csv`` (one row per
+student), the class ``report.html``, one HTML page per submission
+(``submissions/<id>/report.html``), and what the class as a whole shows:
+``misconceptions.csv`` (:mod:`.misconceptions`), ``similarity.csv`` with a page per
 similar pair (``similarity/pair-N.html``, :mod:`.similarity`), ``item_analysis.csv``
 (:mod:`.item_analysis`), ``candidate_mistakes.csv`` (:mod:`.candidates`) and, against an
 earlier output folder, ``changes.csv`` (:mod:`.changes`).
@@ -13,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.classroom.reports.changes import PreviousGrades
-from autograder.classroom.reports.model import GradedSubmission, SkippedInput, summarize
+from autograder.classroom.reports.model import GradedSubmission, SkippedInput, Student, summarize
 from autograder.classroom.reports.similarity import SimilaritySettings
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "PreviousGrades",
     "SimilaritySettings",
     "SkippedInput",
+    "Student",
     "write_reports",
 ]
 
@@ -40,13 +42,13 @@ def write_reports(
     similarity: SimilaritySettings | None = None,
     previous: PreviousGrades | None = None,
 ) -> None:
-    """Write ``grades.csv``, ``misconceptions.csv``, ``similarity.csv`` (``similarity``:
-    what to compare and when a pair is flagged; default: the handout's stub as starter
-    code and the default threshold), with ``previous`` ``changes.csv``, then
+    """Write ``grades.csv``, ``gradebook.csv``, ``misconceptions.csv``, ``similarity.csv``
+    (``similarity``: what to compare and when a pair is flagged; default: the handout's
+    stub as starter code and the default threshold), with ``previous`` ``changes.csv``, then
     ``report.html``, each ``submissions/<id>/report.html`` and ``similarity/pair-N.html``."""
     from autograder.classroom.reports.candidates import candidate_mistakes, write_candidates_csv
     from autograder.classroom.reports.changes import compare, write_changes_csv
-    from autograder.classroom.reports.gradescsv import write_grades_csv
+    from autograder.classroom.reports.gradescsv import write_gradebook_csv, write_grades_csv
     from autograder.classroom.reports.html import (
         render_class_report,
         render_pair_page,
@@ -57,7 +59,8 @@ def write_reports(
     from autograder.classroom.reports.similarity import find_similar, write_similarity_csv
 
     out_dir = Path(out_dir)
-    write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns)
+    write_grades_csv(out_dir / "grades.csv", subs, per_test=per_test_columns, skipped=skipped)
+    write_gradebook_csv(out_dir / "gradebook.csv", subs)
     mistakes = misconceptions(subs)
     write_misconceptions_csv(out_dir / "misconceptions.csv", mistakes)
     similar = find_similar({s.id: s.source for s in subs}, similarity,

@@ -25,7 +25,6 @@ Written to ``candidate_mistakes.csv`` and the class report. Nothing here changes
 from __future__ import annotations
 
 import ast
-import csv
 import functools
 import hashlib
 import inspect
@@ -40,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from autograder import paths
+from autograder.classroom.reports.csvsafe import write_rows
 from autograder.classroom.reports.model import GradedSubmission
 from autograder.grading.results import per_test_records
 from autograder.mistakes.observed import OMITTED, decode
@@ -425,12 +425,4 @@ def write_candidates_csv(path: Path, items: Sequence[Candidate]) -> None:
         rows.append([c.function, c.part, c.relation, len(c.submissions), " ".join(c.submissions),
                      " ".join(c.tests), example_input(ex, 2000), short(ex.expected, 2000),
                      short(ex.got, 2000), c.draft])
-    _write_csv(path, CSV_COLUMNS, rows)
-
-
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """The one writer of this module's CSV files (the place to neutralise formulas)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
+    write_rows(path, CSV_COLUMNS, rows)

@@ -2,24 +2,28 @@
 
 ``autograder grade SUBMISSIONS --out NEW --compare OLD`` reads OLD's per-submission
 ``submissions/<id>/results.json`` (before grading, so OLD may be NEW itself) and compares
-each submission's total and tests with the new results. A test changed when its score
-changed (a test only one side has counts as 0 points there) or it flipped between passed
-and failed; a submission is listed when one of its tests changed, a submission only one
-side has is listed as new or gone. The others are counted, not listed. Those whose
-total moved come first; a submission whose tests changed but whose total did not (points
-moved between two functions it did equally well on) is listed after them, with a change
-of 0. Written to ``changes.csv`` and the class report's "Changes since OLD" section.
+each submission's total and tests with the new results. Only submissions whose total
+moved are listed (a submission only one side has is listed as new or gone), biggest
+change first, with the tests that explain it: those that flipped between passed and
+failed, those only one side has, and the late penalty (a moved due date, penalty or
+extension); the other tests whose score changed (re-weighted points) are counted per
+submission. Submissions whose total did not move are counted, not listed, and those among
+them whose tests were re-weighted (points moved between functions they did equally well
+on) are counted in one line. Written to ``changes.csv`` and the class report's "Changes
+since OLD" section.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.classroom.reports.csvsafe import writer
 from autograder.classroom.reports.gradescsv import fmt_points
 from autograder.classroom.reports.model import GradedSubmission, as_number
+from autograder.grading.late_policy import LATE_ENTRY_NAME, is_late_entry
+from autograder.grading.results import per_test_records
 
 #: the columns of changes.csv
 CSV_COLUMNS = ("id", "old_total", "new_total", "delta", "tests_changed")
@@ -37,8 +41,28 @@ class TestChange:
     old_status: str | None
     new_status: str | None
 
+    @property
+    def flipped(self) -> bool:
+        """Whether the test went from passed to failed or back."""
+        return (self.old is not None and self.new is not None
+                and (self.old_status == "passed") != (self.new_status == "passed"))
+
+    @property
+    def late(self) -> bool:
+        """Whether this is the late penalty's entry (not a test)."""
+        return self.name == LATE_ENTRY_NAME
+
+    @property
+    def explains(self) -> bool:
+        """Whether this change is listed for a moved total: a flip, a test only one side
+        has, or the late penalty (a score-only change is a re-weighting, counted)."""
+        return self.flipped or self.late or self.old is None or self.new is None
+
     def describe(self) -> str:
-        """``name: 1.5 -> 0`` (or ``(new test)`` / ``(test removed)``)."""
+        """``name: 1.5 -> 0`` (or ``(new test)`` / ``(test removed)``); the late entry as
+        ``late penalty: -1 -> -2``."""
+        if self.late:
+            return f"late penalty: {fmt_points(self.old or 0)} -> {fmt_points(self.new or 0)}"
         old = "(new test)" if self.old is None else fmt_points(self.old)
         new = "(test removed)" if self.new is None else fmt_points(self.new)
         text = f"{self.name}: {old} -> {new}"
@@ -55,6 +79,16 @@ class SubmissionChange:
     old_total: float | None
     new_total: float | None
     tests: list[TestChange] = field(default_factory=list)
+    #: other tests whose score changed (re-weighted points), counted, not listed
+    reweighted: int = 0
+
+    def describe(self) -> str:
+        """What changed: the listed tests, then how many others were re-weighted."""
+        parts = [t.describe() for t in self.tests]
+        if self.reweighted:
+            n = self.reweighted
+            parts.append(f"{n} test{'s' if n != 1 else ''} re-weighted")
+        return "; ".join(parts)
 
     @property
     def delta(self) -> float | None:
@@ -69,19 +103,15 @@ class Changes:
     """The comparison of a regrade with an earlier output folder."""
 
     old: str  # the earlier folder, as the grader named it
-    changed: list[SubmissionChange]  # listed: moved totals and flipped tests, new and gone
+    changed: list[SubmissionChange]  # listed: moved totals, new and gone
     unchanged: int  # counted only
+    #: of the unchanged, how many had tests re-weighted (their total did not move)
+    reweighted: int = 0
 
     @property
     def moved(self) -> list[SubmissionChange]:
         """Submissions in both runs whose total moved, biggest change first."""
         return [c for c in self.changed if c.delta is not None and abs(c.delta) > EPSILON]
-
-    @property
-    def tests_only(self) -> list[SubmissionChange]:
-        """Submissions in both runs whose test scores changed but whose total did not
-        (points moved between tests, or between functions they did equally well on)."""
-        return [c for c in self.changed if c.delta is not None and abs(c.delta) <= EPSILON]
 
     @property
     def new(self) -> list[SubmissionChange]:
@@ -127,12 +157,14 @@ def read_previous(old_dir: Path) -> PreviousGrades:
 
 
 def _tests(results: dict | None) -> dict[str, tuple[float, str]]:
-    """``{name: (score, status)}``; a name used twice gets ``#2``, ``#3``... appended."""
+    """``{name: (score, status)}`` of the per-test records and the late penalty's entry;
+    a name used twice gets ``#2``, ``#3``... appended."""
     out: dict[str, tuple[float, str]] = {}
-    tests = results.get("tests") if isinstance(results, dict) else None
-    for t in tests if isinstance(tests, list) else []:
-        if not isinstance(t, dict):
-            continue
+    if not isinstance(results, dict):
+        return out
+    entries = results.get("tests") if isinstance(results.get("tests"), list) else []
+    late = [t for t in entries if is_late_entry(t)]
+    for t in [*(t for t in per_test_records(results) if not is_late_entry(t)), *late]:
         name, n = str(t.get("name", "")), 2
         key = name
         while key in out:
@@ -164,40 +196,45 @@ def compare(before: PreviousGrades, subs: list[GradedSubmission]) -> Changes:
     """Compare the new results ``subs`` with the earlier ones (:func:`read_previous`)."""
     previous = before.results
     changed: list[SubmissionChange] = []
-    unchanged = 0
+    unchanged = reweighted = 0
     for s in subs:
         if s.id not in previous:
             changed.append(SubmissionChange(s.id, None, s.total))
             continue
         old = previous[s.id]
-        tests = compare_results(old, s.results)
-        old_total = _total(old) if old is not None else None
         if old is None:
-            tests = [TestChange("(old results.json unreadable)", None, None, None, None)]
-        if tests or old_total is None or abs(s.total - old_total) > EPSILON:
-            changed.append(SubmissionChange(s.id, old_total, s.total, tests))
+            unreadable = TestChange("(old results.json unreadable)", None, None, None, None)
+            changed.append(SubmissionChange(s.id, None, s.total, [unreadable]))
+            continue
+        tests = compare_results(old, s.results)
+        old_total = _total(old)
+        if abs(s.total - old_total) > EPSILON:
+            shown = [t for t in tests if t.explains]
+            changed.append(SubmissionChange(s.id, old_total, s.total, shown,
+                                            reweighted=len(tests) - len(shown)))
         else:
             unchanged += 1
+            reweighted += bool(tests)
     current = {s.id for s in subs}
     for sub_id, old in previous.items():
         if sub_id not in current:
             changed.append(SubmissionChange(sub_id, _total(old), None))
     changed.sort(key=lambda c: (c.delta is None, -abs(c.delta or 0.0), c.id))
-    return Changes(old=before.label, changed=changed, unchanged=unchanged)
+    return Changes(old=before.label, changed=changed, unchanged=unchanged, reweighted=reweighted)
 
 
 def write_changes_csv(path: Path, changes: Changes) -> None:
-    """``id, old_total, new_total, delta, tests_changed``: one row per listed submission
-    (an empty total: not in that run); ``tests_changed`` is ``name: old -> new; ...``."""
+    """``id, old_total, new_total, delta, tests_changed``: one row per submission whose
+    total moved (an empty total: not in that run); ``tests_changed`` is ``name: old ->
+    new (passed -> failed); ...; N tests re-weighted``."""
     def points(x: float | None) -> str:
         return "" if x is None else fmt_points(x)
 
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+    with writer(path) as w:
         w.writerow(CSV_COLUMNS)
         for c in changes.changed:
             if c.delta is None:
                 what = "new submission" if c.old_total is None else "no longer in the input"
             else:
-                what = "; ".join(t.describe() for t in c.tests)
+                what = c.describe()
             w.writerow([c.id, points(c.old_total), points(c.new_total), points(c.delta), what])

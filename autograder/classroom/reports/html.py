@@ -22,6 +22,7 @@ from autograder.classroom.reports.gradescsv import fmt_points
 from autograder.classroom.reports.item_analysis import Item, item_plot
 from autograder.classroom.reports.misconceptions import Misconception
 from autograder.classroom.reports.model import (
+    STATUSES,
     SUBMISSION_TAG,
     ClassSummary,
     GradedSubmission,
@@ -39,6 +40,7 @@ STATUS_LABELS = {
     "timeout": "timed out",
     "crash": "grader crashed",
     "bad_input": "could not be graded",
+    **STATUSES,  # every status grades.csv gives (import_error...)
 }
 
 

@@ -12,15 +12,14 @@ Nothing here changes a grade.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup
 
+from autograder.classroom.reports.csvsafe import write_rows
 from autograder.classroom.reports.model import GradedSubmission, as_number, passed, test_function
 from autograder.grading.results import SUBMISSION_TAG, per_test_records
 
@@ -136,21 +135,13 @@ def item_analysis(subs: Iterable[GradedSubmission]) -> list[Item]:
 def write_item_analysis_csv(path: Path, items: Sequence[Item]) -> None:
     """One row per test, then per function (see :data:`CSV_COLUMNS`): ``flags`` and
     ``fails_with`` separated by ``; ``, ``point_biserial`` empty when undefined."""
-    _write_csv(path, CSV_COLUMNS, [
+    write_rows(path, CSV_COLUMNS, [
         [i.kind, i.name, i.function, i.visibility, f"{i.points:g}", i.n, i.passed,
          f"{i.pass_share:.3f}",
          "" if i.point_biserial is None else f"{i.point_biserial:.3f}",
          "; ".join(i.flags), "; ".join(i.fails_with)]
         for i in items
     ])
-
-
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """The one writer of this module's CSV files (the place to neutralise formulas)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
 
 
 def item_plot(items: Sequence[Item]) -> Markup | None:

@@ -10,10 +10,10 @@ class report's "Misconceptions" section.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.classroom.reports.csvsafe import write_rows
 from autograder.classroom.reports.model import GradedSubmission, function_order, test_function
 from autograder.mistakes import get as catalogued
 
@@ -77,9 +77,8 @@ def _describe(mistake_id: str, function: str, graded: int) -> Misconception:
 def write_misconceptions_csv(path: Path, items: list[Misconception]) -> None:
     """``mistake, function, description, submissions, share, ids``: one row per mistake,
     most widespread first; ``share`` of the graded submissions, ``ids`` space-separated."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for m in items:
-            w.writerow([m.mistake, m.function, m.description, len(m.submissions),
-                        f"{m.share:.3f}", " ".join(m.submissions)])
+    write_rows(path, CSV_COLUMNS, (
+        [m.mistake, m.function, m.description, len(m.submissions), f"{m.share:.3f}",
+         " ".join(m.submissions)]
+        for m in items
+    ))

@@ -13,7 +13,22 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from autograder.grading.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line
+from autograder.grading.late_policy import EXTRA_KEY as LATE_KEY
+from autograder.grading.late_policy import is_late_entry
+from autograder.grading.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line, per_test_records
+
+#: the statuses of grades.csv, in words (the class table's badges follow them)
+STATUSES: dict[str, str] = {
+    "graded": "graded",
+    "import_error": "hw.py could not be imported",
+    "timeout": "timed out",
+    "crash": "grader crashed",
+    "bad_input": "could not be graded",
+    "not_a_submission": "not a submission",
+}
+#: whole-submission problems that mean a submission was not graded, whatever the engine
+#: returned: their ``extra_data.kind`` -> the status grades.csv gives it
+UNGRADED_KINDS = {"import": "import_error", "submission": "bad_input", "collection": "crash"}
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -79,6 +94,15 @@ class SkippedInput:
     reason: str
 
 
+@dataclass(frozen=True)
+class Student:
+    """One student of a submission (a group submission has several)."""
+
+    name: str = ""
+    email: str = ""
+    sid: str = ""
+
+
 @dataclass
 class GradedSubmission:
     """One submission and its results (from the engine, the cache, or synthesised)."""
@@ -95,16 +119,44 @@ class GradedSubmission:
     source: str | None = None
     seconds: float = 0.0
     cached: bool = False
+    #: what the report says about this input beside its grade (e.g. a file ignored)
+    notes: list[str] = field(default_factory=list)
+    #: every student of the submission (gradebook.csv gives each the grade)
+    students: list[Student] = field(default_factory=list)
 
     @property
     def tests(self) -> list[dict]:
-        """The test entries of results.json."""
-        return [t for t in self.results.get("tests", []) if isinstance(t, dict)]
+        """The per-test records of results.json (the late penalty's entry is no test)."""
+        return [t for t in per_test_records(self.results) if not is_late_entry(t)]
+
+    @property
+    def raw_total(self) -> float:
+        """Sum of the test scores: the total before any late penalty."""
+        return sum(as_number(t.get("score")) for t in self.tests)
+
+    @property
+    def late_penalty(self) -> float:
+        """The points the late rule took (0 when on time or without a rule)."""
+        entries = self.results.get("tests") if isinstance(self.results, dict) else None
+        return -sum(as_number(t.get("score")) for t in entries or [] if is_late_entry(t))
+
+    @property
+    def late(self) -> dict | None:
+        """The late rule's figures (``extra_data["late"]``: due, submitted_at, days_late,
+        deduction...), or None when none was applied."""
+        extra = self.results.get("extra_data") if isinstance(self.results, dict) else None
+        figures = extra.get(LATE_KEY) if isinstance(extra, dict) else None
+        return figures if isinstance(figures, dict) else None
+
+    @property
+    def days_late(self) -> int:
+        """Days late by the rule (0 when on time or unknown)."""
+        return int(as_number((self.late or {}).get("days_late")))
 
     @property
     def total(self) -> float:
-        """Sum of the test scores (equals results.json's top-level score)."""
-        return sum(as_number(t.get("score")) for t in self.tests)
+        """The total after the late penalty (results.json's top-level score), never below 0."""
+        return max(0.0, self.raw_total - self.late_penalty)
 
     @property
     def max_total(self) -> float:
@@ -319,3 +371,17 @@ def summarize(
         problems=problems,
         totals=[s.total for s in subs],
     )
+
+
+def settle_status(status: str, message: str, results: dict) -> tuple[str, str]:
+    """The status and message grades.csv gives a submission: a grade the engine finished
+    is ``graded`` only when hw.py could be graded at all. A whole-submission problem
+    (:data:`UNGRADED_KINDS`: not importable, no hw.py, tests not loadable) makes it that
+    problem's status, with ``kind: first line of its message`` as the message."""
+    if status != "graded":
+        return status, message
+    for t in per_test_records(results):
+        kind = _kind(t)
+        if test_function(t) == SUBMISSION_TAG and kind in UNGRADED_KINDS and not passed(t):
+            return UNGRADED_KINDS[kind], f"{kind}: {first_line(str(t.get('output', '')))}"
+    return status, message

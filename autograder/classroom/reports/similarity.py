@@ -29,7 +29,6 @@ joined into groups (connected components: who shares code with whom).
 from __future__ import annotations
 
 import ast
-import csv
 import hashlib
 import io
 import itertools
@@ -46,6 +45,7 @@ from markupsafe import Markup
 
 from autograder import paths
 from autograder.classroom.reports.code import MAX_SHOWN_BYTES
+from autograder.classroom.reports.csvsafe import write_rows
 from autograder.config import SimilarityConfig
 
 if TYPE_CHECKING:
@@ -543,16 +543,8 @@ def write_similarity_csv(path: Path, report: SimilarityReport) -> None:
     pair (b is an earlier term's submission when it came from ``--similarity-against``;
     ``group``: the number of its group of submissions sharing code)."""
     groups = group_of(report)
-    _write_csv(path, CSV_COLUMNS, [
+    write_rows(path, CSV_COLUMNS, (
         [p.a, p.b, f"{p.similarity_a:.3f}", f"{p.similarity_b:.3f}", p.shared_tokens,
          groups.get(n, "")]
         for n, p in enumerate(report.pairs, 1)
-    ])
-
-
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """The one writer of this module's CSV files (the place to neutralise formulas)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
+    ))

@@ -81,6 +81,35 @@ def release_functions(source_dir: Path) -> list[str] | None:
     return None
 
 
+#: What Gradescope writes beside the submission: its time, the students, the due dates.
+METADATA_NAME = "submission_metadata.json"
+
+
+def late_args(metadata_path: Path) -> list[str]:
+    """The arguments of ``autograder run`` that apply the course's late rule to the
+    submission Gradescope describes in ``metadata_path`` (``submission_metadata.json``):
+    ``--submitted-at`` its ``created_at``, one ``--student`` per ``users[].email`` (for
+    extensions), and Gradescope's ``assignment.due_date`` (recorded beside the rule's).
+    None of them when the file is missing or unreadable (nothing is then deducted)."""
+    try:
+        meta = json.loads(metadata_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    created = meta.get("created_at") if isinstance(meta, dict) else None
+    if not isinstance(created, str) or not created.strip():
+        return []
+    args = ["--submitted-at", created.strip()]
+    for user in meta.get("users") or []:
+        email = user.get("email") if isinstance(user, dict) else None
+        if isinstance(email, str) and email.strip():
+            args += ["--student", email.strip()]
+    assignment = meta.get("assignment")
+    due = assignment.get("due_date") if isinstance(assignment, dict) else None
+    if isinstance(due, str) and due.strip():
+        args += ["--gradescope-due-date", due.strip()]
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Grade ``AG_DIR/submission`` into ``AG_DIR/results/results.json``; the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -92,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         status = run_command.main(engine_args(
             engine_input(ag_dir / "submission"), results_path, release_functions(ag_dir / "source")
-        ))
+        ) + late_args(ag_dir / METADATA_NAME))
     except BaseException as exc:  # the engine must not leave Gradescope without results
         message = f"{type(exc).__name__}: {exc}"
         print(traceback.format_exc(), file=sys.stderr)
