@@ -82,15 +82,19 @@ _SOURCE_SUFFIX = re.compile(r" \((?:hidden|public)\)$")
 
 
 def check_label(check: TestResult) -> str:
-    """A readable name of one check inside its function's entry.
+    """A readable name of one check inside its function's entry (:func:`label_of`)."""
+    return label_of(check.name, check.function)
+
+
+def label_of(name: str, function: str) -> str:
+    """A readable name of the check ``name`` (a per-test record's) of ``function``.
 
     ``softmax: test_softmax_axis_0 (public)`` -> ``axis 0``;
     ``softmax: test_inputs_unchanged[softmax-ndarray-F] (hidden)`` ->
     ``inputs unchanged [ndarray-F]``. A name taken from a docstring is kept as written
     (without the function and the source).
     """
-    function = check.function
-    label = _SOURCE_SUFFIX.sub("", check.name)
+    label = _SOURCE_SUFFIX.sub("", name)
     if label.startswith(f"{function}: "):
         label = label[len(function) + 2 :]
     if not label.startswith("test_"):

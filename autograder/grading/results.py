@@ -295,12 +295,15 @@ def per_test_records(results: dict[str, Any]) -> list[dict[str, Any]]:
     its ``extra_data["tests"]``, flattened here in order; a whole-submission entry (and
     every entry of a results.json written before entries were grouped) is its own record.
     """
-    records: list[dict[str, Any]] = []
-    for entry in entries(results):
-        extra = entry.get("extra_data")
-        inner = extra.get("tests") if isinstance(extra, dict) else None
-        if isinstance(inner, list):
-            records.extend(t for t in inner if isinstance(t, dict))
-        else:
-            records.append(entry)
-    return records
+    return [record for entry in entries(results) for record in entry_records(entry)]
+
+
+def entry_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-test records of one results.json entry: those in a function entry's
+    ``extra_data["tests"]``, or the entry itself (a whole-submission entry, or an entry of
+    a results.json written before entries were grouped)."""
+    extra = entry.get("extra_data")
+    inner = extra.get("tests") if isinstance(extra, dict) else None
+    if isinstance(inner, list):
+        return [t for t in inner if isinstance(t, dict)]
+    return [entry]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from autograder.classroom.reports.gradescsv import fmt_points
 from autograder.classroom.reports.model import GradedSubmission, as_number
+from autograder.grading.results import per_test_records
 
 #: the columns of changes.csv
 CSV_COLUMNS = ("id", "old_total", "new_total", "delta", "tests_changed")
@@ -129,10 +130,7 @@ def read_previous(old_dir: Path) -> PreviousGrades:
 def _tests(results: dict | None) -> dict[str, tuple[float, str]]:
     """``{name: (score, status)}``; a name used twice gets ``#2``, ``#3``... appended."""
     out: dict[str, tuple[float, str]] = {}
-    tests = results.get("tests") if isinstance(results, dict) else None
-    for t in tests if isinstance(tests, list) else []:
-        if not isinstance(t, dict):
-            continue
+    for t in per_test_records(results) if isinstance(results, dict) else []:
         name, n = str(t.get("name", "")), 2
         key = name
         while key in out:

@@ -1,6 +1,7 @@
 """The data behind the reports: one graded submission, and the class-wide aggregates.
 
-Everything here reads ``results.json`` dicts (SPEC section 4): test entries with
+Everything here reads ``results.json`` dicts (SPEC section 4) through
+:func:`autograder.grading.results.per_test_records`: per-test records with
 ``name``, ``score``, ``max_score``, ``status``, ``visibility``, ``output``, ``tags``
 (first tag = the ``hw.py`` function, or ``"submission"``) and ``extra_data``
 (``kind`` names what went wrong: ``"timeout"``, ``"crash"``, ``"import"``, ...).
@@ -13,7 +14,13 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from autograder.grading.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line
+from autograder.grading.results import (
+    PROBLEM_KINDS,
+    SUBMISSION_TAG,
+    entries,
+    first_line,
+    per_test_records,
+)
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -98,8 +105,14 @@ class GradedSubmission:
 
     @property
     def tests(self) -> list[dict]:
-        """The test entries of results.json."""
-        return [t for t in self.results.get("tests", []) if isinstance(t, dict)]
+        """The per-test records of results.json (:func:`per_test_records`)."""
+        return per_test_records(self.results)
+
+    @property
+    def entries(self) -> list[dict]:
+        """The Gradescope entries of results.json (one per graded function and visibility,
+        plus whole-submission entries), each with its checks' records."""
+        return entries(self.results)
 
     @property
     def total(self) -> float:
