@@ -11,6 +11,7 @@ public tests): the solutions, the stubs, a syntax error, and determinism.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -268,6 +269,37 @@ def test_fake_grade_entries_points_and_messages(tree: dict[str, Path]) -> None:
     assert results["extra_data"]["stdout_tail"] == "printed by hw\n"
     assert proxy.closed
     assert settings._current_profile == profile_before
+
+
+def test_visibility_per_function_and_test_splits_the_entries(tree: dict[str, Path]) -> None:
+    config = fake_config()
+    config = dataclasses.replace(
+        config,
+        function_visibility=(("beta", "after_due_date"),),
+        test_visibility_patterns=(("test_alpha_redaction*", "hidden"),),
+    )
+    run, _ = grade_fake(tree, config=config)
+    assert run.engine_error is None, run.log
+    results = run.results
+    check_schema(results)
+    entries = [(t["name"], t["visibility"], t["max_score"]) for t in results["tests"]]
+    assert entries == [
+        ("alpha: checks you can run", "visible", 12.0),
+        ("alpha: hidden checks (shown when grades are published)", "after_published", 36.0),
+        ("alpha: hidden checks (not shown)", "hidden", 12.0),
+        ("beta", "after_due_date", 40.0),  # all its checks shown at one time: one entry
+    ]
+    records = by_test(results)
+    assert records["test_alpha_redaction_flag"]["visibility"] == "hidden"
+    assert records["test_beta_skipped"]["visibility"] == "after_due_date"  # a public test
+    # one sentence per visibility, each saying when its results are shown
+    output = results["output"]
+    assert "- Part 2 — Two: no checks shown now" in output
+    assert "40 more points come from checks whose results are shown after the due date" in output
+    assert "36 more points come from checks whose results are shown when the instructor " \
+        "publishes the grades." in output
+    assert "12 more points come from checks whose results are not shown to students" in output
+    assert "publishes" not in output.split("after the due date")[1].split("\n")[0]
 
 
 def test_hypothesis_example_counts_come_from_the_config(tree: dict[str, Path]) -> None:
