@@ -15,6 +15,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import re
 import sys
 import zoneinfo
 from collections.abc import Mapping
@@ -162,6 +163,10 @@ class AssignmentConfig:
     public_visibility: str = "visible"
     hidden_visibility: str = "after_published"
     show_expected_values: bool = True
+    #: (function, visibility): every test of that function, public and hidden
+    function_visibility: tuple[tuple[str, str], ...] = ()
+    #: (pattern on test names, visibility), in the file's order: the first match wins
+    test_visibility_patterns: tuple[tuple[str, str], ...] = ()
     limits: Limits = Limits()
     hypothesis: HypothesisConfig = HypothesisConfig()
     similarity: SimilarityConfig = SimilarityConfig()
@@ -202,8 +207,24 @@ class AssignmentConfig:
         return per_part.get(number, self.hypothesis.max_examples)
 
     def visibility(self, hidden: bool) -> str:
-        """Gradescope visibility of a hidden (``True``) or public test."""
+        """Gradescope visibility of a hidden (``True``) or public test, by default."""
         return self.hidden_visibility if hidden else self.public_visibility
+
+    def test_visibility(self, function: str, test: str, *, hidden: bool) -> str:
+        """Gradescope visibility of the test named ``test`` (pytest's name, with its
+        parameter id: ``test_softmax_stable_for_extreme_logits[1]``) of ``function``.
+
+        The first ``[visibility.tests]`` pattern that matches the name decides; else the
+        function's ``[visibility.functions]`` entry; else ``hidden_tests`` or
+        ``public_tests``.
+        """
+        for pattern, visibility in self.test_visibility_patterns:
+            if glob_match(pattern, test):
+                return visibility
+        per_function = dict(self.function_visibility)
+        if function in per_function:
+            return per_function[function]
+        return self.visibility(hidden)
 
 
 # ---------------------------------------------------------------------------------------
@@ -240,6 +261,39 @@ def _visibility(value: Any, key: str) -> str:
     if value not in VISIBILITIES:
         raise ConfigError(f"{key} must be one of {', '.join(VISIBILITIES)}; got {value!r}")
     return value
+
+
+def glob_match(pattern: str, name: str) -> bool:
+    """Whether the test ``name`` matches ``pattern``: ``*`` is any text, ``?`` one
+    character, everything else (``[`` of a parameter id too) stands for itself."""
+    regex = "".join(
+        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
+    )
+    return re.fullmatch(regex, name, flags=re.DOTALL) is not None
+
+
+def _parse_visibility(
+    vis: Mapping[str, Any], graded: set[str]
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """``[visibility.functions]`` and ``[visibility.tests]``, checked."""
+    per_function: list[tuple[str, str]] = []
+    for key, value in _table(vis, "functions", "[visibility] ").items():
+        name = f"[visibility.functions] {key}"
+        if key not in graded:
+            raise ConfigError(f"{name}: unknown function {key!r} (not in [[parts]] points)")
+        per_function.append((key, _visibility(value, name)))
+    patterns: list[tuple[str, str]] = []
+    for key, value in _table(vis, "tests", "[visibility] ").items():
+        name = f"[visibility.tests] {key!r}"
+        if not key.strip():
+            raise ConfigError(f"{name}: a pattern on test names must not be empty")
+        if not re.fullmatch(r"[\w*?\[\].,=+ -]+", key):
+            raise ConfigError(
+                f"{name}: a pattern on test names may hold letters, digits, _, *, ?, "
+                "and the characters of a parameter id ([ ] - . , = + space)"
+            )
+        patterns.append((key, _visibility(value, name)))
+    return tuple(per_function), tuple(patterns)
 
 
 def solution_functions(solutions: Path = paths.SOLUTIONS_HW) -> set[str] | None:
@@ -517,7 +571,11 @@ def parse_config(
         raise ConfigError(f"[assignment] title must be a string, got {title!r}")
 
     vis = _table(data, "visibility", "")
-    _check_keys(vis, {"public_tests", "hidden_tests", "show_expected_values"}, "[visibility]")
+    _check_keys(
+        vis,
+        {"public_tests", "hidden_tests", "show_expected_values", "functions", "tests"},
+        "[visibility]",
+    )
     public = _visibility(vis.get("public_tests", "visible"), "[visibility] public_tests")
     hidden = _visibility(vis.get("hidden_tests", "after_published"), "[visibility] hidden_tests")
     show = vis.get("show_expected_values", True)
@@ -598,6 +656,7 @@ def parse_config(
             )
         per_function.append((key, seconds))
     limits = dataclasses.replace(limits, call_timeout_per_function=tuple(per_function))
+    function_visibility, test_visibility = _parse_visibility(vis, graded)
     hyp = _parse_hypothesis(
         _table(data, "hypothesis", ""),
         {f for part in parts for f in part.functions},
@@ -609,6 +668,8 @@ def parse_config(
         public_visibility=public,
         hidden_visibility=hidden,
         show_expected_values=show,
+        function_visibility=function_visibility,
+        test_visibility_patterns=test_visibility,
         limits=limits,
         hypothesis=hyp,
         similarity=_parse_similarity(_table(data, "similarity", "")),

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder import paths
+from autograder.grading.results import per_test_records
 from autograder.grading.runner import run_grading
 
 TARGET_SECONDS = 10.0
@@ -40,11 +41,12 @@ def bench(label: str, submission: Path, repeat: int) -> float:
         wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
         walls.append(wall)
         results = run.results
-        failed = sum(1 for t in results["tests"] if t["status"] != "passed")
+        records = per_test_records(results)
+        failed = sum(1 for t in records if t["status"] != "passed")
         note = f"  ENGINE ERROR: {run.engine_error}" if run.engine_error else ""
         print(
             f"{label:<10} wall {wall:6.2f} s   cpu {cpu:6.2f} s   score {results['score']:6.2f}"
-            f"   tests {len(results['tests'])} ({failed} failed){note}",
+            f"   tests {len(records)} ({failed} failed){note}",
             flush=True,
         )
     return min(walls)

@@ -48,6 +48,7 @@ from near_copies import disguise  # noqa: E402  (tests/near_copies.py)
 from autograder import paths  # noqa: E402
 from autograder.classroom import batch  # noqa: E402
 from autograder.config import load_config  # noqa: E402
+from autograder.grading.results import per_test_records  # noqa: E402
 from autograder.mistakes import get as mistake  # noqa: E402
 from autograder.mistakes.inject import replace_function  # noqa: E402
 
@@ -85,7 +86,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 def function_scores(out: Path, sub_id: str) -> dict[str, float]:
     data = json.loads((out / "submissions" / sub_id / "results.json").read_text())
     scores: dict[str, float] = defaultdict(float)
-    for t in data["tests"]:
+    for t in per_test_records(data):
         scores[t["tags"][0]] += t["score"]
     return scores
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.grading.results import per_test_records
 from autograder.release.build import IMAGE_STEPS_BEGIN, IMAGE_STEPS_END
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,5 +339,9 @@ def comparable(results: dict[str, Any]) -> dict[str, Any]:
         "tests": [
             (t["name"], round(float(t["score"]), 6), t["status"], t.get("visibility"))
             for t in results["tests"]
+        ],
+        "records": [
+            (t["name"], round(float(t["score"]), 6), t["status"], t.get("visibility"))
+            for t in per_test_records(results)
         ],
     }

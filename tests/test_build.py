@@ -48,6 +48,7 @@ from config_helpers import (
 
 from autograder import paths
 from autograder.config import TOTAL_POINTS, load_config
+from autograder.grading.results import per_test_records
 from autograder.release import build as build_mod
 from autograder.release import handout, stubgen
 from autograder.release.gradescope import PLACEHOLDER_NOTEBOOK, PLUGIN_NAME, otter_plugin
@@ -81,6 +82,12 @@ def comparable(results: dict[str, Any]) -> dict[str, Any]:
                 tuple(t.get("tags", [])),
             )
             for t in results["tests"]
+        ],
+        # and the per-test records inside the entries
+        "records": [
+            (t["name"], round(float(t.get("score", 0.0)), 6), t.get("status"),
+             t.get("visibility"), tuple(t.get("tags", [])))
+            for t in per_test_records(results)
         ],
     }
 
@@ -665,7 +672,9 @@ def test_release_zip_grades_solutions_and_stubs_like_autograder_run(
         {"passed"} if which == "solutions" else {"failed"}
     )
     assert {t["visibility"] for t in direct["tests"]} >= {"visible"}
-    assert len(direct["tests"]) > 50
+    assert len(per_test_records(direct)) > 200  # every test's record
+    # one entry per function and visibility (the checks you can run, the hidden ones)
+    assert len(direct["tests"]) == 2 * len(load_config().functions)
 
 
 def uploads(tmp: Path) -> dict[str, tuple[Path, str]]:

@@ -147,6 +147,65 @@ def test_bad_visibility_lists_the_allowed_values(raw: dict, key: str) -> None:
     assert all(v in message for v in VISIBILITIES)
 
 
+def test_visibility_per_function_and_per_test_pattern(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["visibility"]["functions"] = {"train_two_layer_net": "after_due_date"}
+    data["visibility"]["tests"] = {
+        "test_*_extreme*": "hidden",
+        "test_train_with_gradient_descent[*]": "visible",  # [ stands for itself
+    }
+    config = parse_config(data)
+    # a pattern on the test's name wins, first match first; then the function; then the
+    # public / hidden default
+    assert config.test_visibility(
+        "softmax", "test_softmax_stable_for_extreme_logits[1]", hidden=True) == "hidden"
+    assert config.test_visibility("softmax", "test_softmax_axis_0", hidden=False) == "visible"
+    assert config.test_visibility(
+        "softmax", "test_softmax_default_axis_is_last", hidden=True) == "after_published"
+    assert config.test_visibility(
+        "train_two_layer_net", "test_train_agrees[adam]", hidden=True) == "after_due_date"
+    assert config.test_visibility(
+        "train_two_layer_net", "test_train_agrees[adam]", hidden=False) == "after_due_date"
+    assert config.test_visibility(
+        "train_two_layer_net", "test_train_with_gradient_descent[two epochs of gd]",
+        hidden=False) == "visible"
+    # "[1]" is not a character class
+    data["visibility"]["tests"] = {"test_x[1]": "hidden"}
+    config = parse_config(data)
+    assert config.test_visibility("softmax", "test_x[1]", hidden=False) == "hidden"
+    assert config.test_visibility("softmax", "test_x1", hidden=False) == "visible"
+
+
+def test_visibility_per_function_names_an_unknown_function(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["visibility"]["functions"] = {"softmaxx": "hidden"}
+    message = _error(data)
+    assert "[visibility.functions] softmaxx" in message and "unknown function" in message
+
+
+@pytest.mark.parametrize("table", ["functions", "tests"])
+def test_visibility_per_function_or_test_must_be_a_visibility(raw: dict, table: str) -> None:
+    data = copy.deepcopy(raw)
+    key = "softmax" if table == "functions" else "test_*_extreme*"
+    data["visibility"][table] = {key: "after_grading"}
+    message = _error(data)
+    assert f"[visibility.{table}]" in message and key in message and "after_grading" in message
+    assert all(v in message for v in VISIBILITIES)
+
+
+@pytest.mark.parametrize("pattern", ["", "  ", "test_a; rm -rf", "a/b"])
+def test_visibility_test_patterns_are_checked(raw: dict, pattern: str) -> None:
+    data = copy.deepcopy(raw)
+    data["visibility"]["tests"] = {pattern: "hidden"}
+    assert "[visibility.tests]" in _error(data)
+
+
+def test_visibility_tables_must_be_tables(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["visibility"]["functions"] = "hidden"
+    assert "functions must be a table" in _error(data)
+
+
 def test_show_expected_values_must_be_boolean(raw: dict) -> None:
     data = copy.deepcopy(raw)
     data["visibility"]["show_expected_values"] = "no"

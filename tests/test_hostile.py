@@ -60,7 +60,7 @@ from results_helpers import strip_timings
 from autograder import paths
 from autograder.classroom import graders
 from autograder.grading import runner
-from autograder.grading.results import is_engine_failure
+from autograder.grading.results import is_engine_failure, per_test_records
 from autograder.grading.runner import grade_submission
 from autograder.sandbox import Limits, SubmissionProxy, Worker
 
@@ -120,7 +120,7 @@ def _stubs_plus(*snippets: str) -> str:
 
 def _by_function(results: dict) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
-    for test in results["tests"]:
+    for test in per_test_records(results):
         out.setdefault(test["tags"][0], []).append(test)
     return out
 

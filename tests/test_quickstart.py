@@ -19,6 +19,7 @@ from conftest import QuickstartRun
 from quickstart import EXAMPLES, ci_install_args, quickstart_commands, split_install
 
 from autograder.config import load_config
+from autograder.grading.results import per_test_records
 
 try:
     import tomllib
@@ -111,7 +112,7 @@ def test_the_catalogued_mistakes_of_the_examples_are_counted(
         for sub_id in subs:
             results = json.loads(
                 (quickstart_run.out / "submissions" / sub_id / "results.json").read_text())
-            naming = [t for t in results["tests"]
+            naming = [t for t in per_test_records(results)
                       if mistake in t.get("extra_data", {}).get("mistakes", [])]
             assert naming and all("This matches a known mistake" in t["output"]
                                   for t in naming), (sub_id, mistake)

@@ -11,6 +11,7 @@ public tests): the solutions, the stubs, a syntax error, and determinism.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -22,7 +23,7 @@ from results_helpers import strip_timings
 
 from autograder import paths
 from autograder.config import AssignmentConfig, load_config, parse_config
-from autograder.grading.results import is_engine_failure
+from autograder.grading.results import is_engine_failure, per_test_records
 from autograder.grading.runner import grade_submission, run_grading
 from autograder.sandbox.errors import (
     MissingFunction,
@@ -185,7 +186,8 @@ def grade_fake(tree: dict[str, Path], proxy: FakeProxy | None = None, **kwargs: 
 
 
 def by_test(results: dict) -> dict[str, dict]:
-    return {t["extra_data"].get("test", t["name"]): t for t in results["tests"]}
+    """Every test's record (inside its function's entry), by test name."""
+    return {t["extra_data"].get("test", t["name"]): t for t in per_test_records(results)}
 
 
 def test_fake_grade_entries_points_and_messages(tree: dict[str, Path]) -> None:
@@ -197,7 +199,7 @@ def test_fake_grade_entries_points_and_messages(tree: dict[str, Path]) -> None:
     results = run.results
     check_schema(results)
     tests = by_test(results)
-    assert len(tests) == 6  # every collected test has exactly one entry
+    assert len(tests) == 6  # every collected test has exactly one record
     # alpha (60 points) over weights 2, 1, 1, 1 (public property test included)
     assert tests["test_alpha_doubles"]["max_score"] == 24.0
     assert tests["test_alpha_doubles"]["status"] == "passed"
@@ -226,12 +228,78 @@ def test_fake_grade_entries_points_and_messages(tree: dict[str, Path]) -> None:
     assert prop["visibility"] == "visible"
     skipped = tests["test_beta_skipped"]
     assert skipped["status"] == "failed" and "skipped: no reason" in skipped["output"]
-    # entries are ordered by function, public before hidden
-    order = [t["tags"][0] for t in results["tests"]]
-    assert order == sorted(order, key=["alpha", "beta"].index)
+    # Gradescope's entries: one per function and visibility, ordered by function, the
+    # visible one first; the points per function are the instructor's (60 and 40), split
+    # by the tests' weights; passed only when every check passed
+    entries = [(t["name"], t["max_score"], t["score"], t["status"], t["visibility"])
+               for t in results["tests"]]
+    assert entries == [
+        ("alpha: checks you can run", 12.0, 0.0, "failed", "visible"),
+        ("alpha: hidden checks", 48.0, 36.0, "failed", "after_published"),
+        ("beta: checks you can run", 20.0, 0.0, "failed", "visible"),
+        ("beta: hidden checks", 20.0, 0.0, "failed", "after_published"),
+    ]
+    hidden_alpha = results["tests"][1]
+    assert [t["name"] for t in hidden_alpha["extra_data"]["tests"]] == [
+        "alpha: alpha doubles its input (hidden)",
+        "alpha: test_alpha_wrong_on_purpose (hidden)",
+        "alpha: test_alpha_redaction_flag (hidden)",
+    ]
+    # its output lists every check, then the failing one's message
+    assert hidden_alpha["output"].splitlines()[:5] == [
+        "2 of 3 checks passed: 36/48 points.",
+        "",
+        "✓ alpha doubles its input",  # a docstring's name as written
+        "✗ wrong on purpose",  # test_alpha_wrong_on_purpose, readable
+        "✓ redaction flag",
+    ]
+    assert "✗ wrong on purpose:\n  alpha(3) gave 6" in hidden_alpha["output"]
+    assert "12345" not in hidden_alpha["output"]
+    # the summary shown at once counts the visible entries only, per part, and says
+    # when the others are shown
+    assert results["output"].splitlines()[:4] == [
+        "Points of the checks shown now: 0/32",
+        "",
+        "- Part 1 — One: 0/12 points",
+        "- Part 2 — Two: 0/20 points",
+    ]
+    assert ("68 more points come from checks whose results are shown when the instructor "
+            "publishes the grades.") in results["output"]
+    assert results["output_format"] == "md" and results["test_output_format"] == "text"
     assert results["extra_data"]["stdout_tail"] == "printed by hw\n"
     assert proxy.closed
     assert settings._current_profile == profile_before
+
+
+def test_visibility_per_function_and_test_splits_the_entries(tree: dict[str, Path]) -> None:
+    config = fake_config()
+    config = dataclasses.replace(
+        config,
+        function_visibility=(("beta", "after_due_date"),),
+        test_visibility_patterns=(("test_alpha_redaction*", "hidden"),),
+    )
+    run, _ = grade_fake(tree, config=config)
+    assert run.engine_error is None, run.log
+    results = run.results
+    check_schema(results)
+    entries = [(t["name"], t["visibility"], t["max_score"]) for t in results["tests"]]
+    assert entries == [
+        ("alpha: checks you can run", "visible", 12.0),
+        ("alpha: hidden checks (shown when grades are published)", "after_published", 36.0),
+        ("alpha: hidden checks (not shown)", "hidden", 12.0),
+        ("beta", "after_due_date", 40.0),  # all its checks shown at one time: one entry
+    ]
+    records = by_test(results)
+    assert records["test_alpha_redaction_flag"]["visibility"] == "hidden"
+    assert records["test_beta_skipped"]["visibility"] == "after_due_date"  # a public test
+    # one sentence per visibility, each saying when its results are shown
+    output = results["output"]
+    assert "- Part 2 — Two: no checks shown now" in output
+    assert "40 more points come from checks whose results are shown after the due date" in output
+    assert "36 more points come from checks whose results are shown when the instructor " \
+        "publishes the grades." in output
+    assert "12 more points come from checks whose results are not shown to students" in output
+    assert "publishes" not in output.split("after the due date")[1].split("\n")[0]
 
 
 def test_hypothesis_example_counts_come_from_the_config(tree: dict[str, Path]) -> None:
@@ -272,6 +340,7 @@ def test_functions_filter_omits_the_other_tests(tree: dict[str, Path]) -> None:
     run, _ = grade_fake(tree, functions=["alpha"])
     check_schema(run.results, total=60.0)
     assert {t["tags"][0] for t in run.results["tests"]} == {"alpha"}
+    assert {t["tags"][0] for t in per_test_records(run.results)} == {"alpha"}
 
 
 def test_import_error_fails_every_test_with_one_submission_entry(tree: dict[str, Path]) -> None:
@@ -282,7 +351,8 @@ def test_import_error_fails_every_test_with_one_submission_entry(tree: dict[str,
     first = results["tests"][0]
     assert first["tags"] == ["submission"] and first["max_score"] == 0
     assert "SyntaxError" in first["output"]
-    rest = results["tests"][1:]
+    assert [t["tags"][0] for t in results["tests"][1:]] == ["alpha", "alpha", "beta", "beta"]
+    rest = per_test_records(results)[1:]
     assert len(rest) == 6 and results["score"] == 0
     for test in rest:
         assert test["status"] == "failed"
@@ -298,6 +368,7 @@ def test_missing_submission_is_an_entry_not_a_crash(tree: dict[str, Path]) -> No
     assert run.engine_error is None
     check_schema(run.results)
     assert run.results["tests"][0]["name"] == "Finding hw.py"
+    assert all("hw.py was not found" in t["output"] for t in per_test_records(run.results))
     assert all("hw.py was not found" in t["output"] for t in run.results["tests"])
     assert proxy.calls == []
 
@@ -538,20 +609,48 @@ def test_solutions_get_100(solutions_results: dict) -> None:
     failed = [t for t in solutions_results["tests"] if t["status"] != "passed"]
     assert not failed, json.dumps(failed[:3], indent=1)
     assert solutions_results["score"] == 100
+    config = load_config()
     graded = {t["tags"][0] for t in solutions_results["tests"]}
-    assert graded == set(load_config().functions)
-    sources = {t["extra_data"]["source"] for t in solutions_results["tests"]}
+    assert graded == set(config.functions)
+    records = per_test_records(solutions_results)
+    sources = {t["extra_data"]["source"] for t in records}
     assert sources == {"hidden", "public"}
+    assert len(records) > 2 * len(config.functions)  # many tests, few entries
+    # one entry per function and visibility: the checks you can run, then the hidden ones,
+    # their maxima adding up to the instructor's points of the function
+    for function in config.functions:
+        mine = [t for t in solutions_results["tests"] if t["tags"][0] == function]
+        assert [t["name"] for t in mine] == [
+            f"{function}: checks you can run", f"{function}: hidden checks"
+        ]
+        assert [t["visibility"] for t in mine] == ["visible", "after_published"]
+        assert math.isclose(sum(t["max_score"] for t in mine), config.points(function),
+                            abs_tol=1e-9)
+        for entry in mine:
+            checks = entry["extra_data"]["tests"]
+            assert entry["max_score"] == pytest.approx(sum(c["max_score"] for c in checks))
+            head = "The check passed" if len(checks) == 1 else f"All {len(checks)} checks passed"
+            assert entry["output"].startswith(head)
+            assert entry["output"].count("✓") == len(checks) and "✗" not in entry["output"]
 
 
 def test_stubs_get_0_with_not_implemented_messages(stub_results: dict) -> None:
     check_schema(stub_results)
     assert stub_results["score"] == 0
-    tests = stub_results["tests"]
+    tests = per_test_records(stub_results)
     assert all(t["status"] == "failed" for t in tests)
     not_impl = [t for t in tests if "not implemented" in t["output"]]
     assert len(not_impl) >= 0.9 * len(tests)
-    for test in tests:  # no trusted traceback, no test source in the messages
+    entries = stub_results["tests"]
+    assert all(t["status"] == "failed" and t["score"] == 0 for t in entries)
+    # every check is listed; a message many checks share is shown once
+    for entry in entries:
+        checks = entry["extra_data"]["tests"]
+        assert entry["output"].count("\n✗ ") >= len(checks)
+        assert entry["output"].count("is not implemented yet") <= len(
+            {c["output"] for c in checks}
+        )
+    for test in [*tests, *entries]:  # no trusted traceback, no test source in the messages
         assert "Traceback (most recent call last)" not in test["output"]
         assert "solutions/hw.py" not in test["output"]
 
@@ -567,7 +666,10 @@ def test_syntax_error_gives_valid_results_with_a_submission_entry(tmp_path: Path
     entry = data["tests"][0]
     assert entry["tags"] == ["submission"] and "SyntaxError" in entry["output"]
     assert data["score"] == 0
-    assert all(t["output"].startswith("hw.py could not be imported") for t in data["tests"][1:])
+    records = per_test_records(data)[1:]
+    assert records and all(t["output"].startswith("hw.py could not be imported") for t in records)
+    # the summary shown at once quotes the error as written, in a code block
+    assert "```text\nhw.py could not be imported" in data["output"]
 
 
 def test_two_runs_are_identical_apart_from_timings(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import autograder
+from autograder.grading.results import per_test_records
 from autograder.sandbox import memory
 
 ROOT = Path(autograder.__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ def test_the_box_running_out_of_memory_is_named_and_the_grader_survives(tmp_path
         )
     assert proc.returncode == 0, proc.stderr[-2000:]  # the grader lived to write results
     data = json.loads(results.read_text())
-    outputs = [t["output"] for t in data["tests"] if t["tags"][0] == "softmax"]
+    outputs = [t["output"] for t in per_test_records(data) if t["tags"][0] == "softmax"]
     assert data["score"] == 0 and outputs
     killed = [o for o in outputs if "out-of-memory killer" in o]
     assert killed, outputs[0][:500]

@@ -15,6 +15,7 @@ import pytest
 
 from autograder import paths
 from autograder.config import load_config
+from autograder.grading.results import per_test_records
 from autograder.grading.runner import run_grading
 from autograder.grading.time_limits import CallLimit, CallLimits, call_key
 
@@ -144,7 +145,7 @@ def test_a_timeout_message_names_the_reference_time(tmp_path: Path) -> None:
     limits = dataclasses.replace(config.limits, call_timeout=1.0, time_budget=60.0)
     config = dataclasses.replace(config, limits=limits)
     run = run_grading(hw, config, ["relu"])
-    outputs = [t["output"] for t in run.results["tests"] if t["status"] == "failed"]
+    outputs = [t["output"] for t in per_test_records(run.results) if t["status"] == "failed"]
     assert outputs, run.results
     timed_out = [o for o in outputs if "timed out after" in o]
     assert timed_out, outputs

@@ -24,6 +24,7 @@ import pytest
 from hostile.payloads import BY_NAME, Context, Payload, write_submission
 
 from autograder import paths
+from autograder.grading.results import per_test_records
 from autograder.sandbox import Limits
 
 #: Gradescope's box is 768 MB with the grader in it; the grader must stay far below
@@ -72,7 +73,7 @@ def test_the_broadcast_attack_keeps_the_grader_small(tmp_path: Path) -> None:
     peak_mb, results, _ = _grade_measured(BY_NAME["broadcast_params"], tmp_path)
     assert peak_mb < PEAK_MB, f"the grader's peak memory was {peak_mb:.0f} MB"
     assert results["score"] == 0
-    train = [t for t in results["tests"] if t["tags"][0] == "train_two_layer_net"]
+    train = [t for t in per_test_records(results) if t["tags"][0] == "train_two_layer_net"]
     assert train and all(t["score"] == 0 for t in train)
     timbre = [t for t in train if "timbre" in t["name"]]
     assert len(timbre) == 1 and "expected shape" in timbre[0]["output"], timbre

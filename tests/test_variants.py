@@ -23,6 +23,7 @@ from variant_helpers import VARIANTS, completed, defined_functions, load_complet
 
 from autograder import paths
 from autograder.config import TOTAL_POINTS, load_config
+from autograder.grading.results import per_test_records
 from autograder.grading.runner import grade_submission
 
 
@@ -79,7 +80,7 @@ def test_variant_gets_full_marks(graded: dict[str, dict[str, Any]], variant: Pat
     results = graded[variant.name]
     lost = [
         f"{t['tags'][0]}: {t['name']}: {t['output'][:400]}"
-        for t in results["tests"]
+        for t in per_test_records(results)
         if t["score"] < t["max_score"] - 1e-9
     ]
     assert not lost, "\n".join(lost)

@@ -29,6 +29,7 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import AssignmentConfig, HypothesisConfig, load_config
+from autograder.grading.results import per_test_records
 from autograder.grading.runner import grade_submission
 from autograder.mistakes.catalog import MISTAKES, Mistake, get
 from autograder.mistakes.diagnosis import KNOWN_MISTAKE
@@ -100,14 +101,15 @@ def grade_mutant(mistake_id: str, max_examples: int | None = None) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         hw = write_mutant(mistake, Path(tmp))
         results = grade_submission(hw, None, config=config, functions=functions)
-    own = [t for t in results["tests"] if t.get("tags", [""])[0] == mistake.function]
+    records = per_test_records(results)
+    own = [t for t in records if t.get("tags", [""])[0] == mistake.function]
     failing_own = [t for t in own if t["score"] < t["max_score"] - 1e-9]
     diagnoses = [
         t["output"].split(DIAGNOSIS_PREFIX, 1)[1].strip().splitlines()[0]
         for t in failing_own
         if DIAGNOSIS_PREFIX in t.get("output", "")
     ]
-    with_hint = [t for t in results["tests"] if DIAGNOSIS_PREFIX in t.get("output", "")]
+    with_hint = [t for t in records if DIAGNOSIS_PREFIX in t.get("output", "")]
     return {
         "id": mistake.id,
         "function": mistake.function,
@@ -116,7 +118,7 @@ def grade_mutant(mistake_id: str, max_examples: int | None = None) -> dict[str, 
         "own_score": sum(t["score"] for t in own),
         "outsiders": [
             f"{t['tags'][0]}: {t['name']}"
-            for t in results["tests"]
+            for t in records
             if t.get("tags", [""])[0] != mistake.function and t["score"] < t["max_score"] - 1e-9
         ],
         "diagnosed": any(mistake.explanation in t.get("output", "") for t in failing_own),

@@ -13,11 +13,14 @@ passed to ``pytest.main(..., plugins=[plugin])`` by :mod:`autograder.grading.run
   grade whose input guard cannot run (``checks`` not importable);
 * loads the deterministic Hypothesis profile (:mod:`autograder.grading.hypothesis_profile`);
 * splits each function's points over its tests (:func:`autograder.grading.points.split_points`);
-* turns every collected test into exactly one result entry, whatever happens to it
+* turns every collected test into exactly one check record, whatever happens to it
   (passed, failed, error in setup, skipped, not run because the time budget was spent,
-  or the submission could not be imported); collection errors become entries too. An
-  entry's name and message come from :mod:`autograder.grading.feedback` (never a trusted
-  traceback or hidden test source).
+  or the submission could not be imported), with the visibility ``assignment.toml`` gives
+  it; a check's name and message come from :mod:`autograder.grading.feedback` (never a
+  trusted traceback or hidden test source);
+* groups the checks into Gradescope entries, one per graded function and visibility
+  (:mod:`autograder.grading.entries`); collection errors and an unusable hw.py become
+  whole-submission entries.
 
 Expected values in hidden tests' messages: before each test the plugin sets
 ``checks.SHOW_EXPECTED`` (module global of ``student/tests/checks.py``) and the
@@ -30,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import itertools
-import math
 import os
 import sys
 import time
@@ -52,6 +54,7 @@ from autograder.grading.call_guard import (
     TimeBudget,
     input_comparison,
 )
+from autograder.grading.entries import function_entries, top_level_output
 from autograder.grading.points import split_points
 from autograder.grading.results import (
     FAILED,
@@ -482,28 +485,19 @@ class GradingPlugin:
             )
         order = {name: i for i, name in enumerate(self.config.functions)}
         infos = sorted(self.items.values(), key=lambda t: (order[t.function], t.hidden, t.index))
-        for info in infos:
-            entries.append(self._entry(info))
+        # one entry per graded function and visibility, its tests' records inside
+        entries += function_entries(self._entry(info) for info in infos)
         # The top-level output is shown to students at once: it speaks of the visible
-        # tests only, so it never gives away how the not-yet-published ones went.
-        graded = [e for e in entries if e.function != SUBMISSION_TAG]
-        shown = [e for e in graded if e.visibility == "visible"]
-        passed = sum(1 for e in shown if e.passed)
-        score = math.fsum(e.score for e in shown)
-        max_score = math.fsum(e.max_score for e in shown)
-        lines = [f"{passed}/{len(shown)} visible tests passed, {score:.2f}/{max_score:g} points."]
-        if len(shown) < len(graded):
-            lines.append(
-                f"{len(graded) - len(shown)} more tests are not shown yet; their results "
-                "appear when the instructor publishes them."
-            )
+        # entries only, so it never gives away how the not-yet-published ones went.
+        notes, code = [], []
         if self.submission_problem is not None:
-            lines.append(self._problem_message())
+            code.append(self._problem_message())
         if any(i.not_run == BUDGET_MESSAGE for i in self.items.values()):
-            lines.append(
+            notes.append(
                 f"The time budget of {self.config.limits.time_budget:g} s ran out: "
                 "the remaining tests were not run."
             )
+        output = top_level_output(entries, self.config, notes, code)
         extra: dict[str, Any] = {}
         if stats is not None:
             extra["worker"] = _plain(stats)
@@ -518,7 +512,7 @@ class GradingPlugin:
         return GradeResult(
             tests=entries,
             execution_time=self.budget.elapsed(),
-            output="\n".join(lines),
+            output=output,
             extra_data=extra,
         )
 
@@ -559,7 +553,9 @@ class GradingPlugin:
             max_score=info.max_score,
             score=info.max_score if status == PASSED else 0.0,
             status=status,
-            visibility=self.config.visibility(info.hidden),
+            visibility=self.config.test_visibility(
+                info.function, extra["test"], hidden=info.hidden
+            ),
             output=output,
             tags=[info.function, f"part {part.number}", "hidden" if info.hidden else "public"],
             extra_data=extra,

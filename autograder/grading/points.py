@@ -44,3 +44,13 @@ def split_points(points: float, weights: Sequence[float]) -> list[float]:
         maxima.append(float(rounded - previous))
         previous = rounded
     return maxima
+
+
+def format_points(x: float) -> str:
+    """Points as a person reads them, in one precision: whole points as integers (``18``),
+    others to two decimals (``2.38``, ``4.60``); never ``31.1464`` beside ``4.6``."""
+    value = round(float(x), DECIMALS)
+    if value == int(value):
+        return str(int(value))
+    text = f"{value:.2f}"
+    return "0" if text in ("0.00", "-0.00") else text

@@ -17,6 +17,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,14 @@ from typing import Any
 PASSED = "passed"
 FAILED = "failed"
 SUBMISSION_TAG = "submission"
+#: The first tag of the late penalty's entry (``Late submission``, a negative score).
+LATE_TAG = "late"
+#: Gradescope's formats (its specification's "Output String Formatting"): the top-level
+#: output is Markdown (a list per part, messages in code blocks); entries' outputs and
+#: names are plain text, which Gradescope shows in a ``<pre>``, as written.
+OUTPUT_FORMAT = "md"
+TEST_OUTPUT_FORMAT = "text"
+TEST_NAME_FORMAT = "text"
 #: Digits kept for scores (rounding-level noise never shows up in results.json).
 SCORE_DIGITS = 4
 #: Longest ``output`` of one test; the rest is cut (Gradescope pages get unreadable).
@@ -41,7 +50,14 @@ def trim(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
 
 @dataclass
 class TestResult:
-    """One entry of results.json: a test (or a whole-submission fact) and its score."""
+    """One entry of results.json, or one check (test) inside a function's entry.
+
+    A check is what the grading plugin records per test; a function's entry
+    (:func:`autograder.grading.entries.function_entries`) holds its checks in
+    :attr:`checks`, whose records :meth:`to_dict` writes into ``extra_data["tests"]``.
+    A whole-submission fact (hw.py could not be imported, a late penalty) is an entry
+    without checks.
+    """
 
     __test__ = False  # not a pytest test class, despite the name
 
@@ -54,6 +70,8 @@ class TestResult:
     output: str = ""
     tags: list[str] = field(default_factory=list)
     extra_data: dict[str, Any] = field(default_factory=dict)
+    #: the checks (one per test) of a function's entry; empty for a single test or fact
+    checks: list[TestResult] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.status not in (PASSED, FAILED):
@@ -67,16 +85,20 @@ class TestResult:
         return self.status == PASSED
 
     def to_dict(self) -> dict[str, Any]:
-        """The Gradescope form of this entry."""
+        """The Gradescope form of this entry (its checks' records in ``extra_data["tests"]``)."""
+        extra = dict(self.extra_data)
+        if self.checks:
+            extra["tests"] = [check.to_dict() for check in self.checks]
         return {
             "name": self.name,
             "score": round(self.score, SCORE_DIGITS),
             "max_score": round(self.max_score, SCORE_DIGITS),
             "status": self.status,
             "visibility": self.visibility,
-            "output": trim(self.output),
+            # an entry's output lists its checks (its own limit, entries.MAX_ENTRY_CHARS)
+            "output": self.output if self.checks else trim(self.output),
             "tags": list(self.tags),
-            "extra_data": dict(self.extra_data),
+            "extra_data": extra,
         }
 
 
@@ -103,13 +125,18 @@ class GradeResult:
 def to_gradescope(model: GradeResult) -> dict[str, Any]:
     """The results.json dict of ``model`` (Gradescope's autograder specification).
 
-    The top-level ``score`` is the sum of the (rounded) test scores.
+    The top-level ``score`` is the sum of the (rounded) entry scores; the output formats
+    are set explicitly (:data:`OUTPUT_FORMAT`, :data:`TEST_OUTPUT_FORMAT`,
+    :data:`TEST_NAME_FORMAT`), so ``model.output`` is Markdown.
     """
     tests = [t.to_dict() for t in model.tests]
     data: dict[str, Any] = {
         "score": round(math.fsum(t["score"] for t in tests), SCORE_DIGITS),
         "execution_time": round(model.execution_time, 3),
         "output": model.output,
+        "output_format": OUTPUT_FORMAT,
+        "test_output_format": TEST_OUTPUT_FORMAT,
+        "test_name_format": TEST_NAME_FORMAT,
         # what the grading process printed (the engine's log) is for the staff only
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -197,8 +224,10 @@ def failure_results(
         tags=[SUBMISSION_TAG, "engine-error"] if engine else [SUBMISSION_TAG],
         extra_data={"kind": kind},
     )
+    summary = trim(message)
+    summary = f"{ENGINE_FAILED}\n\n{md_code(summary)}" if engine else md_code(summary)
     model = GradeResult(
-        tests=[entry], execution_time=execution_time, output=text, extra_data=extra
+        tests=[entry], execution_time=execution_time, output=summary, extra_data=extra
     )
     return to_gradescope(model)
 
@@ -241,13 +270,40 @@ def first_line(text: str, limit: int = 200) -> str:
     return ""
 
 
+def md_code(text: str) -> str:
+    """``text`` as a fenced Markdown code block (shown as written, aligned, in ``md``),
+    its fence longer than any run of backticks inside."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+def entries(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries of a results.json (what Gradescope shows: one per graded function and
+    visibility, plus whole-submission entries)."""
+    tests = results.get("tests") if isinstance(results, dict) else None
+    return [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
+
+
 def per_test_records(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Every test of a results.json, one dict each (``name``, ``score``, ``max_score``,
     ``status``, ``visibility``, ``output``, ``tags`` whose first entry is the function,
-    ``extra_data``): what reports, item analysis and regrade comparisons read.
+    ``extra_data``, with ``"mistakes"`` where a failure named catalogued mistakes): what
+    reports, item analysis and regrade comparisons read.
 
-    The one reader of per-test records: whatever the entries' grouping on Gradescope's
-    page, readers of a class's results go through this function.
+    The one reader of per-test records: a function's entry keeps its tests' records in
+    its ``extra_data["tests"]``, flattened here in order; a whole-submission entry (and
+    every entry of a results.json written before entries were grouped) is its own record.
     """
-    tests = results.get("tests") if isinstance(results, dict) else None
-    return [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
+    return [record for entry in entries(results) for record in entry_records(entry)]
+
+
+def entry_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-test records of one results.json entry: those in a function entry's
+    ``extra_data["tests"]``, or the entry itself (a whole-submission entry, or an entry of
+    a results.json written before entries were grouped)."""
+    extra = entry.get("extra_data")
+    inner = extra.get("tests") if isinstance(extra, dict) else None
+    if isinstance(inner, list):
+        return [t for t in inner if isinstance(t, dict)]
+    return [entry]

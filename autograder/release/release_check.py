@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import AssignmentConfig, solution_functions
+from autograder.grading.results import per_test_records
 from autograder.release.gradescope.run_autograder import engine_args, engine_env
 
 #: Failing (or passing) tests listed in a refusal; the rest are counted.
@@ -153,7 +154,7 @@ class GradeCheck:
                 + "\n"
                 + fix_for_engine_error(str(error), self.config)
             )
-        tests = results["tests"]
+        tests = per_test_records(results)
         score = float(results.get("score", 0.0))
         possible = math.fsum(float(t.get("max_score", 0.0)) for t in tests)
         maximum = self._maximum()

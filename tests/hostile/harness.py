@@ -36,6 +36,7 @@ from typing import Any
 
 from autograder import paths
 from autograder.config import AssignmentConfig, HypothesisConfig, load_config
+from autograder.grading.results import per_test_records
 
 from .payloads import Context, Payload, write_submission
 
@@ -465,7 +466,7 @@ class Outcome:
     def outputs(self) -> str:
         """The test outputs and the top-level output of results.json."""
         parts = [str(self.results.get("output", ""))]
-        parts += [str(t.get("output", "")) for t in self.results.get("tests", [])]
+        parts += [str(t.get("output", "")) for t in per_test_records(self.results)]
         return "\n".join(parts)
 
 
@@ -633,7 +634,7 @@ def assess(
     if payload.expect and not re.search(payload.expect, outcome.outputs(), re.S):
         p.append(f"no test output matches {payload.expect!r}")
     elif payload.expect and payload.every:
-        graded = [t for t in outcome.results.get("tests", []) if t["tags"][0] != "submission"]
+        graded = [t for t in per_test_records(outcome.results) if t["tags"][0] != "submission"]
         odd = [t for t in graded if not re.search(payload.expect, t["output"], re.S)]
         if odd:
             p.append(f"{len(odd)}/{len(graded)} tests say something else than "

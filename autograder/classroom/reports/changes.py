@@ -23,7 +23,7 @@ from autograder.classroom.reports.csvsafe import writer
 from autograder.classroom.reports.gradescsv import fmt_points
 from autograder.classroom.reports.model import GradedSubmission, as_number
 from autograder.grading.late_policy import LATE_ENTRY_NAME, is_late_entry
-from autograder.grading.results import per_test_records
+from autograder.grading.results import entries, per_test_records
 
 #: the columns of changes.csv
 CSV_COLUMNS = ("id", "old_total", "new_total", "delta", "tests_changed")
@@ -162,8 +162,7 @@ def _tests(results: dict | None) -> dict[str, tuple[float, str]]:
     out: dict[str, tuple[float, str]] = {}
     if not isinstance(results, dict):
         return out
-    entries = results.get("tests") if isinstance(results.get("tests"), list) else []
-    late = [t for t in entries if is_late_entry(t)]
+    late = [t for t in entries(results) if is_late_entry(t)]
     for t in [*(t for t in per_test_records(results) if not is_late_entry(t)), *late]:
         name, n = str(t.get("name", "")), 2
         key = name

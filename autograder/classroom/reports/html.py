@@ -32,6 +32,8 @@ from autograder.classroom.reports.model import (
 )
 from autograder.classroom.reports.plots import score_histogram
 from autograder.classroom.reports.similarity import SimilarityReport, SimilarPair
+from autograder.grading.entries import label_of
+from autograder.grading.results import entry_records
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -61,6 +63,8 @@ def _env() -> jinja2.Environment:
     env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     env.globals["passed"] = passed
     env.globals["test_function"] = test_function
+    env.globals["entry_records"] = entry_records
+    env.globals["check_label"] = lambda t: label_of(str(t.get("name", "")), test_function(t))
     return env
 
 
@@ -148,7 +152,8 @@ def failing_sections(sub: GradedSubmission) -> tuple[CodeBlock | None, list[Fail
 
 
 def render_submission_report(sub: GradedSubmission, title: str = "Grading report") -> str:
-    """One submission's page: failing functions with messages and code, then every test."""
+    """One submission's page: failing functions with messages and code, then its
+    Gradescope entries (one per graded function and visibility), each with its checks."""
     file_block, failing = failing_sections(sub)
     return _render(
         "submission.html.j2",

@@ -1,6 +1,7 @@
 """The data behind the reports: one graded submission, and the class-wide aggregates.
 
-Everything here reads ``results.json`` dicts (SPEC section 4): test entries with
+Everything here reads ``results.json`` dicts (SPEC section 4) through
+:func:`autograder.grading.results.per_test_records`: per-test records with
 ``name``, ``score``, ``max_score``, ``status``, ``visibility``, ``output``, ``tags``
 (first tag = the ``hw.py`` function, or ``"submission"``) and ``extra_data``
 (``kind`` names what went wrong: ``"timeout"``, ``"crash"``, ``"import"``, ...).
@@ -15,7 +16,13 @@ from dataclasses import dataclass, field
 
 from autograder.grading.late_policy import EXTRA_KEY as LATE_KEY
 from autograder.grading.late_policy import is_late_entry
-from autograder.grading.results import PROBLEM_KINDS, SUBMISSION_TAG, first_line, per_test_records
+from autograder.grading.results import (
+    PROBLEM_KINDS,
+    SUBMISSION_TAG,
+    entries,
+    first_line,
+    per_test_records,
+)
 
 #: the statuses of grades.csv, in words (the class table's badges follow them)
 STATUSES: dict[str, str] = {
@@ -137,8 +144,7 @@ class GradedSubmission:
     @property
     def late_penalty(self) -> float:
         """The points the late rule took (0 when on time or without a rule)."""
-        entries = self.results.get("tests") if isinstance(self.results, dict) else None
-        return -sum(as_number(t.get("score")) for t in entries or [] if is_late_entry(t))
+        return -sum(as_number(t.get("score")) for t in entries(self.results) if is_late_entry(t))
 
     @property
     def late(self) -> dict | None:
@@ -152,6 +158,12 @@ class GradedSubmission:
     def days_late(self) -> int:
         """Days late by the rule (0 when on time or unknown)."""
         return int(as_number((self.late or {}).get("days_late")))
+
+    @property
+    def entries(self) -> list[dict]:
+        """The Gradescope entries of results.json (one per graded function and visibility,
+        plus whole-submission entries), each with its checks' records."""
+        return entries(self.results)
 
     @property
     def total(self) -> float:

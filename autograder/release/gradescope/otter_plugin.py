@@ -51,7 +51,7 @@ import nbformat
 from otter.plugins import AbstractOtterPlugin
 from otter.test_files import GradingResults
 
-from autograder.grading.results import failure_results
+from autograder.grading.results import entries, failure_results, per_test_records
 from autograder.release.gradescope import (
     ENGINE_RESULTS_NAME,
     OTTER_TESTS_README,
@@ -88,7 +88,7 @@ class EngineGradingResults(GradingResults):
     @property
     def possible(self) -> float:
         """Points possible: the sum of the engine's ``max_score`` entries."""
-        return float(sum(t.get("max_score", 0.0) for t in self.engine_results().get("tests", [])))
+        return float(sum(t.get("max_score", 0.0) for t in entries(self.engine_results())))
 
 
 def error_results(message: str, details: str = "") -> dict[str, Any]:
@@ -258,11 +258,12 @@ class EnginePlugin(AbstractOtterPlugin):
         """One line for the instructor's log on Gradescope."""
         if self.results is None:
             return "The grading engine did not run."
-        tests = self.results.get("tests", [])
+        tests = per_test_records(self.results)
         failed = sum(1 for t in tests if t.get("status") == "failed")
-        possible = sum(t.get("max_score", 0.0) for t in tests)
+        possible = sum(t.get("max_score", 0.0) for t in entries(self.results))
         return (
             f"Graded by the autograder engine: {self.results.get('score', 0.0):g} / "
-            f"{possible:g} points, {len(tests)} tests, {failed} failed. "
+            f"{possible:g} points, {len(entries(self.results))} entries, {len(tests)} tests, "
+            f"{failed} failed. "
             f"Files graded: {', '.join(self.moved) or '(none)'}."
         )
