@@ -626,8 +626,9 @@ def assess(
         p.append(f"the grade waited for the payload: the grader recorded {recorded:.1f} s "
                  f"(it holds on for {payload.holds:g} s)")
     # a payload that holds on must be gone as soon as the grade is: far too soon to have
-    # ended by itself (its hold is much longer than this grace)
-    grace = 3.0
+    # ended by itself (its hold is much longer than this grace, and a payload's lifetime
+    # has passed already; 10 s: reaping is slow on a busy machine)
+    grace = 10.0
     left = wait_for_no_processes([ctx.comm, ctx.marker], uid, private, grace=grace)
     if left:
         p.append(f"processes outlived the grade: {left[:5]}")
