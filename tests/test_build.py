@@ -2,11 +2,15 @@
 
 * The zips: contents of ``autograder.zip`` (otter's files, pinned environment, the
   engine) and of ``handout.zip`` (the student folder only, nothing secret, no debris).
-* Refusals: a stale ``student/hw.py`` or handout points table, an invalid
-  ``assignment.toml``, and the four ways a zip cannot grade (points for a function no test
-  grades, tests for a function without points, a solution function with neither, the
-  solutions short of the maximum or the stubs above 0) stop the build with a message
-  naming the problem and the fix, and no zip.
+* The zip's ``setup.sh`` (what grading needs and nothing else) and entry modes (scripts
+  0755, the rest 0644), read from the zip; the check that refuses otherwise.
+* Refusals: a stale ``student/hw.py``, handout points table or requirements, an invalid
+  ``assignment.toml``, a dev install off the list of versions, a graded function the
+  assignment does not describe or without probe inputs, and the ways a zip cannot grade
+  (points for a function no test grades, no hidden test, tests for a function without
+  points, a solution function with neither, the solutions short of the maximum or the
+  stubs above 0) stop the build with a message naming the problem, the file, the step of
+  the recipe and the fix, and no zip.
 * The handout carries the points of the configuration the zip ships.
 * The handout works: unpacked in a fresh folder, its ``pytest`` runs and reports the
   stubs as not implemented.
