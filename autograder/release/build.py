@@ -349,7 +349,10 @@ def write_autograder_zip(
         )
     dest = Path(dest).resolve()
     pins = _versions(root)
-    apt = versions.apt_packages(pins, "image")
+    try:
+        apt = versions.apt_packages(pins, "image")
+    except versions.VersionsError as exc:
+        raise BuildError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
         stage = Path(tmp)
         (stage / "tests").mkdir()
