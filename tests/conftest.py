@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from quickstart import EXAMPLES, REPO, out_dir_of, quickstart_commands, split_install
+
+# The project's own property tests: no wall-clock deadline or "too slow" health check
+# decides a test (a busy machine stretches every example; the examples stay the same).
+settings.register_profile(
+    "project-suite", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("project-suite")
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,15 @@
 
 * The zips: contents of ``autograder.zip`` (otter's files, pinned environment, the
   engine) and of ``handout.zip`` (the student folder only, nothing secret, no debris).
-* Refusals: a stale ``student/hw.py`` or handout points table, an invalid
-  ``assignment.toml``, and the four ways a zip cannot grade (points for a function no test
-  grades, tests for a function without points, a solution function with neither, the
-  solutions short of the maximum or the stubs above 0) stop the build with a message
-  naming the problem and the fix, and no zip.
+* The zip's ``setup.sh`` (what grading needs and nothing else) and entry modes (scripts
+  0755, the rest 0644), read from the zip; the check that refuses otherwise.
+* Refusals: a stale ``student/hw.py``, handout points table or requirements, an invalid
+  ``assignment.toml``, a dev install off the list of versions, a graded function the
+  assignment does not describe or without probe inputs, and the ways a zip cannot grade
+  (points for a function no test grades, no hidden test, tests for a function without
+  points, a solution function with neither, the solutions short of the maximum or the
+  stubs above 0) stop the build with a message naming the problem, the file, the step of
+  the recipe and the fix, and no zip.
 * The handout carries the points of the configuration the zip ships.
 * The handout works: unpacked in a fresh folder, its ``pytest`` runs and reports the
   stubs as not implemented.
@@ -50,7 +54,7 @@ from autograder import paths
 from autograder.config import TOTAL_POINTS, load_config
 from autograder.grading.results import per_test_records
 from autograder.release import build as build_mod
-from autograder.release import handout, stubgen
+from autograder.release import handout, release_check, stubgen, versions, zip_files
 from autograder.release.gradescope import PLACEHOLDER_NOTEBOOK, PLUGIN_NAME, otter_plugin
 from autograder.release.stubgen import make_stub
 
@@ -300,6 +304,13 @@ def test_autograder_zip_has_otter_files_pinned_environment_and_engine(
         student_hw = zf.read("student/hw.py")
     assert "python=3.11" in env
     assert "otter-grader[grading,plugins]==7.0.0" in env
+    # the pip packages are the engine's, at the versions of the one list (Python 3.11)
+    pins = versions.load(project)
+    pip_lines = [line.strip()[2:] for line in env.splitlines()
+                 if line.strip().startswith("- ") and "==" in line]
+    assert pip_lines == ["otter-grader[grading,plugins]==7.0.0"] + [
+        f"{p.name}=={p.version}" for p in pins.group("engine")
+    ]
     for pkg in ("numpy==", "pytest==", "hypothesis==", "jinja2=="):
         assert pkg in env, pkg
     assert config["plugins"] == [PLUGIN_NAME]
@@ -323,6 +334,87 @@ def test_autograder_zip_has_otter_files_pinned_environment_and_engine(
     assert not [n for n in names if n.startswith("tests/") and n.endswith(".py")]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if ".hypothesis" in n or "optimizers.png" in n]
+
+
+def test_the_zip_setup_installs_what_grading_needs_and_nothing_else(
+    built: tuple[Path, Path], project: Path
+) -> None:
+    """setup.sh (read from the zip): the image's apt packages of the one list, Miniforge as
+    otter installs it, otter's environment, the image step; no browser, no LaTeX, no
+    notebook kernels (a failed download of any of them would fail the whole image)."""
+    import otter.generate
+
+    ag_zip, _ = built
+    with zipfile.ZipFile(ag_zip) as zf:
+        setup_sh = zip_text(zf, "setup.sh")
+    commands = [line.strip() for line in setup_sh.splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[0] == "set -e"
+    image_apt = versions.apt_packages(versions.load(project), "image")
+    assert [c for c in commands if c.startswith("apt-get install")] == [
+        "apt-get install -y " + " ".join(image_apt)
+    ]
+    lowered = "\n".join(commands).lower()
+    for unneeded in ("playwright", "chromium", "nb_conda_kernels", "texlive", "pandoc", "jq"):
+        assert unneeded not in lowered.split() and unneeded not in lowered, unneeded
+    assert f"/{otter.generate.MINIFORGE_VERSION}/Miniforge3-Linux-" in setup_sh
+    assert zip_files.MINIFORGE_VERSION == otter.generate.MINIFORGE_VERSION
+    assert zip_files.OTTER_ENV_NAME == otter.generate.OTTER_ENV_NAME
+    assert "mamba env create -f /autograder/source/environment.yml" in commands
+    assert f"mamba run -n {otter.generate.OTTER_ENV_NAME} python -m " \
+        "autograder.release.gradescope.prepare_image); then" in setup_sh
+    assert setup_sh.rstrip().endswith(build_mod.IMAGE_STEPS_END)
+    assert zip_files.setup_sh_problems(setup_sh, image_apt) == []
+
+
+def test_the_zip_entry_points_are_executable_and_the_rest_is_not(
+    built: tuple[Path, Path],
+) -> None:
+    """The modes in the zip (what zipinfo shows): regular files, the scripts Gradescope and
+    otter run 0755, everything else 0644; the handout's files 0644."""
+    import stat
+
+    ag_zip, handout_zip = built
+    with zipfile.ZipFile(ag_zip) as zf:
+        modes = {i.filename: (i.create_system, i.external_attr >> 16) for i in zf.infolist()}
+    for name in ("run_autograder", "setup.sh", "run_otter.py"):
+        assert modes[name] == (3, stat.S_IFREG | 0o755), (name, oct(modes[name][1]))
+        assert stat.filemode(modes[name][1]) == "-rwxr-xr-x"
+    for name in ("environment.yml", "otter_config.json", "solutions/hw.py",
+                 "autograder/assignment.toml", "student/hw.py"):
+        assert stat.filemode(modes[name][1]) == "-rw-r--r--", name
+    scripts = {n for n, (_, mode) in modes.items() if mode & 0o111}
+    assert scripts == {"run_autograder", "setup.sh", "run_otter.py"}
+    assert {system for system, _ in modes.values()} == {3}
+    assert all(stat.S_ISREG(mode) for _, mode in modes.values())
+    with zipfile.ZipFile(handout_zip) as zf:
+        assert {stat.filemode(i.external_attr >> 16) for i in zf.infolist()} == {"-rw-r--r--"}
+    assert zip_files.check_zip(ag_zip, versions.apt_packages(versions.load(), "image")) == []
+
+
+def test_the_zip_check_names_wrong_modes_and_an_otter_setup(tmp_path: Path) -> None:
+    """What `build` refuses after writing the zip: otter's own setup.sh (a browser, kernels,
+    R's libraries) and entries without their modes, each named."""
+    otter_template = (
+        Path(importlib.util.find_spec("otter.generate").origin).parent  # type: ignore[arg-type]
+        / "templates" / "python" / "setup.sh"
+    ).read_text(encoding="utf-8")
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("setup.sh", otter_template)  # writestr's default mode: ?rw-------
+        zf.writestr("run_autograder", "#!/bin/bash\n")
+        info = zip_files.set_mode(zipfile.ZipInfo("environment.yml"))
+        info.external_attr = (0o100755) << 16  # data marked executable
+        zf.writestr(info, "name: otter-env\n")
+    problems = "\n".join(zip_files.check_zip(bad, ["wget"]))
+    assert "the zip has no run_otter.py" in problems
+    assert "setup.sh: mode ?rw-------, not -rwxr-xr-x" in problems
+    assert "run_autograder: mode ?rw-------, not -rwxr-xr-x" in problems
+    assert "environment.yml: mode -rwxr-xr-x, not -rw-r--r--" in problems
+    for word in ("playwright", "nb_conda_kernels", "texlive", "pandoc", "libgit2"):
+        assert f"setup.sh installs {word!r}, which grading does not use" in problems
+    assert "apt-get install lines" in problems
+    assert "lacks the project's image step" in problems
 
 
 def test_handout_is_the_student_folder_without_secrets_or_debris(
@@ -461,11 +553,48 @@ def test_{NEW_FUNCTION}_keeps_positive_values(hw):
 """
 
 
+NEW_HIDDEN_TEST = f"""
+
+
+@pytest.mark.grades("{NEW_FUNCTION}")
+def test_{NEW_FUNCTION}_agrees_with_solution(hw, ref):
+    agree(hw, ref, "{NEW_FUNCTION}", np.array([-2.0, 0.0, 3.0]), names=("x",))
+"""
+
+
 def add_new_solution(root: Path) -> None:
     """:data:`NEW_FUNCTION` written in the solutions, the handout regenerated."""
     solutions = root / "solutions" / "hw.py"
     solutions.write_text(solutions.read_text(encoding="utf-8") + NEW_SOLUTION, encoding="utf-8")
     stubgen.write_stub(root)
+
+
+def add_new_points(root: Path) -> None:
+    """2 points for :data:`NEW_FUNCTION` (from the function with the most), handout regenerated."""
+    toml = root / "autograder" / "assignment.toml"
+    config = load_config(toml)
+    donor = max(config.functions, key=config.points)
+    toml.write_text(add_points(toml.read_text(), donor, NEW_FUNCTION, 2, taken=2))
+    assert stubgen.main(["--root", str(root)]) == 0  # the handout's points follow
+
+
+def describe_new_function(root: Path) -> None:
+    """:data:`NEW_FUNCTION` described in the assignment (student/README.md)."""
+    readme = root / "student" / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8")
+                      + f"\n| `{NEW_FUNCTION}(x, alpha=0.01)` | a leaky ReLU |\n", encoding="utf-8")
+
+
+def probe_new_function(root: Path) -> None:
+    """Probe inputs of :data:`NEW_FUNCTION` in autograder/mistakes/probes.py."""
+    probes = root / "autograder" / "mistakes" / "probes.py"
+    probes.write_text(probes.read_text(encoding="utf-8") + f"""
+PROBES["{NEW_FUNCTION}"] = [lambda: ((np.array([-2.0, 0.0, 3.0]),), {{}})]
+""", encoding="utf-8")
+
+
+def append_test(path: Path, test: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + test, encoding="utf-8")
 
 
 def public_test_file(root: Path, function: str) -> Path:
@@ -489,11 +618,9 @@ def test_build_refuses_points_for_a_function_no_test_grades(tmp_path: Path) -> N
     before its tests. The zip would give every submission one "Autograder error"."""
     root = copy_project(tmp_path / "project")
     add_new_solution(root)
-    toml = root / "autograder" / "assignment.toml"
-    config = load_config(toml)
-    donor = max(config.functions, key=config.points)  # gives 2 of its points
-    toml.write_text(add_points(toml.read_text(), donor, NEW_FUNCTION, 2, taken=2))
-    assert stubgen.main(["--root", str(root)]) == 0  # the handout's points follow
+    add_new_points(root)
+    describe_new_function(root)
+    probe_new_function(root)
     message = refused(root, tmp_path / "dist")
     assert f"no test grades {NEW_FUNCTION}()" in message  # what `autograder run` says
     assert "the grading engine failed" in message
@@ -527,6 +654,84 @@ def test_build_refuses_a_solution_function_without_points_or_tests(tmp_path: Pat
     tests = public_test_file(root, "relu")
     tests.write_text(tests.read_text(encoding="utf-8") + NEW_TEST, encoding="utf-8")
     assert "gives no points" in refused(root, tmp_path / "dist")
+
+
+def test_build_refuses_a_function_the_assignment_does_not_describe(tmp_path: Path) -> None:
+    """(5) Solution, points and tests, but student/README.md never explains the function."""
+    root = copy_project(tmp_path / "project")
+    add_new_solution(root)
+    add_new_points(root)
+    probe_new_function(root)
+    message = refused(root, tmp_path / "dist")
+    assert f"student/README.md does not describe {NEW_FUNCTION}()" in message
+    assert f"| `{NEW_FUNCTION}(...)` |" in message
+    assert release_check.recipe_step("student/README.md") in message
+
+
+def test_build_refuses_a_function_without_probe_inputs(tmp_path: Path) -> None:
+    """(6) The recipe's step the first instructor skipped: no PROBES entry. The build says
+    which file and which step (the project's tests would fail otherwise)."""
+    root = copy_project(tmp_path / "project")
+    add_new_solution(root)
+    add_new_points(root)
+    describe_new_function(root)
+    append_test(public_test_file(root, "relu"), NEW_TEST)
+    message = refused(root, tmp_path / "dist")
+    assert f"{NEW_FUNCTION}() has no probe inputs in autograder/mistakes/probes.py" in message
+    assert f'Fix: add PROBES["{NEW_FUNCTION}"]' in message
+    assert release_check.recipe_step("autograder/mistakes/probes.py") in message
+    assert '"Adding a graded function", step ' in message
+
+
+def test_build_refuses_a_function_without_a_hidden_test(tmp_path: Path) -> None:
+    """(7) Public tests only: its public points would count without a check on inputs the
+    students have not seen. Found by the release check (tests may be generated)."""
+    root = copy_project(tmp_path / "project")
+    add_new_solution(root)
+    add_new_points(root)
+    describe_new_function(root)
+    probe_new_function(root)
+    append_test(public_test_file(root, "relu"), NEW_TEST)
+    message = refused(root, tmp_path / "dist", functions=[NEW_FUNCTION])
+    assert f"The zip has no hidden test of {NEW_FUNCTION}()" in message
+    assert f"Fix: write hidden tests of {NEW_FUNCTION}() in autograder/hidden_tests/" in message
+    assert release_check.recipe_step("autograder/hidden_tests/") in message
+    # with a hidden test too, the build goes through
+    append_test(root / "autograder" / "hidden_tests" / "test_part3_layers.py", NEW_HIDDEN_TEST)
+    lines: list[str] = []
+    build_mod.build(tmp_path / "dist-ok", root=root, functions=[NEW_FUNCTION], log=lines.append)
+    assert lines == ["checked with the zip's engine: solutions 2 / 2, stubs 0 / 2"]
+
+
+def test_build_refuses_handout_requirements_off_the_list_of_versions(tmp_path: Path) -> None:
+    """(8) student/requirements.txt edited by hand: stale against versions.toml."""
+    root = copy_project(tmp_path / "project")
+    reqs = root / "student" / "requirements.txt"
+    reqs.write_text(reqs.read_text(encoding="utf-8").replace("hypothesis==", "hypothesis>="))
+    message = refused(root, tmp_path / "dist")
+    assert "student/requirements.txt: out of date with autograder/release/versions.toml" in (
+        message
+    )
+    assert "run `autograder stubs`" in message
+    assert release_check.recipe_step("autograder stubs") in message
+    assert stubgen.main(["--root", str(root)]) == 0
+    assert stubgen.out_of_date(root) == []
+
+
+def test_build_refuses_a_dev_install_off_the_list_of_versions(tmp_path: Path) -> None:
+    """(9) pyproject.toml pins another pytest than the zip: the build names the file."""
+    root = copy_project(tmp_path / "project")
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pytest_pin = versions.load().get("pytest")
+    assert pytest_pin is not None
+    edited = text.replace(f'"pytest=={pytest_pin.version}"', '"pytest>=7.4"')
+    assert edited != text
+    (root / "pyproject.toml").write_text(edited, encoding="utf-8")
+    message = refused(root, tmp_path / "dist")
+    assert "pyproject.toml: its dependencies differ from autograder/release/versions.toml" in (
+        message
+    )
+    assert "python -m autograder.release.versions" in message
 
 
 def replace_solution_block(root: Path, function: str, body: str) -> None:
@@ -780,19 +985,6 @@ def test_grades_survive_when_otter_fails_after_the_engine(
     assert written["score"] == 0.0
     assert written["tests"][0]["tags"][0] == "submission"
     assert "hw.py" in written["tests"][0]["output"]
-
-
-def test_hypothesis_is_pinned_alike_here_and_in_the_zip() -> None:
-    """Hypothesis's examples depend on its version: local grades and Gradescope's must agree."""
-    import re
-
-    root = Path(__file__).resolve().parents[1]
-    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
-    zip_reqs_path = root / "autograder" / "release" / "gradescope" / "requirements.txt"
-    zip_reqs = zip_reqs_path.read_text(encoding="utf-8")
-    here = re.search(r'"hypothesis==([\d.]+)"', pyproject)
-    there = re.search(r"(?m)^hypothesis==([\d.]+)$", zip_reqs)
-    assert here and there and here[1] == there[1]
 
 
 def test_the_gradescope_entry_writes_results_whatever_happens(tmp_path: Path) -> None:

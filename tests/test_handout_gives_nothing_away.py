@@ -103,18 +103,27 @@ class _Stop(BaseException):
     """A candidate ran out of time."""
 
 
+#: Wall-clock seconds after which a candidate that does not compute (sleeps, waits) stops.
+IDLE_LIMIT = 120.0
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop a candidate after ``seconds`` of CPU time (a busy machine does not shorten it),
+    or :data:`IDLE_LIMIT` of wall-clock time."""
     def stop(signum: int, frame: Any) -> None:
         raise _Stop
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, stop), signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, IDLE_LIMIT)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous[0])
+        signal.signal(signal.SIGALRM, previous[1])
 
 
 def _load(path: Path, folder: Path) -> ModuleType | None:

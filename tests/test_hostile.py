@@ -157,10 +157,16 @@ def test_a_submission_that_stops_its_killer_does_not_hold_up_the_grade(
 
 
 def test_an_endless_import_stays_within_a_short_time_budget(tmp_path: Path) -> None:
-    """End to end, with the sandbox's own import timeout: a 10 s budget must hold."""
+    """End to end, with the sandbox's own import timeout: a 10 s budget must hold. Judged
+    from the grader's record: the import stopped at the budget, no call was made after it
+    (and the recorded time is within the budget: the harness)."""
     outcome = run_payload(BY_NAME["import_sleep"], tmp_path, cli=True,
                           limits={"time_budget": 10.0})
     assert outcome.problems == [], outcome.problems
+    stopped = re.search(r"importing it took more than ([\d.]+) s", outcome.outputs())
+    assert stopped and float(stopped[1]) <= 10.0, outcome.outputs()[:500]
+    worker = outcome.results["extra_data"]["worker"]
+    assert (worker["starts"], worker["calls"]) == (1, 0), worker
 
 
 # ----------------------------------------------------------------------------- the forms
@@ -311,10 +317,9 @@ def test_an_exhausted_time_budget_reports_the_tests_not_run(tmp_path: Path) -> N
     # each softmax call sleeps 0.8 s: under a floor of 3 s even on a busy machine, so it is
     # the budget that stops the grade, never a timeout
     config = small_config(time_budget=3.0, call_timeout=3.0)
-    t0 = time.monotonic()
     with recording_workers():
         data = grade_submission(hw, tmp_path / "results.json", config, ["softmax", "relu"])
-    assert time.monotonic() - t0 < 3.0 + 1.0 + SLACK
+    assert data["execution_time"] < 3.0 + 1.0 + SLACK  # the grader's record, not a wall clock
     assert schema_problems(data, 7.0) == []
     assert json.loads((tmp_path / "results.json").read_text()) == data
     tests = _by_function(data)
@@ -402,7 +407,8 @@ def test_no_worker_survives_a_grader_that_is_killed(tmp_path: Path) -> None:
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    deadline = time.monotonic() + 5
+    # gone long before its 60 s sleep could end (20 s: reaping is slow on a busy machine)
+    deadline = time.monotonic() + 20
     while submission_processes([ctx.comm]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert submission_processes([ctx.comm]) == []

@@ -24,9 +24,14 @@ saying what to do, and no zip is written. The handout's points (``student/README
 table, ``student/tests/points.json``) are rendered from the configuration the zip ships
 (:mod:`autograder.release.handout`). Two of otter's files are changed (:func:`gradescope_entry`):
 ``run_autograder`` runs the engine directly (:mod:`autograder.release.gradescope.run_autograder`)
-and ``setup.sh`` also builds the sandbox's runtime copy into the image
-(:mod:`autograder.release.gradescope.prepare_image`); ``otter run`` grades through
-:mod:`autograder.release.gradescope.otter_plugin`. See ``docs/INSTRUCTOR.md``.
+and ``setup.sh`` is the project's own (:mod:`autograder.release.zip_files`: what grading
+needs and nothing else, plus the sandbox's runtime copy built into the image by
+:mod:`autograder.release.gradescope.prepare_image`); ``otter run`` grades through
+:mod:`autograder.release.gradescope.otter_plugin`. The zip's pip packages are the "engine"
+packages of the one list of versions (:mod:`autograder.release.versions`). The written
+zip is read back and refused unless its scripts are executable, its other entries 0644
+and its ``setup.sh`` is as it must be (:func:`autograder.release.zip_files.check_zip`).
+See ``docs/INSTRUCTOR.md``.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import AssignmentConfig, ConfigError, load_config
-from autograder.release import handout, release_check
+from autograder.release import handout, release_check, versions, zip_files
 from autograder.release.gradescope import (
     OTTER_TESTS_README,
     OTTER_VERSION,
@@ -69,8 +74,6 @@ EXCLUDED_DIRS = frozenset(
 )
 EXCLUDED_NAMES = frozenset({"optimizers.png", ".DS_Store", "results.json"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
-
-REQUIREMENTS = paths.PACKAGE_DIR / "release" / "gradescope" / "requirements.txt"
 
 OTTER_CONFIG = {
     "lang": "python",
@@ -98,19 +101,11 @@ ENGINE_RUN_LINE = (
     "cd /autograder/source && exec python -m autograder.release.gradescope.run_autograder"
     " /autograder"
 )
-#: Appended to otter's ``setup.sh`` (run once, when Gradescope builds the image): the
-#: sandbox's runtime copy is built into the image instead of at every grade. Not fatal:
-#: without it, each grade builds the copy itself.
-IMAGE_STEPS_BEGIN = "# BEGIN music-ai-autograder image steps"
-IMAGE_STEPS_END = "# END music-ai-autograder image steps"
-IMAGE_STEPS = rf"""
-{IMAGE_STEPS_BEGIN}
-if ! (cd /autograder/source \
-      && mamba run -n otter-env python -m autograder.release.gradescope.prepare_image); then
-    echo "music-ai-autograder: the sandbox runtime will be built at each grade instead"
-fi
-{IMAGE_STEPS_END}
-"""
+#: The end of the zip's ``setup.sh`` (run once, when Gradescope builds the image): the
+#: sandbox's runtime copy is built into the image instead of at every grade.
+IMAGE_STEPS_BEGIN = zip_files.IMAGE_STEPS_BEGIN
+IMAGE_STEPS_END = zip_files.IMAGE_STEPS_END
+IMAGE_STEPS = zip_files.IMAGE_STEPS
 
 
 class BuildError(RuntimeError):
@@ -213,12 +208,23 @@ def check_sources(
         up_to_date = check_stub(root)
     except ValueError as exc:  # malformed solution markers
         raise BuildError(f"cannot generate student/hw.py from solutions/hw.py: {exc}") from None
+    regenerate = release_check.recipe_step("autograder stubs")
     if not up_to_date:
         raise BuildError(
             "student/hw.py is out of date with solutions/hw.py: run `autograder stubs`, "
-            "check the diff, commit, then build again"
+            f"check the diff, commit, then build again {regenerate}"
         )
     _check_generated_points(root, config, config_path)
+    for problem in (
+        release_check.undescribed_functions(config, root / release_check.README_RELPATH),
+        release_check.unprobed_functions(config, root / release_check.PROBES_RELPATH),
+    ):
+        if problem:
+            raise BuildError(problem)
+    mismatched = versions.problems(root)
+    if mismatched:
+        raise BuildError("the versions disagree with their one list:\n" + "\n".join(
+            f"  - {line}" for line in mismatched))
     secrets = {solutions.read_bytes()}
     secrets |= {p.read_bytes() for p in (root / "autograder" / "hidden_tests").glob("*.py")}
     for path, arc in handout_members(root):
@@ -251,10 +257,13 @@ def _check_generated_points(
         raise BuildError(str(exc)) from None
     if stale:
         names = ", ".join(rel.as_posix() for rel in stale)
+        sources = {handout.REQUIREMENTS_RELPATH: "autograder/release/versions.toml"}
+        against = sorted({sources.get(rel, "autograder/assignment.toml") for rel in stale})
         raise BuildError(
-            f"{names}: out of date with autograder/assignment.toml (the handout would show "
-            "other points than the grader gives): run `autograder stubs`, check the diff, "
-            "commit, then build again"
+            f"{names}: out of date with {' and '.join(against)} (the handout would show other "
+            "points than the grader gives, or ask for other versions than it grades with): "
+            "run `autograder stubs`, check the diff, commit, then build again "
+            f"{release_check.recipe_step('autograder stubs')}"
         )
 
 
@@ -269,8 +278,17 @@ def _chdir(folder: Path) -> Iterator[None]:
 
 
 def _write_members(zf: zipfile.ZipFile, members: list[tuple[Path, str]]) -> None:
+    """Write ``members`` with the modes of :func:`zip_files.zip_mode` (not the files' own)."""
     for path, arc in members:
-        zf.write(path, arcname=arc)
+        info = zip_files.set_mode(zipfile.ZipInfo.from_file(path, arcname=arc))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, path.read_bytes())
+
+
+def _writestr(zf: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+    info = zip_files.set_mode(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
 
 
 def with_generated(
@@ -334,7 +352,9 @@ def write_autograder_zip(
 ) -> Path:
     """Write the Gradescope zip at ``dest`` with ``otter generate``, then add the engine.
 
-    ``members``: the engine's files (default: :func:`engine_members`).
+    ``members``: the engine's files (default: :func:`engine_members`). The pip packages are
+    the "engine" packages of ``root``'s list of versions; the written zip is read back and
+    refused (:class:`BuildError`) unless :func:`zip_files.check_zip` finds nothing wrong.
     """
     import otter
     from otter.generate import main as otter_generate
@@ -345,11 +365,16 @@ def write_autograder_zip(
             f"otter-grader=={OTTER_VERSION} (pip install 'otter-grader=={OTTER_VERSION}')"
         )
     dest = Path(dest).resolve()
+    pins = _versions(root)
+    try:
+        apt = versions.apt_packages(pins, "image")
+    except versions.VersionsError as exc:
+        raise BuildError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="autograder-build-") as tmp:
         stage = Path(tmp)
         (stage / "tests").mkdir()
         (stage / "otter_config.json").write_text(json.dumps(otter_config(functions), indent=2))
-        (stage / "requirements.txt").write_text(REQUIREMENTS.read_text(encoding="utf-8"))
+        (stage / "requirements.txt").write_text(versions.zip_requirements(pins))
         (stage / PLACEHOLDER_NOTEBOOK).write_text(_placeholder_notebook(), encoding="utf-8")
         partial = stage / "autograder.zip"
         with _chdir(stage):
@@ -368,16 +393,35 @@ def write_autograder_zip(
             final, "w", compression=zipfile.ZIP_DEFLATED
         ) as zf:
             for info in src.infolist():
-                zf.writestr(info, gradescope_entry(info.filename, src.read(info)))
-            zf.writestr(f"tests/{OTTER_TESTS_README}", TESTS_README_TEXT)
+                data = gradescope_entry(info.filename, src.read(info), apt)
+                _writestr(zf, info.filename, data)
+            _writestr(zf, f"tests/{OTTER_TESTS_README}", TESTS_README_TEXT)
             _write_members(zf, members or engine_members(root, config_path))
+        wrong = zip_files.check_zip(final, apt)
+        if wrong:
+            raise BuildError(
+                "the Gradescope zip is not as it must be:\n"
+                + "\n".join(f"  - {line}" for line in wrong)
+                + f"\n(is otter-grader=={OTTER_VERSION} installed? see "
+                "autograder/release/zip_files.py)"
+            )
         shutil.move(str(final), str(dest))
     return dest
 
 
-def gradescope_entry(name: str, data: bytes) -> bytes:
+def _versions(root: Path) -> versions.Versions:
+    """``root``'s list of versions (this checkout's when ``root`` has none)."""
+    source = root if versions.versions_file(root).is_file() else None
+    try:
+        return versions.load(source)
+    except versions.VersionsError as exc:
+        raise BuildError(str(exc)) from None
+
+
+def gradescope_entry(name: str, data: bytes, apt: list[str] | None = None) -> bytes:
     """A file of otter's zip as the project ships it: ``run_autograder`` runs the engine
-    directly, ``setup.sh`` also builds the sandbox runtime into the image; the rest as is."""
+    directly, ``setup.sh`` is the project's own (:func:`zip_files.setup_sh`, with the image's
+    ``apt`` packages: default this checkout's list); the rest as is."""
     if name == "run_autograder":
         text = data.decode("utf-8")
         if text.count(OTTER_RUN_LINE) != 1:
@@ -387,7 +431,9 @@ def gradescope_entry(name: str, data: bytes) -> bytes:
             )
         return text.replace(OTTER_RUN_LINE, ENGINE_RUN_LINE).encode("utf-8")
     if name == "setup.sh":
-        return (data.decode("utf-8").rstrip("\n") + "\n" + IMAGE_STEPS).encode("utf-8")
+        if apt is None:
+            apt = versions.apt_packages(versions.load(), "image")
+        return zip_files.setup_sh(apt, OTTER_VERSION).encode("utf-8")
     return data
 
 

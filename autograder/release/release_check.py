@@ -2,18 +2,23 @@
 
 ``autograder build`` calls this module twice:
 
-* :func:`ungraded_solution_functions` (static, before anything else): a public function of
+* static, before anything else: :func:`ungraded_solution_functions` (a public function of
   ``solutions/hw.py`` that the configuration gives no points would be handed to students
-  as a stub to write for nothing.
+  as a stub to write for nothing), :func:`unprobed_functions` (a graded function without
+  probe inputs in ``autograder/mistakes/probes.py``: the diagnosis and the handout's
+  give-away check cannot call it) and :func:`undescribed_functions` (a graded function
+  the assignment, ``student/README.md``, never describes).
 * :func:`start` / :meth:`GradeCheck.result` (dynamic, on the staged tree the zip is made
   of): ``python -m autograder run`` grades ``solutions/hw.py`` and the stub
   ``student/hw.py`` with the engine, tests and configuration the zip carries, in two
   child processes started from the staged tree, exactly as the zip's otter plugin starts
   the engine on Gradescope. The build is refused unless both grades finish, the
-  solutions get the maximum (the points of the graded functions) and the stubs 0.
+  solutions get the maximum (the points of the graded functions), every graded function
+  has a hidden test (public points count only beside one), and the stubs get 0.
 
-Every refusal is a :class:`CheckFailed` whose message names the problem, quotes what
-``autograder run`` says, and says how to fix it.
+Every refusal is a :class:`CheckFailed` (or, static, a message) that names the problem and
+the file, quotes what ``autograder run`` says, and names the step of the recipe in
+``docs/INSTRUCTOR.md`` ("Adding a graded function", :func:`recipe_step`) that fixes it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder import paths
 from autograder.config import AssignmentConfig, solution_functions
 from autograder.grading.results import per_test_records
 from autograder.release.gradescope.run_autograder import engine_args, engine_env
@@ -40,8 +46,28 @@ EXTRA_SECONDS = 120.0
 TOLERANCE = 1e-6
 
 
+#: The recipe in docs/INSTRUCTOR.md whose steps the refusals name, and the step of each
+#: file (a project test checks that each step of the doc names its file).
+RECIPE = 'docs/INSTRUCTOR.md, "Adding a graded function"'
+RECIPE_STEPS = {
+    "solutions/hw.py": 1,
+    "autograder/assignment.toml": 2,
+    "autograder/hidden_tests/": 3,
+    "autograder/mistakes/probes.py": 4,
+    "student/README.md": 5,
+    "autograder stubs": 6,
+}
+PROBES_RELPATH = "autograder/mistakes/probes.py"
+README_RELPATH = "student/README.md"
+
+
 class CheckFailed(RuntimeError):
     """The zip would not grade as it must; the message says why and what to do."""
+
+
+def recipe_step(what: str) -> str:
+    """``(docs/INSTRUCTOR.md, "Adding a graded function", step N)`` for the file ``what``."""
+    return f"({RECIPE}, step {RECIPE_STEPS[what]})"
 
 
 def ungraded_solution_functions(config: AssignmentConfig, solutions: Path) -> str | None:
@@ -63,7 +89,65 @@ def ungraded_solution_functions(config: AssignmentConfig, solutions: Path) -> st
         f"Fix: give {'it' if len(missing) == 1 else 'each'} points in a part of [[parts]] "
         f"({first} = N, the total staying 100) and tests marked "
         f'@pytest.mark.grades("{first}") if there are none yet; or, for a helper, '
-        f"rename it with a leading underscore (_{first}: a helper, not graded)."
+        f"rename it with a leading underscore (_{first}: a helper, not graded) "
+        f"{recipe_step('autograder/assignment.toml')}."
+    )
+
+
+def probe_names(probes_file: Path) -> set[str]:
+    """The functions ``PROBES`` of ``probes_file`` has inputs for (the file is the
+    instructor's, never a submission: it is imported)."""
+    module = paths.load_module(probes_file, "_release_check_probes")
+    probes = getattr(module, "PROBES", None)
+    if not isinstance(probes, dict):
+        raise ValueError(f"{PROBES_RELPATH} defines no PROBES dict")
+    return {name for name, cases in probes.items() if cases}
+
+
+def unprobed_functions(config: AssignmentConfig, probes_file: Path) -> str | None:
+    """Why the graded functions lack probe inputs (None when each has some).
+
+    The probes are what the diagnosis calls a submission on to confirm a hint, and what
+    the project's tests call the handout's and a junk submission's functions on.
+    """
+    try:
+        have = probe_names(probes_file)
+    except Exception as exc:  # the instructor's file: any failure is reported as such
+        return f"{PROBES_RELPATH} cannot be read: {type(exc).__name__}: {exc}"
+    missing = [name for name in config.functions if name not in have]
+    if not missing:
+        return None
+    first = missing[0]
+    return (
+        f"{', '.join(f'{n}()' for n in missing)} {'has' if len(missing) == 1 else 'have'} no "
+        f"probe inputs in {PROBES_RELPATH}: the diagnosis cannot confirm a hint and the "
+        "handout cannot be checked for a give-away without them.\n"
+        f'Fix: add PROBES["{first}"] = [lambda: ((args...), {{kwargs}})], small inputs '
+        f"that tell its mistakes apart {recipe_step(PROBES_RELPATH)}."
+    )
+
+
+def undescribed_functions(config: AssignmentConfig, readme: Path) -> str | None:
+    """Why the assignment (``student/README.md``) does not describe every graded function
+    (None when each appears as `` `name(`` outside its generated points table)."""
+    from autograder.release.handout import BEGIN_POINTS, END_POINTS
+
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"{README_RELPATH} cannot be read: {exc}"
+    begin, end = text.find(BEGIN_POINTS), text.find(END_POINTS)
+    if 0 <= begin < end:
+        text = text[:begin] + text[end:]
+    missing = [name for name in config.functions if f"`{name}(" not in text]
+    if not missing:
+        return None
+    first = missing[0]
+    return (
+        f"{README_RELPATH} does not describe {', '.join(f'{n}()' for n in missing)}: students "
+        "would get points to earn for a function their assignment never explains.\n"
+        f"Fix: add a row | `{first}(...)` | what it returns | to its part's table "
+        f"{recipe_step(README_RELPATH)}."
     )
 
 
@@ -134,6 +218,16 @@ class GradeCheck:
             return grade, "wrote results without a list of tests"
         return grade, results
 
+    def _without_hidden_tests(self, results: dict[str, Any]) -> list[str]:
+        """The graded functions that no hidden test of a grade's ``results`` grades."""
+        hidden = set()
+        for record in per_test_records(results):
+            tags = record.get("tags") or [""]
+            if (record.get("extra_data") or {}).get("source") == "hidden" or "hidden" in tags:
+                hidden.add(str(tags[0]))
+        names = self.functions if self.functions is not None else self.config.functions
+        return [name for name in names if name not in hidden]
+
     def _maximum(self) -> float:
         names = self.functions if self.functions is not None else self.config.functions
         return math.fsum(self.config.points(f) for f in names)
@@ -163,6 +257,17 @@ class GradeCheck:
                 f"The zip grades {command} out of {possible:g} points, not the {maximum:g} "
                 "points of the graded functions in the configuration.\n"
                 "Fix: `autograder run` it and compare its tests with assignment.toml's points."
+            )
+        unhidden = self._without_hidden_tests(results) if grade.label == "solutions" else []
+        if unhidden:
+            names = ", ".join(f"{n}()" for n in unhidden)
+            return (
+                f"The zip has no hidden test of {names}: its public points would count "
+                "without a check on inputs the students have not seen.\n"
+                f"Fix: write hidden tests of {unhidden[0]}() in autograder/hidden_tests/ "
+                f'(an agreement test and an immutability case, each marked '
+                f'@pytest.mark.grades("{unhidden[0]}")) '
+                f"{recipe_step('autograder/hidden_tests/')}."
             )
         if grade.label == "solutions" and score < maximum - TOLERANCE:
             lost = [t for t in tests if float(t.get("score", 0)) < float(t.get("max_score", 0))]

@@ -14,8 +14,9 @@ Unbalanced, nested or misspelt markers raise a ``ValueError`` naming the line.
 
 ``autograder stubs`` (the CLI; ``python -m autograder.release.stubgen`` is the same) regenerates
 everything of the handout that is generated rather than written: ``student/hw.py`` here,
-and the points table of ``student/README.md`` and ``student/tests/points.json`` from
-``autograder/assignment.toml`` (:mod:`autograder.release.handout`). ``--check`` only verifies
+the points table of ``student/README.md`` and ``student/tests/points.json`` from
+``autograder/assignment.toml``, and ``student/requirements.txt`` from the list of versions
+(:mod:`autograder.release.handout`). ``--check`` only verifies
 (:func:`out_of_date`), ``--root DIR`` works on another checkout.
 """
 
@@ -189,8 +190,9 @@ def _config(root: Path | None) -> AssignmentConfig | None:
 def regenerate(root: Path | None = None) -> list[Path]:
     """Write every generated handout file of ``root`` that is out of date; returns them.
 
-    ``student/hw.py`` always; the points table of ``student/README.md`` and
-    ``student/tests/points.json`` when ``root`` has an ``autograder/assignment.toml``.
+    ``student/hw.py`` always; the points table of ``student/README.md``,
+    ``student/tests/points.json`` and ``student/requirements.txt`` when ``root`` has an
+    ``autograder/assignment.toml``.
     Raises ValueError (markers, README without its points table) or
     :class:`~autograder.config.ConfigError`.
     """
@@ -217,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="autograder stubs",
         description=(
-            "Generate student/hw.py from solutions/hw.py, and the points table of "
-            "student/README.md and student/tests/points.json from autograder/assignment.toml."
+            "Generate student/hw.py from solutions/hw.py, the points table of "
+            "student/README.md and student/tests/points.json from autograder/assignment.toml, "
+            "and student/requirements.txt from autograder/release/versions.toml."
         ),
     )
     parser.add_argument(
@@ -234,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             stale = out_of_date(args.root)
             if not stale:
-                print("student/hw.py and the handout's points are up to date")
+                print("student/hw.py and the handout's generated files are up to date")
                 return 0
             print(
                 f"out of date: {', '.join(stale)}: run `autograder stubs`", file=sys.stderr
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in written:
         print(f"wrote {path}")
     if not written:
-        print("student/hw.py and the handout's points are up to date (nothing written)")
+        print("student/hw.py and the handout's generated files are up to date (nothing written)")
     return 0
 
 

@@ -6,7 +6,8 @@
 * :mod:`autograder.release.gradescope.otter_plugin` is the otter-grader plugin that hands grading
   to our engine (``autograder run``) under ``otter run`` and makes otter report the
   engine's results verbatim.
-* ``requirements.txt`` pins the Python packages installed on Gradescope's image.
+* The pip packages of Gradescope's image are the "engine" packages of the one list of
+  versions, ``autograder/release/versions.toml`` (written into the zip by the build).
 
 The names below are shared by the build (``autograder/release/build.py``), which writes them into
 the zip, and by the plugin, which recognises them on Gradescope. This module must stay
