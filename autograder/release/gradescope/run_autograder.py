@@ -81,6 +81,18 @@ def release_functions(source_dir: Path) -> list[str] | None:
     return None
 
 
+def note_changes_since_last(ag_dir: Path, results_path: Path) -> None:
+    """Put at the top of the output the functions that became right or wrong since the
+    student's previous submission (``ag_dir/submission_metadata.json``'s
+    ``previous_submissions``; :mod:`autograder.grading.since_last`). Never fails the grade."""
+    try:
+        from autograder.grading import since_last
+
+        since_last.annotate(results_path, ag_dir / "submission_metadata.json")
+    except Exception:  # the note is a courtesy: the results stand without it
+        print(traceback.format_exc(), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Grade ``AG_DIR/submission`` into ``AG_DIR/results/results.json``; the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -93,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = run_command.main(engine_args(
             engine_input(ag_dir / "submission"), results_path, release_functions(ag_dir / "source")
         ))
+        note_changes_since_last(ag_dir, results_path)
     except BaseException as exc:  # the engine must not leave Gradescope without results
         message = f"{type(exc).__name__}: {exc}"
         print(traceback.format_exc(), file=sys.stderr)
