@@ -140,8 +140,8 @@ def test_public_tests_report_a_wrong_function_with_its_inputs(tmp_path: Path) ->
 
 
 def test_public_run_warns_about_imports_the_grader_does_not_have(tmp_path: Path) -> None:
-    # matplotlib is installed here, so the student's own run passes; graded, hw.py would
-    # not import at all (the sandbox has only NumPy and the standard library)
+    # matplotlib is installed here, so hw.py imports; graded, the functions that use it
+    # would fail (the sandbox has only NumPy and the standard library): the run fails
     plotting = tmp_path / "hw_plotting.py"
     source = SOLUTIONS_HW.read_text(encoding="utf-8")
     plotting.write_text(
@@ -152,7 +152,8 @@ def test_public_run_warns_about_imports_the_grader_does_not_have(tmp_path: Path)
     dest = _handout(tmp_path, plotting)
     proc = _run(["-m", "pytest", "-q", "-k", "relu"], dest)
     out = proc.stdout + proc.stderr
-    assert "hw.py imports matplotlib, scipy. When graded" in out, out[-3000:]
+    assert proc.returncode == 1, out[-3000:]  # the run fails: graded, those functions would
+    assert "hw.py imports matplotlib, scipy, which the grader does not provide" in out, out[-3000:]
     assert "collections" not in out.split("When graded")[0]
 
 

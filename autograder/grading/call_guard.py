@@ -11,6 +11,11 @@ graded function:
 * a function that timed out is not called again in the same test (Hypothesis would wait
   out the timeout at every shrinking step), and after :attr:`GuardedSubmission.MAX_TIMEOUTS`
   timeouts not at all in the grade: later calls fail at once with the timeout's message;
+* likewise a function whose call killed the worker (a segfault, ``os._exit``, a broken
+  reply: :class:`~autograder.sandbox.errors.WorkerCrashed`): after
+  :attr:`GuardedSubmission.MAX_CRASHES` crashes it is not called again in the grade, so a
+  submission that crashes in every call costs one worker restart per function, not one per
+  test (or per Hypothesis example); later calls fail at once with the crash's message;
 * the inputs must be left as they were (:class:`InputGuard`: compared exactly with a
   snapshot, restored and failed on a change);
 * a failure no other input would change (:data:`INPUT_INDEPENDENT`, the spent budget, a
@@ -41,6 +46,7 @@ from autograder.sandbox.errors import (
     NotImplementedBySubmission,
     SubmissionError,
     SubmissionTimeout,
+    WorkerCrashed,
 )
 
 #: The module of the tests' helpers whose ``assert_unchanged`` the input guard uses.
@@ -60,6 +66,12 @@ class TimeoutNotRetried(SubmissionError):
     """A call not made because the function already timed out (see :class:`GuardedSubmission`)."""
 
     kind = "timeout"
+
+
+class CrashNotRetried(SubmissionError):
+    """A call not made because an earlier call of the function killed the worker."""
+
+    kind = "crash"
 
 
 class InputGuardUnavailable(RuntimeError):
@@ -143,7 +155,10 @@ class GuardedSubmission:
         compare: the input guard's comparison (:func:`input_comparison`).
     """
 
+    #: Timeouts of a function after which it is not called again in the grade.
     MAX_TIMEOUTS = 1
+    #: Crashes of the worker in a function's calls after which it is not called again.
+    MAX_CRASHES = 1
 
     def __init__(
         self,
@@ -162,6 +177,7 @@ class GuardedSubmission:
         self._signature = signature
         self._compare = compare
         self._timeouts: dict[str, list[BaseException]] = {}
+        self._crashes: dict[str, list[BaseException]] = {}
         self._current_test: str | None = None
         self._test_timeouts: dict[str, BaseException] = {}
 
@@ -212,6 +228,15 @@ class GuardedSubmission:
                     f"grade ({strikes[0]})"
                 )
             )
+        crashes = self._crashes.get(name, [])
+        if len(crashes) >= self.MAX_CRASHES:
+            times = "an earlier call" if len(crashes) == 1 else f"{len(crashes)} earlier calls"
+            raise NoFurtherExamples(
+                CrashNotRetried(
+                    f"{name}() was not called: {times} of it in this grade killed the "
+                    f"process running your code ({crashes[0]})"
+                )
+            )
 
     def _call(self, name: str, attr: Any, args: tuple, kwargs: dict) -> Any:
         """One guarded call of the graded function ``name``."""
@@ -237,8 +262,13 @@ class GuardedSubmission:
                     exc.message = exc.args[0]
                 self._test_timeouts[name] = exc
                 self._timeouts.setdefault(name, []).append(exc)
+            crashed = isinstance(exc, WorkerCrashed)
+            if crashed:
+                self._crashes.setdefault(name, []).append(exc)
             guard.check()  # a write to an input is the first thing to report
-            if isinstance(exc, INPUT_INDEPENDENT):
+            if isinstance(exc, INPUT_INDEPENDENT) or (
+                crashed and len(self._crashes[name]) >= self.MAX_CRASHES
+            ):
                 raise NoFurtherExamples(exc) from None
             raise
         try:

@@ -8,7 +8,11 @@ Pure text work on what pytest hands the grading plugin (:mod:`autograder.grading
   informative ones) without pytest's rewritten-assert explanation, a ``SubmissionError``
   its student-readable message, anything else its type and message; a public test adds
   its failing line. Hypothesis' falsifying example is kept unless the message already
-  lists the call's inputs by name (the ``checks`` "inputs:" block);
+  lists the call's inputs by name (the ``checks`` "inputs:" block). Whatever the message
+  is built from, no line of it quotes the hidden tests' source
+  (:func:`without_hidden_lines`: a submission that patches NumPy or the test framework
+  inside the worker can make a trusted traceback reach a message, e.g. Hypothesis'
+  "Failed to reproduce exception" note of a flaky test);
 * :func:`redact_expected`: the expected values taken out of a message (hidden tests when
   ``[visibility] show_expected_values = false``);
 * :func:`failure_kind`: the ``extra_data.kind`` of a failure (``wrong``, ``error``,
@@ -19,7 +23,10 @@ Pure text work on what pytest hands the grading plugin (:mod:`autograder.grading
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -37,6 +44,15 @@ INPUTS_LISTED = re.compile(r"^\s+inputs:$", re.MULTILINE)
 HYPOTHESIS_EXAMPLE = re.compile(r"(Falsifying example|Failing test case|Draw \d+)\b")
 #: The note of Hypothesis' that would tell how to replay the example (not for students).
 REPRODUCE_NOTE = "You can reproduce"
+#: Hypothesis' notes that carry the grader's own traceback or source locations (a flaky
+#: test's "Failed to reproduce exception. Expected: <traceback>", the explain phase's
+#: "Explanation: ... lines were always and only run by failing examples: file:line").
+TRUSTED_NOTES = ("Failed to reproduce exception", "Explanation:", "    These lines were")
+#: Hidden test lines shorter than this (stripped) are not looked for: too common to tell
+#: anything ("return value", "import numpy as np").
+MIN_HIDDEN_LINE = 20
+#: What stands in a message for a line that quoted the hidden tests.
+HIDDEN_LINE_SHOWN = "(a line of the grader's hidden tests: not shown)"
 
 _EXPECTED_LABEL = re.compile(r"^(\s*)(?:expected|numerical)\s*:")
 _EXPECTED_INLINE = re.compile(r",\s*(?:expected|numerical gradient) [^\s),]+")
@@ -81,14 +97,14 @@ def failure_message(
     if when != "call":
         message = f"error in test {when}: {message}"
     notes = [str(n) for n in getattr(exc, "__notes__", []) or []]
-    notes = [n for n in notes if not n.startswith(REPRODUCE_NOTE)]
+    notes = [n for n in notes if not n.startswith((REPRODUCE_NOTE, *TRUSTED_NOTES))]
     if INPUTS_LISTED.search(message):
         # the checks helpers already list the call's inputs, by name: Hypothesis'
         # falsifying example and its unnamed "Draw N: value" lines repeat them
         notes = [n for n in notes if not HYPOTHESIS_EXAMPLE.match(n)]
     if notes:
         message += "\n\n" + "\n".join(notes)
-    return trim(message, MAX_MESSAGE)
+    return trim(without_hidden_lines(message), MAX_MESSAGE)
 
 
 def failure_kind(exc: BaseException) -> str:
@@ -177,12 +193,137 @@ def skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         reason = str(longrepr[2])
-        return reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
-    return str(longrepr or "skipped")
+        reason = reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
+        return without_hidden_lines(reason)
+    return without_hidden_lines(str(longrepr or "skipped"))
 
 
 def collection_error_line(text: str) -> str:
     """The line that says why a test file could not be collected (pytest's last ``E`` line)."""
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("E ")]
-    return (errors[-1][2:].strip() if errors else lines[-1] if lines else text)[:500]
+    line = (errors[-1][2:].strip() if errors else lines[-1] if lines else text)[:500]
+    return without_hidden_lines(line)
+
+
+# ----------------------------------------------------------------------------- hidden source
+
+
+class HiddenLines:
+    """The distinctive source lines of the hidden tests, found fast inside any text.
+
+    A line is distinctive when it has :data:`MIN_HIDDEN_LINE` characters or more once
+    stripped, is not part of a docstring (the first docstring lines are the names that
+    results.json shows) and is not a whole line of the handout's files (``public``: a
+    public test's line, a stub's docstring, the README): those a student has anyway.
+
+    A text quotes a hidden line when it contains it, unless the occurrence lies inside a
+    whole public line the text also contains: ``at test_part2_losses.py:51: <a public
+    test's line>`` shows a public line that happens to contain a hidden test's
+    continuation line (``inputs={"y_pred": y_pred, "y": y})``), while that continuation
+    line alone, as a traceback of the hidden test prints it, is a quote.
+
+    :meth:`quoted_in` looks each hidden line up by its first :data:`MIN_HIDDEN_LINE`
+    characters, so checking a message costs one dictionary lookup per character, however
+    many hidden lines there are.
+    """
+
+    def __init__(self, lines: Iterable[str], public: Iterable[str] = ()) -> None:
+        self.public = frozenset(p for p in public if len(p) >= MIN_HIDDEN_LINE)
+        self.index: dict[str, list[str]] = {}
+        for line in sorted(set(lines) - self.public):
+            if len(line) >= MIN_HIDDEN_LINE:
+                self.index.setdefault(line[:MIN_HIDDEN_LINE], []).append(line)
+        self._covering: dict[str, tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.index.values())
+
+    def covering(self, line: str) -> tuple[str, ...]:
+        """The public lines that contain the hidden ``line`` (and are longer)."""
+        if line not in self._covering:
+            self._covering[line] = tuple(p for p in self.public if line in p and p != line)
+        return self._covering[line]
+
+    def _match_at(self, text: str, i: int) -> str | None:
+        """The hidden line ``text`` quotes at position ``i``, if any."""
+        found = self.index.get(text[i : i + MIN_HIDDEN_LINE])
+        for line in found or ():
+            if text.startswith(line, i) and not any(p in text for p in self.covering(line)):
+                return line
+        return None
+
+    def quoted_in(self, text: str) -> bool:
+        """Whether ``text`` (one line) quotes a hidden line (see the class docstring)."""
+        return self.cleaned(text) != text
+
+    def cleaned(self, text: str) -> str:
+        """``text`` (one line) with every quoted hidden line replaced by
+        :data:`HIDDEN_LINE_SHOWN` (the rest of the line kept)."""
+        out: list[str] = []
+        start = i = 0
+        index = self.index
+        while i <= len(text) - MIN_HIDDEN_LINE:
+            line = self._match_at(text, i) if text[i : i + MIN_HIDDEN_LINE] in index else None
+            if line is None:
+                i += 1
+                continue
+            out += [text[start:i], HIDDEN_LINE_SHOWN]
+            i = start = i + len(line)
+        return "".join(out) + text[start:] if out else text
+
+
+def _docstring_lines(tree: ast.AST) -> set[int]:
+    """The line numbers of every docstring of a module, its classes and functions."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body = node.body
+            first = body[0] if body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return lines
+
+
+def _public_lines(public: Path) -> set[str]:
+    """Every stripped line of the handout's text files."""
+    lines: set[str] = set()
+    for p in sorted(public.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".md", ".txt", ".ini"):
+            try:
+                text = p.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            lines.update(ln.strip() for ln in text.splitlines())
+    return lines
+
+
+@functools.lru_cache(maxsize=4)
+def hidden_lines(
+    hidden: Path = paths.HIDDEN_TESTS, public: Path = paths.STUDENT_DIR
+) -> HiddenLines:
+    """The distinctive lines of every ``.py`` file under ``hidden`` against the handout
+    folder ``public`` (see :class:`HiddenLines`). Read once per process."""
+    found: set[str] = set()
+    for p in sorted(Path(hidden).rglob("*.py")):
+        try:
+            text = p.read_text(encoding="utf-8")
+            skip = _docstring_lines(ast.parse(text))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        found.update(
+            raw.strip() for number, raw in enumerate(text.splitlines(), 1) if number not in skip
+        )
+    return HiddenLines(found, _public_lines(Path(public)))
+
+
+def without_hidden_lines(text: str, lines: HiddenLines | None = None) -> str:
+    """``text`` with every quote of a hidden test's source line replaced by
+    :data:`HIDDEN_LINE_SHOWN` (``lines``: default :func:`hidden_lines`)."""
+    lines = lines if lines is not None else hidden_lines()
+    out = [lines.cleaned(ln) for ln in text.splitlines()]
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")

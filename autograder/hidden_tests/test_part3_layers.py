@@ -11,7 +11,9 @@ from autograder.hidden_tests import strategies as hs
 from autograder.hidden_tests.agreement import (
     agree,
     assert_gradient,
+    call_both,
     checks,
+    compare,
     conform,
     immutability_case,
     layout_cases,
@@ -29,19 +31,28 @@ def x_and_upstream(draw, lo=-1e3, hi=1e3, specials=SIGMOID_SPECIALS):
     return x, draw(hs.numeric_arrays(shape, -3.0, 3.0))
 
 
+def _agree_to_every_magnitude(hw, ref, x):
+    """``agree`` for sigmoid, whose values span hundreds of orders of magnitude: tiny values
+    must keep theirs (``checks.assert_close(relative_tiny=True)``: 3e-261 at x = -600, not
+    the 7e-218 of a clip at -500), or underflow to 0."""
+    got, expected = call_both(hw, ref, "sigmoid", x)
+    compare("sigmoid", got, expected, args=(x,), names=("x",), hw=hw, relative_tiny=True)
+    return got
+
+
 @pytest.mark.grades("sigmoid", weight=3)
 @given(hs.numeric_arrays(hs.shapes(), -1e4, 1e4, SIGMOID_SPECIALS))
 def test_sigmoid_agrees_with_solution_and_is_stable(hw, ref, x):
-    got = agree(hw, ref, "sigmoid", x, names=("x",))
+    got = _agree_to_every_magnitude(hw, ref, x)
     require(np.all(np.isfinite(got)), "sigmoid: the result has nan or inf entries", {"x": x})
 
 
 @pytest.mark.grades("sigmoid", weight=1)
 def test_sigmoid_never_overflows(hw, ref):
-    x = np.array([[-1e4, -1000.0, -745.0, -710.0], [0.0, 709.8, 1000.0, 1e4]])
+    x = np.array([[-1e4, -1000.0, -745.0, -710.0, -600.0], [0.0, 36.0, 709.8, 1000.0, 1e4]])
     with checks.no_float_warnings("sigmoid", {"x": x}):
         hw.sigmoid(x.copy())
-    agree(hw, ref, "sigmoid", x, names=("x",))
+    _agree_to_every_magnitude(hw, ref, x)
 
 
 @pytest.mark.grades("sigmoid_backward", weight=3)

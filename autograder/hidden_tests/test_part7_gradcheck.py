@@ -66,6 +66,28 @@ def test_numerical_gradient_of_a_cubic_with_a_large_h_is_central(hw, c, x):
                         rtol=1e-9, atol=1e-9, name="numerical_gradient", inputs=inputs)
 
 
+#: The step ``numerical_gradient`` takes when called without one (the assignment's).
+DEFAULT_H = 1e-5
+
+
+@pytest.mark.grades("numerical_gradient", weight=1)
+@pytest.mark.parametrize("c,x", [
+    (1.0, [0.5, -1.0, 1.5, 0.25]),
+    (-2.0, [[1.25, -0.75], [0.5, -1.5]]),
+])
+def test_numerical_gradient_default_step_is_1e_5(hw, c, x):
+    # called without h: the central difference of c x^3 is 3 c x^2 + c h^2 exactly, so the
+    # step shows: h = 1e-4 is off by c * 1e-8, fourteen times the tolerance, while the
+    # rounding noise of h = 1e-5 (about 1e-16 |f| / h, 5e-11 here) is far below it
+    f = testfuncs.make("cubic", c=c)
+    x = np.array(x)
+    got = hw.numerical_gradient(f, x.copy())
+    inputs = {"f": f, "x": x}
+    checks.assert_close(got, testfunc_gradients.central_difference_of_cubic(c, x, DEFAULT_H),
+                        rtol=1e-10, atol=1e-10, name="numerical_gradient with its default h "
+                        f"(h={DEFAULT_H:g})", inputs=inputs)
+
+
 @pytest.mark.grades("numerical_gradient", weight=2)
 @given(function_and_point(), st.sampled_from([None, 1e-5, 1e-3, 0.05]))
 def test_numerical_gradient_agrees_with_solution_for_any_h(hw, ref, case, h):

@@ -4,7 +4,9 @@
 
 * a ``.py`` file (whatever its name: ``hw (1).py`` is still the homework);
 * a folder: its top-level ``hw.py``; else the one ``hw.py`` nested in sub-folders (the
-  shallowest, when it is the only one at its depth); else its only ``.py`` file;
+  shallowest, when it is the only one at its depth); else its only ``.py`` file, unless
+  that is one of the handout's provided files (:data:`PROVIDED_FILES`: ``train.py``,
+  ``timbre.py``), which is never graded as the homework;
 * a ``.zip``: its ``.py`` members are extracted safely (no absolute paths, no ``..``, no
   links, limits on member count and sizes) and the result is searched like a folder.
 
@@ -28,6 +30,8 @@ from autograder.paths import SUBMISSION_FILENAME
 #: A submitted zip: at most 2000 members; its ``.py`` members at most 5 MB each and 20 MB
 #: together once extracted, and compressed at most 100 to 1 (:mod:`autograder.intake.bounded_zip`).
 ZIP_LIMITS = bounded_zip.SUBMISSION
+#: The handout's provided code (not graded, not submitted): never taken for the homework.
+PROVIDED_FILES = frozenset({"train.py", "timbre.py"})
 #: Folders never searched (editor, OS and tool debris).
 IGNORED_DIRS = frozenset({"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "venv"})
 
@@ -84,20 +88,29 @@ def find_in_folder(
             f"{_listing(shallowest, folder)}; submit exactly one"
         )
     scripts = _candidates(folder, "*.py")
-    if len(scripts) == 1:
+    provided = [p for p in scripts if p.name in PROVIDED_FILES]
+    if len(scripts) == 1 and not provided:
         return scripts[0]
-    if scripts:
+    if len(scripts) > len(provided):
         raise SubmissionNotFound(
             f"no {SUBMISSION_FILENAME} in {shown}, and several other .py files "
             f"({_listing(scripts, folder)}): name your homework file {SUBMISSION_FILENAME}"
         )
     if found is None:
-        found = sorted(
+        found = [
             p.relative_to(folder).as_posix()
             for p in folder.rglob("*")
             if p.is_file() and not p.is_symlink() and not _ignored(p, folder)
-        )
+        ]
+    found = sorted(found, key=lambda name: (not name.endswith(".py"), name))
     what = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    if provided:  # every .py file is the handout's provided code (train.py, timbre.py)
+        names = " and ".join(sorted({p.name for p in provided}))
+        verb = "is" if len({p.name for p in provided}) == 1 else "are"
+        raise SubmissionNotFound(
+            f"no {SUBMISSION_FILENAME} found (found: {what}) in {shown}: {names} {verb} "
+            f"provided with the homework and not graded; submit your {SUBMISSION_FILENAME}"
+        )
     raise SubmissionNotFound(
         f"no {SUBMISSION_FILENAME} (and no .py file at all) in {shown} "
         f"(found: {what or 'nothing'})"

@@ -79,12 +79,137 @@ def _flush() -> None:
             stream.flush()
 
 
+#: What the grader provides to hw.py (the jail holds nothing else); the one list is
+#: ``GRADER_MODULES`` of ``student/tests/conftest.py``, which the student's run checks.
+PROVIDED = "NumPy and the Python standard library"
+#: True while hw.py is being imported: ``from absent import name`` then needs a value.
+_ABSENT_IMPORTING = [False]
+
+
+def _absent_message(top: str) -> str:
+    return (
+        f"hw.py imports {top}, which the grader does not provide: when graded, hw.py can "
+        f"import only {PROVIDED}, so the code that uses {top} cannot run. Remove the "
+        "import from hw.py (plotting belongs in train.py)"
+    )
+
+
+class _AbsentModule(types.ModuleType):
+    """What hw.py gets for a module the grader does not provide: any use of it raises an
+    ImportError that says so, so the functions that do not use it still work."""
+
+    def __init__(self, name: str, top: str) -> None:
+        super().__init__(name)
+        self.__dict__["_absent_top"] = top
+        self.__path__: list[str] = []  # a package: its submodules are placeholders too
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(attr)  # the import system's and copy's questions
+        if _ABSENT_IMPORTING[0]:  # `from matplotlib import pyplot` at import: a value
+            return _AbsentModule(f"{self.__name__}.{attr}", self.__dict__["_absent_top"])
+        raise ImportError(_absent_message(self.__dict__["_absent_top"]),
+                          name=self.__dict__["_absent_top"])
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImportError(_absent_message(self.__dict__["_absent_top"]),
+                          name=self.__dict__["_absent_top"])
+
+    def __repr__(self) -> str:
+        return f"<module {self.__name__!r}: not provided by the grader>"
+
+
+class _AbsentLoader:
+    """Loads an :class:`_AbsentModule` (importlib's loader protocol)."""
+
+    def __init__(self, top: str) -> None:
+        self.top = top
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        return _AbsentModule(spec.name, self.top)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        return None
+
+
+class _AbsentModules:
+    """A meta path finder, last in ``sys.meta_path`` while hw.py is imported: a module
+    that no real finder has (the grader does not provide it), imported by hw.py itself
+    outside a ``try`` that catches ImportError, becomes an :class:`_AbsentModule`.
+
+    A missing module imported by another module (NumPy's optional imports), a missing
+    submodule of a real package, and an import hw.py guards itself (``try: import
+    matplotlib`` ... ``except ImportError``) fail as they always do.
+    """
+
+    def __init__(self, guarded: set[int]) -> None:
+        self.guarded = guarded
+        self.absent: set[str] = set()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        import importlib.machinery
+
+        top = fullname.partition(".")[0]
+        if top not in self.absent:
+            line = _importing_line()
+            if fullname != top or line is None or line in self.guarded:
+                return None
+            self.absent.add(top)
+        return importlib.machinery.ModuleSpec(fullname, _AbsentLoader(top), is_package=True)
+
+
+def _importing_line() -> int | None:
+    """The line of hw.py that runs the import in progress (None: another module's)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith("<frozen importlib"):
+            return frame.f_lineno if name == HW_PATH else None
+        frame = frame.f_back
+    return None
+
+
+#: The exceptions whose ``except`` clause makes an import inside its ``try`` guarded.
+_CATCHES_IMPORT_ERROR = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _guarded_lines(path: str) -> set[int]:
+    """The lines of ``path`` inside a ``try`` whose handlers catch ImportError."""
+    import ast
+
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except Exception:  # a syntax error: the import will say so
+        return set()
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        names: list[str] = []
+        for handler in node.handlers:
+            kinds = handler.type
+            if kinds is None:
+                names.append("BaseException")
+                continue
+            for kind in kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]:
+                names.append(kind.id if isinstance(kind, ast.Name) else
+                             kind.attr if isinstance(kind, ast.Attribute) else "")
+        if _CATCHES_IMPORT_ERROR.intersection(names) and node.body:
+            end = node.body[-1].end_lineno or node.body[-1].lineno
+            lines.update(range(node.body[0].lineno, end + 1))
+    return lines
+
+
 def _import_hw() -> tuple[types.ModuleType | None, dict[str, Any]]:
     import importlib.util
 
+    _ABSENT_IMPORTING[0] = True
     spec = importlib.util.spec_from_file_location("hw", HW_PATH)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.modules["hw"] = module
+    finder = _AbsentModules(_guarded_lines(HW_PATH))
+    sys.meta_path.append(finder)  # last: asked only for what no real finder has
     try:
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     except BaseException as exc:
@@ -105,10 +230,15 @@ def _import_hw() -> tuple[types.ModuleType | None, dict[str, Any]]:
             detail = traceback.format_exception_only(type(exc), exc)
             report["message"] = "".join(detail).replace(HW_PATH, "hw.py").rstrip()[:4000]
         return None, report
+    finally:
+        _ABSENT_IMPORTING[0] = False
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
     functions = sorted(
         name
         for name, obj in vars(module).items()
         if not name.startswith("_") and callable(obj) and type(name) is str
+        and not isinstance(obj, types.ModuleType)  # an absent module's placeholder
     )
     return module, {"op": "ready", "ok": True, "functions": functions}
 

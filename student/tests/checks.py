@@ -277,6 +277,34 @@ def _compare(got: Any, exp: Any, where: str, opts: dict[str, Any]) -> None:
         _compare_values(np.asarray(got), np.asarray(exp), where, opts)
 
 
+#: ``relative_tiny``: how far (a factor) a value may be from the expected one when their
+#: difference is within the absolute floor but not within the relative tolerance.
+TINY_FACTOR = 16.0
+#: ``relative_tiny``: differences this small are float64's subnormal numbers' own rounding
+#: (the smallest normal float64, about 2.2e-308): always accepted.
+SUBNORMAL_LEVEL = float(np.finfo(np.float64).tiny)
+
+
+def _keeps_magnitude(g: np.ndarray, e: np.ndarray, abs_err: np.ndarray, rtol: float) -> np.ndarray:
+    """Per entry: ``g`` is within the relative tolerance of ``e``, or of its magnitude
+    (the same sign, within :data:`TINY_FACTOR`), or 0 (an underflow: fine, the assignment
+    says), or at most :data:`SUBNORMAL_LEVEL` away from it.
+
+    The absolute floor of :func:`assert_close` (``atol * scale``) accepts every value below
+    1e-9: a sigmoid that clips x to [-500, 500] gives 7e-218 at x = -600 instead of 3e-261
+    and would pass. Formulas that lose the tiny values to rounding (``0.5 * (1 +
+    tanh(x / 2))`` gives 0 below x = -37, ``1 - 1 / (1 + exp(x))`` a multiple of 1.1e-16)
+    are right within the floor AND of the right magnitude or 0; a cut-off is not.
+    """
+    with np.errstate(all="ignore"):
+        relative = abs_err <= rtol * np.abs(e)
+        ratio = np.abs(g) / np.abs(e)
+        magnitude = (np.sign(g) == np.sign(e)) & (ratio <= TINY_FACTOR) & (
+            ratio >= 1.0 / TINY_FACTOR
+        )
+    return relative | magnitude | (g == 0) | (abs_err <= SUBNORMAL_LEVEL)
+
+
 def _compare_arrays(got: Any, exp: np.ndarray, where: str, opts: dict[str, Any]) -> None:
     """An array: the rule (type, dtype kind, shape), then the values."""
     _conform_array(got, exp, where, opts)
@@ -327,6 +355,8 @@ def _compare_values(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
     abs_err = np.abs(gf - ef)
     allowed = opts["atol"] * scale + opts["rtol"] * np.abs(ef)
     bad = abs_err > allowed
+    if opts.get("relative_tiny"):
+        bad |= ~_keeps_magnitude(gf, ef, abs_err, opts["rtol"])
     if not bad.any():
         return
 
@@ -376,6 +406,12 @@ def _compare_values(got: np.ndarray, exp: np.ndarray, where: str, opts: dict[str
         f"  tolerance: |got - expected| <= {opts['atol']:.0e} * {scale_text} "
         f"+ {opts['rtol']:.0e} * |expected|"
     )
+    if opts.get("relative_tiny"):
+        lines.append(
+            f"  and every value keeps its magnitude: within a factor {TINY_FACTOR:g} of the "
+            f"expected one, 0 (an underflow), or at most {SUBNORMAL_LEVEL:.3g} away from it "
+            "(tiny values such as exp(-600) must not be cut off by a clip)"
+        )
     raise _Mismatch(where, "\n".join(lines))
 
 
@@ -478,6 +514,7 @@ def assert_close(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     show_expected: bool | None = None,
+    relative_tiny: bool = False,
 ) -> None:
     """Assert that ``got`` equals ``expected`` up to a scaled tolerance.
 
@@ -498,6 +535,9 @@ def assert_close(
         show_expected: False hides the expected values from the message; None (the
             default) follows the module setting ``SHOW_EXPECTED``, which the grader
             sets per test.
+        relative_tiny: values far below the absolute floor must also keep their
+            magnitude (:func:`_keeps_magnitude`): for results that span many orders of
+            magnitude and must be stable (a sigmoid at x = -600 is 3e-261, not 7e-218).
 
     Raises:
         AssertionError: with a message for the student.
@@ -505,7 +545,8 @@ def assert_close(
     __tracebackhide__ = True  # pytest: show the failing test, not this helper
     if show_expected is None:
         show_expected = SHOW_EXPECTED
-    opts = {"rtol": rtol, "atol": atol, "show_expected": show_expected, "values": True}
+    opts = {"rtol": rtol, "atol": atol, "show_expected": show_expected, "values": True,
+            "relative_tiny": relative_tiny}
     _check(got, expected, name, inputs, opts)
 
 

@@ -6,9 +6,11 @@
   function a test grades.
 * A function that still raises ``NotImplementedError`` gives a one-line
   "not implemented yet" failure instead of a long traceback.
-* At the end, a checklist per part: ✓ passed, ✗ failed, · not implemented yet,
-  and a warning when ``hw.py`` imports a module the grader does not have (it has
-  only NumPy and the standard library).
+* At the end, a checklist per part: ✓ passed, ✗ failed, · not implemented yet.
+* When ``hw.py`` imports a module the grader does not provide (it provides only
+  :data:`GRADER_MODULES` and the standard library), the run fails: its first test
+  says so, and so do the last lines. Graded, the functions that use such a module
+  fail with that message; the others are graded as usual.
 
 When the autograder runs these same tests, its own plugin provides ``hw`` (your
 code then runs in a separate, sandboxed process) and this file only registers
@@ -51,6 +53,10 @@ def load_parts(path: Path = POINTS_FILE) -> list[tuple[int, str, float, tuple[st
 
 
 PARTS = load_parts()
+
+#: THE modules the grader provides to hw.py besides the Python standard library (the
+#: sandbox that runs hw.py holds nothing else). The handout's README names them.
+GRADER_MODULES = ("numpy",)
 
 PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not implemented"
 #: prefix of the outcome of a test whose function calls a helper that is still a stub
@@ -117,8 +123,8 @@ def _load_hw(path: Path) -> ModuleType:
 
 
 def unavailable_imports(path: Path) -> list[str]:
-    """Modules ``hw.py`` imports that the grader does not have: anything but NumPy and
-    the standard library (read from the source, not imported)."""
+    """Modules ``hw.py`` imports that the grader does not provide: anything but
+    :data:`GRADER_MODULES` and the standard library (read from the source, not imported)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -129,8 +135,37 @@ def unavailable_imports(path: Path) -> list[str]:
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module.split(".")[0])
-    available = set(getattr(sys, "stdlib_module_names", ())) | {"numpy", "__future__"}
+    available = set(getattr(sys, "stdlib_module_names", ())) | {*GRADER_MODULES, "__future__"}
     return sorted(names - available)
+
+
+def unavailable_message(foreign: list[str]) -> str:
+    """What the student's run says when hw.py imports ``foreign`` modules."""
+    names = ", ".join(foreign)
+    provided = ", ".join(m if m != "numpy" else "NumPy" for m in GRADER_MODULES)
+    return (
+        f"hw.py imports {names}, which the grader does not provide. When graded, hw.py can "
+        f"import only {provided} and the Python standard library: every function that "
+        f"uses {names} fails there (the others are graded as usual), although it passes "
+        "here. Remove these imports from hw.py (plotting belongs in train.py)."
+    )
+
+
+class GraderImports(pytest.Item):
+    """The first test of a student's run when hw.py imports what the grader does not
+    provide: it fails with :func:`unavailable_message`."""
+
+    def __init__(self, *, foreign: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.foreign = foreign
+
+    def runtest(self) -> None:
+        """Fail with the message."""
+        pytest.fail(unavailable_message(self.foreign), pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """Where pytest says the test is: hw.py itself."""
+        return self.path, 0, "hw.py imports only what the grader provides"
 
 
 def _marked_function(item: pytest.Item) -> str | None:
@@ -158,6 +193,7 @@ class StudentRun:
 
     def __init__(self, hw_path: Path) -> None:
         self.hw_path = hw_path
+        self.foreign = unavailable_imports(hw_path)
         self.import_error: str | None = None
         self.checked_import = False
         #: function -> list of outcomes of its tests
@@ -178,6 +214,19 @@ class StudentRun:
                 f"(run `python {self.hw_path.name}` to see the full error)"
             )
             pytest.fail(self.import_error, pytrace=False)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Put the check of hw.py's imports first when it imports what the grader lacks."""
+        if self.foreign and items:
+            check = GraderImports.from_parent(
+                session, name="hw.py imports only what the grader provides",
+                foreign=self.foreign,
+            )
+            check.path = self.hw_path
+            items.insert(0, check)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
@@ -218,19 +267,18 @@ class StudentRun:
             return "·", "not implemented yet"
         return "✗", f"{ok}/{n} tests passed"
 
+    @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print the checklist: every function that had tests in this run."""
+        """Print the checklist (every function that had tests in this run), then, last,
+        what hw.py imports that the grader does not provide."""
         tr = terminalreporter
-        foreign = unavailable_imports(self.hw_path)
-        if foreign:
-            tr.write_sep("=", "hw.py imports what the grader does not have", red=True)
-            tr.write_line(
-                f"hw.py imports {', '.join(foreign)}. When graded, hw.py can import only "
-                "NumPy and the Python standard library: it would not import at all, and "
-                "every test would fail. Remove these imports (plotting belongs in train.py).",
-                red=True,
-                bold=True,
-            )
+        self._checklist(tr)
+        if self.foreign:
+            tr.write_sep("=", "hw.py imports what the grader does not provide", red=True)
+            tr.write_line(unavailable_message(self.foreign), red=True, bold=True)
+
+    def _checklist(self, tr: Any) -> None:
+        """The checklist per part."""
         if not self.outcomes:
             return
         encoding = getattr(sys.stdout, "encoding", None) or "ascii"

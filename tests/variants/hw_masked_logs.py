@@ -85,7 +85,10 @@ def softmax_cross_entropy_grad(logits, labels):
 
 
 def sigmoid(x):
-    x = np.clip(_f(x), -500.0, 500.0)
+    # clipped where float64's exp stops: below -709 the true value is subnormal or 0, so
+    # the clip changes it by less than 2.3e-308 (a clip at -500 returned 7e-218 for x = -600,
+    # where the value is 3e-261: not a correct sigmoid, issue 23)
+    x = np.clip(_f(x), -709.0, 709.0)
     return 1.0 / (1.0 + np.exp(-x))
 
 

@@ -83,49 +83,49 @@ def _docstring_span(node: ast.AST) -> tuple[int, int] | None:
     return None
 
 
+def _definitions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The definition of each function name that Python uses: of the top-level ones, the
+    LAST (a later ``def`` of the same name replaces the earlier one when hw.py runs);
+    a name defined only inside other code, its first definition."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    out: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    top = [n for n in tree.body if isinstance(n, kinds)]
+    for node in top:  # in order: the last one wins, as when the module runs
+        out[node.name] = node
+    for node in ast.walk(tree):
+        if isinstance(node, kinds) and node not in top and node.name not in out:
+            out[node.name] = node
+    return out
+
+
+def _start(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+
+
 def function_spans(source: str) -> dict[str, tuple[int, int, tuple[int, int] | None]]:
     """``{name: (first line, last line, docstring lines or None)}`` of every function.
 
-    Top-level definitions win over nested ones of the same name; decorators are
-    included. Raises SyntaxError when the source does not parse.
+    The definition Python uses: of top-level definitions of the same name the last one,
+    and top-level ones win over nested ones; decorators are included. Raises SyntaxError
+    when the source does not parse.
     """
-    tree = ast.parse(source)
-    out: dict[str, tuple[int, int, tuple[int, int] | None]] = {}
-    top = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    nested = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n not in top
-    ]
-    for node in top + nested:
-        if node.name in out:
-            continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        out[node.name] = (start, node.end_lineno or node.lineno, _docstring_span(node))
-    return out
+    return {
+        name: (_start(node), node.end_lineno or node.lineno, _docstring_span(node))
+        for name, node in _definitions(ast.parse(source)).items()
+    }
 
 
 def function_sources(source: str) -> dict[str, tuple[int, str]]:
     """``{name: (first line, text)}`` of every function defined in ``source``.
 
-    Top-level definitions win over nested ones of the same name; decorators are
-    included. Raises SyntaxError when the source does not parse.
+    The definition Python uses (see :func:`function_spans`); decorators are included.
+    Raises SyntaxError when the source does not parse.
     """
-    tree = ast.parse(source)
     lines = source.splitlines()
     out: dict[str, tuple[int, str]] = {}
-    nodes = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    nodes += [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n not in nodes
-    ]
-    for node in nodes:
-        if node.name in out:
-            continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        end = node.end_lineno or node.lineno
-        out[node.name] = (start, "\n".join(lines[start - 1 : end]))
+    for name, node in _definitions(ast.parse(source)).items():
+        start, end = _start(node), node.end_lineno or node.lineno
+        out[name] = (start, "\n".join(lines[start - 1 : end]))
     return out
 
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.grading.results import failure_results, write_results
+from autograder.intake.gradescope_metadata import read_metadata
 from autograder.release.gradescope import PLUGIN_NAME
 
 GRADESCOPE_DIR = Path("/autograder")
@@ -91,11 +92,8 @@ def late_args(metadata_path: Path) -> list[str]:
     ``--submitted-at`` its ``created_at``, one ``--student`` per ``users[].email`` (for
     extensions), and Gradescope's ``assignment.due_date`` (recorded beside the rule's).
     None of them when the file is missing or unreadable (nothing is then deducted)."""
-    try:
-        meta = json.loads(metadata_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    created = meta.get("created_at") if isinstance(meta, dict) else None
+    meta = read_metadata(metadata_path)
+    created = meta.get("created_at")
     if not isinstance(created, str) or not created.strip():
         return []
     args = ["--submitted-at", created.strip()]
@@ -110,6 +108,18 @@ def late_args(metadata_path: Path) -> list[str]:
     return args
 
 
+def note_changes_since_last(ag_dir: Path, results_path: Path) -> None:
+    """Put at the top of the output the functions that became right or wrong since the
+    student's previous submission (``ag_dir/submission_metadata.json``'s
+    ``previous_submissions``; :mod:`autograder.grading.since_last`). Never fails the grade."""
+    try:
+        from autograder.grading import since_last
+
+        since_last.annotate(results_path, ag_dir / METADATA_NAME)
+    except Exception:  # the note is a courtesy: the results stand without it
+        print(traceback.format_exc(), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Grade ``AG_DIR/submission`` into ``AG_DIR/results/results.json``; the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -122,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = run_command.main(engine_args(
             engine_input(ag_dir / "submission"), results_path, release_functions(ag_dir / "source")
         ) + late_args(ag_dir / METADATA_NAME))
+        note_changes_since_last(ag_dir, results_path)
     except BaseException as exc:  # the engine must not leave Gradescope without results
         message = f"{type(exc).__name__}: {exc}"
         print(traceback.format_exc(), file=sys.stderr)
