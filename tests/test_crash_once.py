@@ -32,6 +32,7 @@ from autograder.grading.call_guard import (
     NoFurtherExamples,
     TimeBudget,
 )
+from autograder.grading.results import per_test_records
 from autograder.grading.time_limits import CallLimits
 from autograder.sandbox.errors import WorkerCrashed
 
@@ -125,7 +126,7 @@ def test_a_submission_that_segfaults_in_every_call_costs_one_restart_per_functio
     # a budget no grade of it needs: what is counted is restarts, never seconds
     outcome = run_payload(dataclasses.replace(payload), tmp_path, limits={"time_budget": 240.0})
     assert outcome.problems == [], outcome.problems
-    tests = outcome.results["tests"]
+    tests = per_test_records(outcome.results)  # one record per test, inside the entries
     graded = [t for t in tests if t["tags"][0] != "submission"]
     assert {t["tags"][0] for t in graded} == set(SEGFAULTING)
     assert len(graded) > 2 * len(SEGFAULTING)

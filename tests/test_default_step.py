@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
+from autograder.grading.results import per_test_records
 from autograder.grading.runner import grade_submission
 
 DEFAULT_STEP_TEST = "test_numerical_gradient_default_step_is_1e_5"
@@ -27,7 +28,7 @@ def _grade(source: str) -> dict:
 
 
 def _default_step_entries(results: dict) -> list[dict]:
-    return [t for t in results["tests"] if DEFAULT_STEP_TEST in t["name"]]
+    return [t for t in per_test_records(results) if DEFAULT_STEP_TEST in t["name"]]
 
 
 @pytest.mark.parametrize("step", ["1e-4", "1e-3"])
