@@ -147,13 +147,13 @@ def fork_many(n):
 
 def connect(port):
     import socket
-    with socket.socket() as s:
-        s.settimeout(2)
-        try:
+    try:  # the syscall filter may refuse the socket itself
+        with socket.socket() as s:
+            s.settimeout(2)
             s.connect(("127.0.0.1", port))
             return "connected"
-        except OSError as e:
-            return type(e).__name__
+    except OSError as e:
+        return type(e).__name__
 
 def exit_later():
     import threading
@@ -499,7 +499,9 @@ def test_without_chroot_the_worker_still_runs_as_a_dedicated_uid(files, monkeypa
     monkeypatch.setattr(jail, "_CHROOT_OK", False)  # as if chroot() gave EPERM
     with Worker(files / "hw.py", [], Limits()) as w:
         hw = SubmissionProxy(w)
-        assert w.isolation["mode"] == "uid" and not w.isolation["grader_files_hidden"]
+        iso = w.isolation
+        assert iso["mode"] == "uid"  # hidden only where Landlock gives it the chroot's view
+        assert iso["grader_files_hidden"] == iso["file_view"].startswith("Landlock")
         assert hw.whoami() == w.isolation["uid"] != 0
         assert hw.softmax(np.zeros(4))[0] == 0.25
         out = hw.probe(["/root/.bashrc"], ["/x"])
