@@ -103,6 +103,11 @@ IMAGE_STEPS_BEGIN = "# BEGIN music-ai-autograder image steps"
 IMAGE_STEPS_END = "# END music-ai-autograder image steps"
 IMAGE_STEPS = rf"""
 {IMAGE_STEPS_BEGIN}
+# the sandbox's syscall filter needs libseccomp.so.2 (in Ubuntu's base image as apt's own)
+if ! ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2'; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libseccomp2) \
+        || echo "music-ai-autograder: libseccomp2 missing: workers run without a syscall filter"
+fi
 if ! (cd /autograder/source \
       && mamba run -n otter-env python -m autograder.gradescope.prepare_image); then
     echo "music-ai-autograder: the sandbox runtime will be built at each grade instead"

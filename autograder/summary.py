@@ -115,4 +115,5 @@ def format_summary(
     top = math.fsum(t.get("max_score", 0.0) for t in tests)
     n_pass = sum(1 for t in graded if t.get("status") == "passed")
     out.append(f"Total: {_fmt(total)} / {_fmt(top)} points  ({n_pass}/{len(graded)} tests passed)")
+    out += filter(None, [(results.get("extra_data") or {}).get("isolation", {}).get("weaker")])
     return "\n".join(out)
