@@ -253,3 +253,19 @@ def test_the_solutions_are_unreadable_in_uid_mode(hw_file: Path,
         assert "weaker isolation" in w.isolation["weaker"]
     for path, text in got.items():
         assert text.startswith("failed"), f"the worker read {path}"
+
+
+def test_a_weaker_mode_is_named_in_plain_words_in_the_summary(hw_file: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """What results.json's ``extra_data.isolation.weaker`` says, the summary of ``run``
+    says too."""
+    from autograder.summary import format_summary
+
+    monkeypatch.setattr(Worker, "root_namespaces", ())
+    monkeypatch.setattr(jailmod, "_CHROOT_OK", False)
+    with _worker(hw_file) as w:
+        iso = w.isolation
+    assert iso["weaker"].startswith("weaker isolation: no chroot")
+    results = {"score": 0.0, "tests": [], "extra_data": {"isolation": iso}}
+    assert iso["weaker"] in format_summary(results).splitlines()

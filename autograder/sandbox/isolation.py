@@ -244,4 +244,6 @@ def planned() -> dict[str, object]:
     info: dict[str, object] = {"mode": mode, "planned": True}
     if mode == "same-user":
         info["unsafe_same_user"] = True
+    if mode in ("uid", "same-user"):
+        info["weaker"] = "weaker isolation: " + _PLAIN[mode]
     return info
