@@ -1122,7 +1122,7 @@ PAYLOADS: tuple[Payload, ...] = (
             _SABOTAGE, expect=r"not a valid reply|died|protocol"),
     Payload("poison_runtime", "write into the jail's shared runtime copy (numpy, stdlib, /w)",
             _POISON, expect=r"wrote: \[\]", every=True,
-            tags=frozenset({"files"})),
+            tags=frozenset({"files"}), limits={"call_timeout": 30.0}),  # walks /usr/lib too
     Payload("terminal_escapes", "ANSI/OSC escapes (clear, title, clipboard) in messages",
             _TERMINAL, cli=True, expect=r"RuntimeError", every=True),
     # 1 MB on the wire: relu(X @ W1 + b1) @ W2 + b2 on the held-out notes would build
