@@ -31,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import importlib.util
 import sys
 from typing import Any
@@ -64,6 +65,7 @@ CLONE_NAMESPACES = {
 AF_UNIX = 1
 
 
+@functools.lru_cache(maxsize=1)
 def library_spec() -> dict[str, str] | None:
     """Where the grader finds ``pyseccomp`` and ``libseccomp.so.2`` (for the launch spec),
     or None when either is missing (then the worker runs without a syscall filter)."""
