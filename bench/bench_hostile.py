@@ -4,11 +4,15 @@
     python3 bench/bench_hostile.py fork_bomb sleep # some of them
     python3 bench/bench_hostile.py --cli           # every one through the CLI
     python3 bench/bench_hostile.py --fresh-user    # (root) as a new ordinary user: userns
+    python3 bench/bench_hostile.py --drop-caps cap_sys_admin                # no namespaces
+    python3 bench/bench_hostile.py --drop-caps cap_sys_admin,cap_sys_chroot  # uid mode
 
 Uses the same harness and verdict as ``tests/test_hostile.py`` (small limits: 1 s per
 call, 512 MB, 40 s budget). As root the worker is in the root jail (dedicated uid, chroot,
 namespaces); ``--fresh-user`` grades every payload through the CLI as a freshly created
-unprivileged user, so in the user namespace jail (``tests/unprivileged.py``). Run as an
+unprivileged user, so in the user namespace jail (``tests/unprivileged.py``);
+``--drop-caps`` runs the whole bench without those capabilities (``capsh --drop``, as in a
+container that does not grant them: Docker's default drops ``CAP_SYS_ADMIN``). Run as an
 ordinary user it uses that user's jail (``userns``), or says that there is none. Exit
 status 1 when an attack was not contained.
 """
@@ -38,16 +42,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cli", action="store_true", help="grade every payload via the CLI")
     parser.add_argument("--fresh-user", action="store_true",
                         help="(root) grade as a freshly created ordinary user: the userns jail")
+    parser.add_argument("--drop-caps", metavar="CAPS",
+                        help="(root) run without these capabilities, e.g. cap_sys_admin")
     parser.add_argument("-v", "--verbose", action="store_true", help="print notes and outputs")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BY_NAME]
     if unknown:
         parser.error(f"unknown payload(s) {unknown}; known: {', '.join(BY_NAME)}")
+    if args.drop_caps:  # again, in a shell without them (capsh drops them for good)
+        import shlex
+        import shutil
+
+        if shutil.which("capsh") is None:
+            parser.error("capsh is missing (apt-get install libcap2-bin)")
+        rest = [a for a in sys.argv[1:] if a != args.drop_caps and a != "--drop-caps"
+                and not a.startswith("--drop-caps=")]
+        cmd = shlex.join([sys.executable, __file__, *rest])
+        os.execvp("capsh", ["capsh", f"--drop={args.drop_caps}", "--", "-c", cmd])
     chosen = [BY_NAME[n] for n in args.names] if args.names else list(PAYLOADS)
     if os.geteuid() != 0:
         from autograder.sandbox import isolation
 
         print(f"NOTE: not root: the worker's jail here is {isolation.automatic_mode()!r}\n")
+    with open("/proc/self/status") as status:
+        caps = [ln.split()[1] for ln in status if ln.startswith("CapEff")]
+    print(f"capabilities: {caps[0] if caps else '?'}")
     print(f"{'payload':24} {'how':4} {'contained?':10} {'seconds':>7}  details")
     failures = 0
     t_all = time.monotonic()

@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -216,10 +217,21 @@ def _env(tools: Path, state_dir: Path) -> dict[str, str]:
     return env
 
 
-def _in_autograder_ns(script: str, tree: Path) -> list[str]:
-    """Run ``script`` (bash) with ``tree`` mounted at ``/autograder`` (private mount ns)."""
+def _in_autograder_ns(script: str, tree: Path, drop_caps: tuple[str, ...] = ()) -> list[str]:
+    """Run ``script`` (bash) with ``tree`` mounted at ``/autograder`` (private mount ns);
+    ``drop_caps`` (e.g. ``cap_sys_admin``): the script runs without those capabilities
+    (``capsh --drop``, as in a container that does not grant them)."""
+    if drop_caps:
+        script = f"exec capsh --drop={','.join(drop_caps)} -- -c {shlex.quote(script)}"
     inner = f'mount --bind "$0" /autograder && cd /autograder && {script}'
     return ["unshare", "--mount", "--propagation", "private", "bash", "-c", inner, str(tree)]
+
+
+def capsh_unavailable() -> str | None:
+    """Why capabilities cannot be dropped here (None: ``capsh`` is installed)."""
+    if shutil.which("capsh") is None:
+        return "capsh is missing (Debian's libcap2-bin; .ci/run installs it)"
+    return None
 
 
 class GradescopeImage:
@@ -281,15 +293,17 @@ class GradescopeImage:
         return tree
 
     def grade(
-        self, submission: Path, box: Box | None = None, timeout: float = 900
+        self, submission: Path, box: Box | None = None, timeout: float = 900,
+        drop_caps: tuple[str, ...] = (),
     ) -> GradescopeRun:
-        """Run ``run_autograder`` on ``submission`` (in ``box`` when given)."""
+        """Run ``run_autograder`` on ``submission`` (in ``box`` when given; without the
+        capabilities ``drop_caps``)."""
         tree = self._tree(submission)
         # every container starts from the image: what an earlier grade wrote is gone
         state = tree.parent / f"{tree.name}-state"
         if self.state_dir.exists():
             subprocess.run(["cp", "-a", "--link", str(self.state_dir), str(state)], check=True)
-        cmd = _in_autograder_ns("exec bash /autograder/run_autograder", tree)
+        cmd = _in_autograder_ns("exec bash /autograder/run_autograder", tree, drop_caps)
         if box is not None:
             cmd = box.wrap(cmd)
         start = time.monotonic()

@@ -132,3 +132,107 @@ def test_the_memory_bomb_is_stopped_by_a_limit_the_box_has(
     relu = [t for t in per_test_records(run.results) if t["tags"][0] == "relu"]
     assert relu and all(t["score"] == 0 for t in relu)
     assert any("memory" in t["output"] for t in relu), [t["output"] for t in relu]
+
+
+# ----------------------------------------------------------------------------- fewer capabilities
+
+#: At import: load the solutions the Gradescope way and re-export them (scored 100 when
+#: chroot was refused, issue 21), printing what it read; relu also phones a loopback
+#: listener of the test and says how that went.
+SNOOP = '''
+
+_h7_got = []
+for _h7_path in ("/autograder/source/solutions/hw.py",
+                 "/autograder/source/autograder/hidden_tests/test_part3_layers.py",
+                 "/autograder/source/autograder/mistakes/catalog.py"):
+    try:
+        with open(_h7_path) as _h7_f:
+            _h7_text = _h7_f.read()
+        _h7_got.append(_h7_path + ": READ")
+        print(_h7_text)
+        if _h7_path.endswith("solutions/hw.py"):
+            exec(compile(_h7_text, _h7_path, "exec"), globals())
+    except OSError as _h7_e:
+        _h7_got.append(_h7_path + ": " + type(_h7_e).__name__)
+_h7_relu = globals().get("relu")
+
+
+def relu(x):
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+        net = "CONNECTED"
+    except OSError as e:
+        net = "refused: " + str(e)
+    raise RuntimeError("loopback " + net + " | " + " | ".join(_h7_got))
+'''
+
+#: (what is dropped, the isolation mode it leaves)
+CAP_DROPS = {
+    "no CAP_SYS_ADMIN": (("cap_sys_admin",), "chroot"),
+    "no CAP_SYS_ADMIN, no CAP_SYS_CHROOT": (("cap_sys_admin", "cap_sys_chroot"), "uid"),
+}
+
+
+@pytest.fixture(scope="module")
+def dropped(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, GradescopeRun], list[bytes]]:
+    """The snooping submission graded the Gradescope way with capabilities dropped, and a
+    correct one with CAP_SETUID and CAP_SETGID dropped (no other uid to be had)."""
+    from gradescope_box import capsh_unavailable
+
+    if capsh_unavailable():
+        pytest.skip(capsh_unavailable() or "")
+    from hostile.harness import LoopbackListener
+
+    base = tmp_path_factory.mktemp("gradescope-caps")
+    ag_zip, _ = build.build(base / "dist")
+    listener = LoopbackListener()
+    (base / "snoop").mkdir()
+    snoop = base / "snoop" / "hw.py"
+    snoop.write_text(paths.STUDENT_HW.read_text(encoding="utf-8")
+                     + SNOOP.replace("PORT", str(listener.port)), encoding="utf-8")
+    jobs = {name: (snoop, caps) for name, (caps, _) in CAP_DROPS.items()}
+    jobs["no CAP_SETUID"] = (paths.SOLUTIONS_HW, ("cap_setuid", "cap_setgid"))
+    try:
+        with GradescopeImage(ag_zip) as image, \
+                concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+            runs = {name: pool.submit(image.grade, sub, None, 900, caps)
+                    for name, (sub, caps) in jobs.items()}
+            out = {name: run.result() for name, run in runs.items()}
+    finally:
+        listener.close()
+    return out, listener.received
+
+
+@pytest.mark.parametrize("drop", CAP_DROPS)
+def test_without_capabilities_the_solutions_and_the_network_stay_out_of_reach(
+    dropped: tuple[dict[str, GradescopeRun], list[bytes]], drop: str
+) -> None:
+    from hostile.harness import leaked
+
+    runs, received = dropped
+    run = runs[drop]
+    assert run.results is not None, run.log[-4000:]
+    assert run.returncode == 0, run.log[-4000:]
+    text = json.dumps(run.results)
+    assert run.results["score"] == 0, text[:3000]
+    assert leaked(text) == [] and leaked(run.log) == []
+    relu = [t for t in run.results["tests"] if t["tags"][0] == "relu"]
+    assert relu and all("loopback refused" in t["output"] for t in relu), relu[0]["output"]
+    assert ": READ" not in text
+    assert received == []
+    iso = run.results["extra_data"]["isolation"]
+    assert iso["mode"] == CAP_DROPS[drop][1]
+    assert iso["network"] != "host" and iso["syscall_filter"].startswith("seccomp")
+    assert "weaker isolation" in iso["weaker"]
+
+
+def test_without_another_uid_gradescope_refuses_to_run_student_code(
+    dropped: tuple[dict[str, GradescopeRun], list[bytes]],
+) -> None:
+    run = dropped[0]["no CAP_SETUID"]
+    assert run.returncode != 0
+    assert run.results is not None and run.results["score"] == 0
+    assert "cannot isolate student code" in json.dumps(run.results), run.log[-3000:]

@@ -440,7 +440,7 @@ class GradingPlugin:
             isolation = getattr(worker, "isolation", None)
             if isinstance(isolation, dict):  # the uid and paths vary from run to run
                 keep = ("mode", "grader_files_hidden", "network", "tmp", "pid_namespace",
-                        "unsafe_same_user")
+                        "unsafe_same_user", "syscall_filter", "file_view", "weaker")
                 self.isolation = {k: _plain(isolation[k]) for k in keep if k in isolation}
             _close(self.proxy)
         if self.isolation is None and self.proxy_factory is start_sandboxed:

@@ -147,4 +147,6 @@ def format_summary(
         f"Total: {pts(total)} / {pts(top)} points  ({n_pass}/{len(checks)} checks passed, "
         f"{len(entries)} Gradescope entries)"
     )
+    # a weaker isolation than the full jail, in plain words (extra_data.isolation.weaker)
+    out += filter(None, [(results.get("extra_data") or {}).get("isolation", {}).get("weaker")])
     return "\n".join(out)

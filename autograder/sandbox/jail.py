@@ -54,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.sandbox import kernel_state
 from autograder.sandbox.procs import kill_uid, user_processes
 
 UID_RANGE = range(61000, 62000)
@@ -71,10 +72,12 @@ class UidLease:
     fd: int
 
     def release(self) -> None:
-        """Kill anything left running as this uid, then free it."""
+        """Kill anything left running as this uid, remove the kernel state it may have
+        left (keyrings, SysV IPC, files in the shared folders), then free it."""
         if self.fd < 0:
             return
         kill_uid(self.uid)
+        kernel_state.scrub_uid(self.uid)
         with contextlib.suppress(OSError):
             os.close(self.fd)
         self.fd = -1
@@ -126,6 +129,7 @@ def lease_uid() -> UidLease:
         if user_processes(uid):
             os.close(fd)
             continue
+        kernel_state.scrub_uid(uid)  # left by a grader that died holding this uid
         return UidLease(uid, fd)
     raise RuntimeError("no free uid in 61000-61999 for the sandbox")
 
@@ -456,6 +460,8 @@ class Jail:
         if self.lease is not None:
             self.lease.release()
         shutil.rmtree(self.private, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the launcher's note of a disk limit hit
+            os.unlink(str(self.private) + ".limit")
 
 
 def build_userns_jail(files: dict[str, Path], python: str | None = None) -> Jail:
@@ -537,6 +543,6 @@ def build_jail(files: dict[str, Path], python: str | None = None) -> Jail:
         inside_tmp=str(private / "tmp"),
         inside_numpy_dir=prefix + numpy_dir,
         note=f"NO chroot (not permitted): runtime copy {runtime}, uid {uid}; "
-        "the submission can read world-readable files of the host",
+        "the submission sees the host's files except where Landlock hides them",
         extra_env={"LD_LIBRARY_PATH": prefix + os.path.realpath(libdir)} if libdir else {},
     )

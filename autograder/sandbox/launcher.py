@@ -9,7 +9,9 @@ It replaces a ``preexec_fn`` (Python code between ``fork`` and ``exec`` of a thr
 grader, which Python documents as unsafe): the grader starts this script with a plain
 ``subprocess.Popen``, and everything that must happen before the submission runs happens
 here, in a fresh single-threaded interpreter. It imports only the standard library and
-``procs`` (the stdlib-only module beside it); nothing of the ``autograder`` package.
+the stdlib-only modules beside it (``procs``, ``syscall_filter``, ``landlock``,
+``kernel_state``; ``pyseccomp`` from the file the spec names); nothing of the
+``autograder`` package.
 
 What it does (the spec is written by ``client.py`` into a pipe; ``mode`` is one of ``root``,
 ``userns``, ``same-user``):
@@ -28,9 +30,14 @@ What it does (the spec is written by ``client.py`` into a pipe; ``mode`` is one 
    nothing inside can stop, delay or survive it. Without a PID namespace (root in a
    container), it stays as a root guardian that reaps orphans and, when the worker ends
    or the grader dies, freezes and kills every process of the sandbox uid from outside;
+   Where the worker's ``tmp`` is no tmpfs (no mount namespace), the init or guardian
+   watches it: past ``tmp_mb`` bytes or ``max_files`` entries it kills the worker and
+   writes why into ``limit_file``;
 5. the worker (:func:`_exec_worker`): resource limits, ``oom_score_adj`` 1000 (the
    kernel's first victim), ``chroot``, drop to the sandbox uid (root) or keep the mapped
-   uid without capabilities (``userns``), no new privileges, then ``execve``.
+   uid without capabilities (``userns``), a fresh session keyring, no new privileges,
+   Landlock where there is no chroot (``uid`` mode), the syscall filter (built before the
+   chroot, loaded last), then ``execve``.
 
 The grader learns what was set up from the control pipe (one JSON line per message, EOF
 once the worker has exec'd): ``{"init": pid, "namespaces": [...], ...}`` or
@@ -48,6 +55,7 @@ import resource
 import signal
 import sys
 import time
+from typing import Any
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -73,6 +81,9 @@ NAMESPACES = {"pid": CLONE_NEWPID, "mount": CLONE_NEWNS, "network": CLONE_NEWNET
               "ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS}
 
 _libc = ctypes.CDLL(None, use_errno=True)
+kernel_state: Any = None  # the modules beside this file, imported by launch()
+landlock: Any = None
+syscall_filter: Any = None
 
 
 class LaunchError(Exception):
@@ -154,11 +165,12 @@ def _mount_jail(spec: dict) -> str:
     """
     _check(_mount(None, "/", None, MS_REC | MS_PRIVATE), "make / private")
     root, private, inside = spec.get("root"), spec["private"], spec.get("inside_private")
-    tmp_opts = f"size={spec['tmp_mb']}m,mode=0700,uid={spec['uid']},gid={spec['gid']}"
+    tmp_opts = (f"size={spec['tmp_mb']}m,nr_inodes={spec['max_files'] + 1},mode=0700,"
+                f"uid={spec['uid']},gid={spec['gid']}")
     hard = MS_NOSUID | MS_NODEV | MS_NOEXEC
     if root is None:  # no chroot: only the tmpfs tmp
         _check(_mount("tmpfs", private + "/tmp", "tmpfs", hard, tmp_opts), "tmpfs tmp")
-        return f"tmpfs (size={spec['tmp_mb']}m)"
+        return f"tmpfs (size={spec['tmp_mb']}m, {spec['max_files']} files)"
     # the private folder may lie under root/w, which the tmpfs below hides: hold it by fd
     held = os.open(private, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
@@ -172,7 +184,7 @@ def _mount_jail(spec: dict) -> str:
         _check(_mount(None, w, None, MS_REMOUNT | MS_RDONLY | hard), "read-only w/")
     finally:
         os.close(held)
-    return f"tmpfs (size={spec['tmp_mb']}m)"
+    return f"tmpfs (size={spec['tmp_mb']}m, {spec['max_files']} files)"
 
 
 def _unmount_jail(spec: dict) -> None:
@@ -189,6 +201,26 @@ def _drop_capabilities() -> None:
     for cap in range(64):
         if _prctl(PR_CAPBSET_DROP, cap) != 0:
             break
+
+
+#: The syscall filter built by :func:`launch` (None: unavailable; see the report).
+_FILTER: object | None = None
+
+
+def _harden(spec: dict, ctl: int) -> None:
+    """After the identity change: a fresh session keyring, Landlock (``uid`` mode), the
+    syscall filter. What could not be had is reported on the control pipe."""
+    if not kernel_state.join_fresh_session_keyring():
+        _send(ctl, {"keyring": "the kernel has no keyrings"})
+    view = spec.get("landlock")
+    if view is not None:
+        why = landlock.restrict(view["read"], view["write"])
+        _send(ctl, {"landlock": why or "in force"})
+    if _FILTER is not None:
+        try:
+            syscall_filter.install(_FILTER)
+        except OSError as exc:
+            _send(ctl, {"syscall_filter": f"none (loading it failed: {exc})"})
 
 
 def _exec_worker(spec: dict, ctl: int) -> None:
@@ -216,6 +248,7 @@ def _exec_worker(spec: dict, ctl: int) -> None:
             _drop_capabilities()
         if _prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:  # no setuid binaries, ever
             raise LaunchError("prctl(PR_SET_NO_NEW_PRIVS) failed")
+        _harden(spec, ctl)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
         os.umask(0o077)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -257,6 +290,94 @@ def _hand_over(spec: dict, ctl: int) -> None:
     os.close(null)
 
 
+def _tmp_usage(spec: dict) -> tuple[int, int]:
+    """Bytes (allocated) and entries under the worker's host ``tmp`` (plus, where its view
+    is the host's, what its uid owns in the world-writable folders), counted up to just
+    past the limits."""
+    total = files = 0
+    cap_files = spec["max_files"]
+    todo = [spec["watch_tmp"]]
+    shared = spec.get("watch_shared") or []
+    while todo and files <= cap_files:
+        top = todo.pop()
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            files += 1
+            total += max(st.st_blocks * 512, 0)
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(entry.path)
+    for top in shared:
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                st = entry.stat(follow_symlinks=False)
+                if st.st_uid == spec["uid"]:
+                    files += 1
+                    total += st.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        todo2 = [entry.path]
+                        while todo2 and files <= cap_files:
+                            for sub in os.scandir(todo2.pop()):
+                                files += 1
+                                total += sub.stat(follow_symlinks=False).st_blocks * 512
+                                if sub.is_dir(follow_symlinks=False):
+                                    todo2.append(sub.path)
+    return total, files
+
+
+def _over_limit(spec: dict) -> str | None:
+    """Why the worker's files broke its disk limits, or None."""
+    total, files = _tmp_usage(spec)
+    cap = spec["tmp_mb"] * 2**20
+    if total > cap:
+        return (f"it wrote more than the disk limit of {spec['tmp_mb']} MB "
+                f"(files of {total / 2**20:.0f} MB)")
+    if files > spec["max_files"]:
+        return f"it created more than the limit of {spec['max_files']} files and folders"
+    return None
+
+
+def _wait(spec: dict, worker: int) -> int | None:
+    """Reap children until ``worker`` ends; its wait status. Where its tmp is watched,
+    a worker past its disk limits is killed (every process of its uid, or of its PID
+    namespace when this is the init) and ``limit_file`` says why."""
+    watch = spec.get("watch_tmp") is not None
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG if watch else 0)
+        except ChildProcessError:
+            return None
+        if pid == worker:
+            return status
+        if pid != 0:
+            continue
+        why = _over_limit(spec)
+        if why is None:
+            time.sleep(0.02)
+            continue
+        with contextlib.suppress(OSError):
+            fd = os.open(spec["limit_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, why.encode())
+            os.close(fd)
+        if os.getpid() == 1:
+            os.kill(-1, signal.SIGKILL)  # PID 1: everything else in its namespace
+        else:
+            import procs
+
+            procs.kill_uid(spec["uid"])
+        watch = False
+
+
 def _init(spec: dict, ctl: int, status_w: int) -> None:
     """PID 1 of the worker's PID namespace: start the worker, reap, report, exit."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -265,14 +386,10 @@ def _init(spec: dict, ctl: int, status_w: int) -> None:
         os.close(status_w)
         _exec_worker(spec, ctl)
     _hand_over(spec, ctl)
-    while True:  # PID 1: every orphan of the submission comes here to be reaped
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(0)
-        if pid == worker:
-            os.write(status_w, _status_message(status).encode())
-            os._exit(0)  # the kernel now kills everything left in the namespace
+    status = _wait(spec, worker)  # PID 1: every orphan of the submission is reaped here
+    if status is not None:
+        os.write(status_w, _status_message(status).encode())
+    os._exit(0)  # the kernel now kills everything left in the namespace
 
 
 class _ParentDied(Exception):
@@ -305,14 +422,9 @@ def _guard(spec: dict, ctl: int) -> None:
     _hand_over(spec, ctl)
     message = "signal 9"
     try:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, 0)
-            except ChildProcessError:
-                break
-            if pid == worker:
-                message = _status_message(status)
-                break
+        status = _wait(spec, worker)
+        if status is not None:
+            message = _status_message(status)
     except _ParentDied:
         pass
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -328,6 +440,11 @@ def _guard(spec: dict, ctl: int) -> None:
 
 def launch(spec: dict) -> None:
     """Set up and start the worker described by ``spec`` (see the module docstring)."""
+    global kernel_state, landlock, syscall_filter
+    import kernel_state  # stdlib only, beside this file: imported before any chroot
+    import landlock
+    import syscall_filter
+
     ctl = spec["control_fd"]
     os.set_inheritable(ctl, False)
     try:
@@ -353,6 +470,18 @@ def launch(spec: dict) -> None:
                 report["mount_error"] = str(exc)
         if mode == "userns" and "pid" not in report["namespaces"]:
             raise LaunchError("no PID namespace")
+        if report["tmp"] is None and spec.get("private"):  # no tmpfs: watched instead
+            spec["watch_tmp"] = spec["private"] + "/tmp"
+            spec["limit_file"] = spec["private"] + ".limit"
+            if spec.get("root") is None and spec.get("landlock") is None:
+                spec["watch_shared"] = list(kernel_state.SHARED_DIRS)
+            report["tmp"] = (f"watched directory (at most {spec['tmp_mb']} MB and "
+                             f"{spec['max_files']} files; the worker is killed past them)")
+        # built now, while the libraries are in reach (before the chroot); loaded last
+        private_view = "network" in report["namespaces"] and spec.get("root") is not None
+        global _FILTER
+        _FILTER, report["syscall_filter"] = syscall_filter.prepare(
+            spec.get("seccomp"), unix_sockets=private_view)
     except BaseException as exc:
         _send(ctl, {"error": f"{type(exc).__name__}: {exc}"})
         os._exit(126)

@@ -143,6 +143,25 @@ def marked_in_state_dir(marker: str) -> list[str]:
     return found
 
 
+#: World-writable folders of the host: a payload's files there (named with its marker)
+#: mean the sandbox let it write outside its own tmp.
+SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def marked_in_shared_dirs(marker: str, remove: bool = True) -> list[str]:
+    """Files named with ``marker`` directly in :data:`SHARED_DIRS` (removed after)."""
+    found = []
+    for top in SHARED_DIRS:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(top):
+                if marker in entry.name:
+                    found.append(entry.path)
+                    if remove:
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.path)
+    return found
+
+
 def digest_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """Paths added, removed or changed between two :func:`tree_digest` results."""
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
@@ -618,6 +637,9 @@ def assess(
     planted = marked_in_state_dir(ctx.marker)
     if planted:
         p.append(f"files of the submission persist in the sandbox's state dir: {planted[:3]}")
+    shared = marked_in_shared_dirs(ctx.marker)
+    if shared:
+        p.append(f"the submission wrote into the host's shared folders: {shared[:3]}")
     trapped = sorted(x.name for x in ctx.trap.iterdir())
     if trapped:
         p.append(f"the submission wrote into the test's folder: {trapped}")

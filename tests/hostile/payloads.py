@@ -948,6 +948,70 @@ def relu(x):
     raise RuntimeError("wrote: %r" % done[:20])
 '''
 
+_KEYRING = '''
+def relu(x):
+    import ctypes
+    import os
+    import platform
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    add_key, keyctl = (248, 250) if platform.machine() == "x86_64" else (217, 219)
+    got = []
+    for ring, name in ((-3, "session"), (-4, "user"), (-5, "user-session")):
+        buf = ctypes.create_string_buffer(4096)
+        n = libc.syscall(keyctl, 11, ring, buf, 4096)  # KEYCTL_READ: the keyring's serials
+        got.append("%s: %s" % (name, ("READ %d bytes" % n) if n >= 0 else
+                                    os.strerror(ctypes.get_errno())))
+        n = libc.syscall(add_key, b"user", b"$marker", b"$marker left", 12, ring)
+        got.append("%s add: %s" % (name, n if n >= 0 else os.strerror(ctypes.get_errno())))
+    if any("READ" in g or g.split(": ")[1].isdigit() for g in got):
+        raise RuntimeError("keyrings: OPEN " + " | ".join(got))
+    raise RuntimeError("keyrings: refused " + " | ".join(got))
+'''
+
+_SHARED_FILL = '''
+def relu(x):
+    import os
+    got = []
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        written = 0
+        try:
+            for i in range(60):  # at most 60 MB a folder, in 1 MB files
+                with open(os.path.join(top, "$marker-%d" % i), "wb") as f:
+                    f.write(b"\\0" * 2**20)
+                written += 1
+            got.append("%s: WROTE %d MB" % (top, written))
+        except OSError as e:
+            got.append("%s: %s after %d MB" % (top, type(e).__name__, written))
+    raise RuntimeError("shared folders: " + " | ".join(got))
+'''
+
+_DISK_TOTAL = '''
+def relu(x):
+    import os
+    tmp = os.environ.get("TMPDIR", "/tmp")
+    block = b"\\0" * 2**20
+    for i in range(40):  # 40 files of 8 MB (each under the file size limit): 320 MB
+        with open(os.path.join(tmp, "h7fill%d.bin" % i), "wb") as f:
+            for _ in range(8):
+                f.write(block)
+    import time
+    for _ in range(100):  # a watched folder: the sandbox kills the worker meanwhile
+        time.sleep(0.1)
+    return x
+'''
+
+_IMPORT_SOLUTIONS = '''
+for _h7_path in ("/autograder/source/solutions/hw.py", "$root/solutions/hw.py"):
+    try:
+        with open(_h7_path) as _h7_f:
+            exec(compile(_h7_f.read(), _h7_path, "exec"), globals())
+        print("$marker read", _h7_path)
+        break
+    except OSError as _h7_e:
+        print("cannot read %s: %s" % (_h7_path, _h7_e))
+'''
+
 PAYLOADS: tuple[Payload, ...] = (
     # -- at import: the import fails or never ends, so the whole assignment is graded
     Payload("import_os_exit", "os._exit(0) at import", _OS_EXIT_IMPORT, None,
@@ -1036,6 +1100,17 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("disk_fill", "200 MB file in TMPDIR", _DISK_FILL, expect=r"SIGXFSZ|File too large",
             every=True,
             tags=frozenset({"files"})),
+    Payload("disk_fill_total", "40 files of 8 MB in TMPDIR (each under the file size limit)",
+            _DISK_TOTAL, expect=r"disk limit", every=True, tags=frozenset({"files"}),
+            limits={"call_timeout": 30.0}),
+    Payload("disk_fill_shared", "60 MB each into /tmp, /var/tmp and /dev/shm",
+            _SHARED_FILL, expect=r"shared folders: /tmp: \w+Error.*/var/tmp: \w+Error.*"
+            r"/dev/shm: \w+Error|disk limit", every=True, tags=frozenset({"files"}),
+            limits={"call_timeout": 30.0}),
+    Payload("keyrings", "read the session/user keyrings, plant a key in each",
+            _KEYRING, expect=r"keyrings: refused", every=True, tags=frozenset({"kernel"})),
+    Payload("import_solutions", "exec the solutions at import (Gradescope and host paths)",
+            _IMPORT_SOLUTIONS, None, expect=r"not implemented", tags=frozenset({"files"})),
     Payload("input_tamper", "zero the input array in place, return zeros", _INPUT_TAMPER,
             expect=r"relu"),
     Payload("huge_return", "a 150 MB array as the answer", _HUGE_RETURN, expect=r"relu"),
@@ -1047,7 +1122,7 @@ PAYLOADS: tuple[Payload, ...] = (
             _SABOTAGE, expect=r"not a valid reply|died|protocol"),
     Payload("poison_runtime", "write into the jail's shared runtime copy (numpy, stdlib, /w)",
             _POISON, expect=r"wrote: \[\]", every=True,
-            tags=frozenset({"files"})),
+            tags=frozenset({"files"}), limits={"call_timeout": 30.0}),  # walks /usr/lib too
     Payload("terminal_escapes", "ANSI/OSC escapes (clear, title, clipboard) in messages",
             _TERMINAL, cli=True, expect=r"RuntimeError", every=True),
     # 1 MB on the wire: relu(X @ W1 + b1) @ W2 + b2 on the held-out notes would build

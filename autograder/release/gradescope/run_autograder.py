@@ -16,6 +16,13 @@ a Jupyter kernel and starts the engine in a second interpreter: about twice the 
 own time in Gradescope's 0.5 vCPU box. ``otter run`` still works: its plugin
 (:mod:`autograder.release.gradescope.otter_plugin`) hands the grading to the same engine.
 
+Before any student code runs (as root, as on Gradescope) the autograder's own files are
+closed to every other user (:func:`close_grader_files`: ``/autograder`` 0700, and no
+"other" permission below it), so even a worker the kernel lets us give nothing but its
+own uid (no chroot, no namespaces) cannot read the solutions, the hidden tests, the
+catalog or the results. Where the worker cannot get another uid than the grader's at all
+(:func:`cannot_isolate`), nothing is run: results.json says so and the exit status is 2.
+
 Imports only the standard library and small stdlib-only modules of the package at module
 level (the plugin imports it in otter's process); the engine is imported in ``main``.
 """
@@ -34,6 +41,44 @@ from autograder.intake.gradescope_metadata import read_metadata
 from autograder.release.gradescope import PLUGIN_NAME
 
 GRADESCOPE_DIR = Path("/autograder")
+#: The exit status of a run that refused to grade: student code cannot be isolated here.
+CANNOT_ISOLATE = 2
+
+
+def close_grader_files(ag_dir: Path) -> int:
+    """As root: take every permission of "other" users off ``ag_dir`` and what it holds
+    (``ag_dir`` itself 0700), so no sandbox uid can read or enter any of it. Links are
+    not followed. Returns how many entries were changed (0 when not root)."""
+    if os.geteuid() != 0 or not ag_dir.is_dir():
+        return 0
+    changed = 0
+    os.chmod(ag_dir, 0o700)
+    for dirpath, dirnames, filenames in os.walk(ag_dir):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.lstat(path)
+                if not os.path.islink(path) and st.st_mode & 0o007:
+                    os.chmod(path, st.st_mode & 0o7770)
+                    changed += 1
+            except OSError:
+                continue
+    return changed
+
+
+def cannot_isolate() -> str | None:
+    """Why student code cannot be given another identity than the grader's here (None:
+    it can). On Gradescope there is no ``--unsafe-same-user``."""
+    from autograder.sandbox import isolation
+
+    if isolation.is_root():
+        if isolation.jail_disabled():
+            return f"{isolation.NO_JAIL_ENV} is set (a debugging switch: no jail at all)"
+        why = isolation.uid_switch_probe()
+        return None if why is None else f"the grader cannot switch to another uid ({why})"
+    if isolation.automatic_mode() == "same-user":
+        return f"the grader is not root and has no user namespaces ({isolation.userns_probe()})"
+    return None
 
 
 def engine_input(submission_dir: Path) -> Path:
@@ -127,6 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     results_path = ag_dir / "results" / "results.json"
     status = 1
     try:
+        close_grader_files(ag_dir)  # before any student code runs
+        why = cannot_isolate()
+        if why is not None:
+            message = (f"The autograder cannot isolate student code on this machine: {why}. "
+                       "No code was run; this is not a problem with your submission.")
+            print(message, file=sys.stderr)
+            write_results(results_path, failure_results(message))
+            return CANNOT_ISOLATE
         from autograder.grading import run_command
 
         status = run_command.main(engine_args(
