@@ -100,13 +100,13 @@ def test_a_package_added_to_the_list_is_one_line(scratch: Path) -> None:
     """How another helper adds a dependency: one line in versions.toml, then the command."""
     toml = scratch / "autograder" / "release" / "versions.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace(
-        "[packages]\n", '[packages]\npyseccomp = { version = "0.1.2", for = ["engine"] }\n'))
+        "[packages]\n", '[packages]\ntabulate = { version = "0.9.0", for = ["engine"] }\n'))
     assert [p.split(":")[0] for p in versions.problems(scratch)] == ["pyproject.toml"]
     assert versions.main(["--root", str(scratch)]) == 0
     assert versions.problems(scratch) == []
     deps = tomllib.loads((scratch / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert "pyseccomp==0.1.2" in deps
-    assert "pyseccomp==0.1.2" in versions.zip_requirements(versions.load(scratch)).splitlines()
+    assert "tabulate==0.9.0" in deps
+    assert "tabulate==0.9.0" in versions.zip_requirements(versions.load(scratch)).splitlines()
 
 
 def test_an_engine_package_must_be_exact(scratch: Path) -> None:
