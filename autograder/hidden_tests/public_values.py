@@ -200,7 +200,8 @@ def _training(ref: ModuleType, seeds: Seeds) -> dict[str, Case]:
                                                 "n_losses": len(losses)}
     first, second = seeds.pick(1), seeds.pick(2)
     second += int(second == first)
-    n_samples, batch_size = seeds.pick(20, 13, 30), seeds.pick(4, 3, 6)
+    batch_size = seeds.pick(4, 3, 6)
+    n_samples = batch_size * seeds.pick(5, 3, 7)  # batches of one size
     cases["minibatch_indices two seeds"] = {
         "n_samples": n_samples, "batch_size": batch_size, "seeds": [first, second],
         "first": ref.minibatch_indices(n_samples, batch_size, first),

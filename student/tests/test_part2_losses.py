@@ -105,7 +105,10 @@ def test_mse_loss_known_value(hw):
         y=np.array([1.0, 0.0, 5.0]),  # errors: 0, 2, -2
         expected=8 / 3,
     )
+    args = {"y_pred": y_pred, "y": y}
+    before = snapshot(args)
     got = hw.mse_loss(y_pred, y)
+    assert_args_unchanged(before, args, name="mse_loss")
     assert_close(got, expected, name="mse_loss", inputs={"y_pred": y_pred, "y": y})
 
 
