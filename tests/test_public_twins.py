@@ -237,3 +237,24 @@ def test_an_in_place_mse_loss_is_blamed_on_mse_loss_in_the_students_run(tmp_path
     assert "✗ mse_loss" in checklist or "x mse_loss" in checklist
     for other in ("mse_grad", "mae_loss", "mae_grad"):
         assert f"{other} " in checklist and f"✗ {other}" not in checklist, checklist
+
+
+# ----------------------------------------------------------------------------- local hints
+
+
+def test_a_students_run_names_a_catalogued_mistake(tmp_path: Path) -> None:
+    """Issue 23 "Hints before submitting": the student's own pytest names the mistake its
+    failing function makes (student/tests/hints.py), and the right functions get none."""
+    from autograder.mistakes import get
+
+    mistake = get("mse_grad_missing_2")
+    hw = tmp_path / "hw.py"
+    hw.write_text(mutant_source(mistake), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist",
+         f"--hw-file={hw}", "-k", "mse or mae"],
+        cwd=paths.STUDENT_DIR, capture_output=True, text=True,
+    )
+    out = done.stdout
+    assert f"This matches a known mistake: {mistake.explanation}" in out, out[-3000:]
+    assert out.count("This matches a known mistake") == 2  # its two failing tests

@@ -8,13 +8,17 @@ shipped as data in ``student/tests/expected_values.json`` (as CS231n ships its
 ``correct_out`` arrays). The public tests read it with ``student/tests/stored.py``; the
 inputs of those cases are stored with them, so this file is their one source.
 
-``python -m autograder.hidden_tests.public_values`` writes the file; ``--check`` exits 1
-when it is out of date with the solutions (a project test does the same).
+``python -m autograder.hidden_tests.public_values`` writes the file, and
+``student/tests/known_mistakes.json``: the fingerprints of the catalogued mistakes' outputs
+(never the solution's) that let the student's own run name a known mistake
+(``student/tests/hints.py``). ``--check`` exits 1 when either is out of date with the
+solutions or the catalog (project tests do the same).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -308,6 +312,87 @@ def _difference(stored: Any, fresh: Any, where: str) -> str | None:
     return None if stored == fresh else f"{where}: {stored!r} stored, {fresh!r} computed"
 
 
+# ----------------------------------------------------------------------------- fingerprints
+
+#: the fingerprints of the catalogued mistakes, for the hints of the student's own run
+FINGERPRINTS_FILE: Path = paths.STUDENT_TESTS / "known_mistakes.json"
+
+
+def _hints() -> ModuleType:
+    return paths.load_module(paths.STUDENT_TESTS / "hints.py", "_public_values_hints")
+
+
+def _encode_input(value: Any) -> Any:
+    """A probe input as plain JSON (arrays with their memory order, test functions by name)."""
+    if isinstance(value, np.ndarray):
+        out = _encode(np.ascontiguousarray(value))
+        if value.ndim >= 2 and value.flags.f_contiguous and not value.flags.c_contiguous:
+            out["order"] = "F"
+        return out
+    if hasattr(value, "name") and hasattr(value, "params") and callable(value):
+        return {"testfunc": value.name, "params": _encode_input(dict(value.params))}
+    if isinstance(value, tuple):
+        return {"tuple": [_encode_input(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode_input(v) for v in value]
+    if isinstance(value, dict):
+        return {"dict": {str(k): _encode_input(v) for k, v in value.items()}}
+    return _encode(value)
+
+
+def mistake_salt(mistake: Any) -> str:
+    """A mistake's own salt (from its id and code: stable, different for every mistake)."""
+    return hashlib.sha256(f"{mistake.id}\n{mistake.source}".encode()).hexdigest()[:16]
+
+
+def fingerprints() -> list[dict[str, Any]]:
+    """Every diagnosable catalogued mistake with the inputs that tell it apart from the
+    solution (its distinguishing probes) and the fingerprint of ITS output on each: the
+    hashes of wrong results only, never of a solution's."""
+    from autograder.mistakes import MISTAKES
+    from autograder.mistakes.diagnosis import distinguishing_probes
+
+    hints = _hints()
+    entries = []
+    for m in MISTAKES:
+        probes = distinguishing_probes(m) if m.diagnosable else ()
+        if not probes:
+            continue
+        salt = mistake_salt(m)
+        entries.append({
+            "id": m.id, "function": m.function, "explanation": m.explanation, "salt": salt,
+            "probes": [{"args": _encode_input(tuple(args)), "kwargs": _encode_input(dict(kwargs)),
+                        "fingerprint": hints.fingerprint(out, f"{salt}:{i}")}
+                       for i, (args, kwargs, out, _) in enumerate(probes)],
+        })
+    return entries
+
+
+def render_fingerprints(entries: list[dict[str, Any]] | None = None) -> str:
+    """The text of ``known_mistakes.json``: one mistake per line."""
+    entries = fingerprints() if entries is None else entries
+    about = ("Fingerprints of known mistakes (salted hashes of their wrong outputs on a few "
+             "inputs), written by `python -m autograder.hidden_tests.public_values`. Do not "
+             "edit by hand.")
+    lines = [f" {json.dumps(e)}" for e in entries]
+    return '{"about": ' + json.dumps(about) + ',\n"mistakes": [\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def stale_fingerprints(path: Path = FINGERPRINTS_FILE) -> list[str]:
+    """What in ``path`` is out of date with the catalog ([] when it is up to date)."""
+    if not path.is_file():
+        return [f"{path} is missing"]
+    stored = json.loads(path.read_text(encoding="utf-8"))["mistakes"]
+    fresh = fingerprints()
+    by_id = {e["id"]: e for e in stored}
+    problems = [f"{e['id']}: not stored" for e in fresh if e["id"] not in by_id]
+    known = {e["id"] for e in fresh}
+    problems += [f"{i}: stored, but no longer in the catalog" for i in by_id if i not in known]
+    problems += [f"{e['id']}: its fingerprints differ" for e in fresh
+                 if e["id"] in by_id and by_id[e["id"]] != json.loads(json.dumps(e))]
+    return problems
+
+
 def stale_cases(path: Path = VALUES_FILE) -> list[str]:
     """What in ``path`` is out of date with the solutions ([] when it is up to date)."""
     if not path.is_file():
@@ -333,15 +418,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
     args = parser.parse_args(argv)
     if args.check:
-        problems = stale_cases()
-        if not problems:
-            print(f"{VALUES_FILE} is up to date")
-            return 0
-        print(f"{VALUES_FILE} is out of date with solutions/hw.py (run "
-              "`python -m autograder.hidden_tests.public_values`):\n  " + "\n  ".join(problems))
-        return 1
+        code = 0
+        for path, problems in ((VALUES_FILE, stale_cases()),
+                               (FINGERPRINTS_FILE, stale_fingerprints())):
+            if not problems:
+                print(f"{path} is up to date")
+                continue
+            code = 1
+            print(f"{path} is out of date with solutions/hw.py or the catalog (run "
+                  "`python -m autograder.hidden_tests.public_values`):\n  "
+                  + "\n  ".join(problems))
+        return code
     VALUES_FILE.write_text(render(), encoding="utf-8")
-    print(f"wrote {VALUES_FILE}")
+    FINGERPRINTS_FILE.write_text(render_fingerprints(), encoding="utf-8")
+    print(f"wrote {VALUES_FILE}\nwrote {FINGERPRINTS_FILE}")
     return 0
 
 
