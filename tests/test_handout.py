@@ -283,7 +283,7 @@ def test_assert_close_reports_what_is_wrong(checks: ModuleType, got, expected, m
     text = str(info.value)
     assert text.startswith("myfunc: ")
     assert message in text, text
-    assert "z = [0., 1., 2.]" in text
+    assert "z = np.array([0.0, 1.0, 2.0])" in text  # typed back exactly
 
 
 @pytest.mark.parametrize(

@@ -386,3 +386,125 @@ def test_a_stale_stored_value_is_found(tmp_path: Path) -> None:
     assert public_values.stale_cases(stale) == ["mse_grad['numerical']: the values differ"]
     stale.write_text(text.replace(line + "\n", ""), encoding="utf-8")
     assert public_values.stale_cases(stale) == ["mse_grad: not stored"]
+
+
+# ----------------------------------------------------------------------------- hint fingerprints
+
+
+def _hints() -> ModuleType:
+    sys.path.insert(0, str(paths.STUDENT_TESTS))  # hints.decode makes testfuncs functions
+    try:
+        return paths.load_module(paths.STUDENT_TESTS / "hints.py", "_leak_test_hints")
+    finally:
+        sys.path.remove(str(paths.STUDENT_TESTS))
+
+
+def _fingerprint_entries() -> list[dict[str, Any]]:
+    import json
+
+    return json.loads(public_values.FINGERPRINTS_FILE.read_text(encoding="utf-8"))["mistakes"]
+
+
+def test_the_hint_fingerprints_are_up_to_date() -> None:
+    problems = public_values.stale_fingerprints()
+    assert problems == [], (
+        "student/tests/known_mistakes.json is out of date with the catalog: run "
+        "`python -m autograder.hidden_tests.public_values`\n" + "\n".join(problems))
+
+
+def test_the_fingerprints_file_holds_inputs_and_hashes_only() -> None:
+    entries = _fingerprint_entries()
+    assert entries
+    salts = [e["salt"] for e in entries]
+    assert len(set(salts)) == len(salts)  # salted per mistake
+    for e in entries:
+        assert set(e) == {"id", "function", "explanation", "salt", "probes"}, e["id"]
+        for p in e["probes"]:
+            assert set(p) == {"args", "kwargs", "fingerprint"}, e["id"]
+            assert re.fullmatch(r"[0-9a-f]{32}", p["fingerprint"]), e["id"]
+
+
+def _probe_calls(hints: ModuleType) -> Iterator[tuple[dict[str, Any], int, tuple, dict]]:
+    sys.path.insert(0, str(paths.STUDENT_TESTS))
+    try:
+        for e in _fingerprint_entries():
+            for i, p in enumerate(e["probes"]):
+                yield e, i, tuple(hints.decode(p["args"])), hints.decode(p["kwargs"])
+    finally:
+        sys.path.remove(str(paths.STUDENT_TESTS))
+
+
+def test_no_fingerprint_is_of_a_solution_output() -> None:
+    """Every solution output the file's inputs give (each of its function's probe inputs),
+    hashed with every salt of that function's mistakes, matches no stored fingerprint: the
+    hashes are of wrong results only, so none leads back to a right answer."""
+    hints = _hints()
+    reference = reference_module()
+    calls = list(_probe_calls(hints))
+    by_function: dict[str, list[Any]] = {}
+    for e, _, args, kwargs in calls:
+        out = getattr(reference, e["function"])(*_copy(args), **_copy(kwargs))
+        by_function.setdefault(e["function"], []).append(out)
+    found = []
+    for e in _fingerprint_entries():
+        stored = {p["fingerprint"] for p in e["probes"]}
+        for out in by_function[e["function"]]:
+            for i in range(len(e["probes"])):
+                if hints.fingerprint(out, f"{e['salt']}:{i}") in stored:
+                    found.append(e["id"])
+    assert found == [], f"fingerprints of solution outputs: {sorted(set(found))}"
+
+
+def test_no_solution_output_is_written_in_the_fingerprints_file() -> None:
+    """Every number written in the file is one of the probes' inputs (or of an explanation's
+    text): no output of any function, right or wrong, is stored in the clear."""
+    hints = _hints()
+    text = public_values.FINGERPRINTS_FILE.read_text(encoding="utf-8")
+    number = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
+
+    def numbers(value: Any) -> set[float]:
+        if isinstance(value, np.ndarray):
+            return {float(v) for v in value.reshape(-1)}
+        if isinstance(value, dict):
+            return set().union(set(), *(numbers(v) for v in value.values()))
+        if isinstance(value, (list, tuple)):
+            return set().union(set(), *(numbers(v) for v in value))
+        if hasattr(value, "params"):
+            return numbers(dict(value.params))
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            return {float(value)}
+        return set()
+
+    allowed: set[float] = set()
+    for e, _, args, kwargs in _probe_calls(hints):
+        allowed |= numbers(args) | numbers(kwargs)
+        allowed |= {float(x) for x in number.findall(e["explanation"])}
+    written = {float(x) for x in number.findall(text)}
+    assert written and written <= allowed, sorted(written - allowed)[:10]
+
+
+def test_a_hint_needs_the_mistakes_outputs_on_all_its_inputs() -> None:
+    """The solutions, and a mistake's output on all but one of its inputs, get no hint; the
+    mistake itself gets its own."""
+    from autograder.mistakes import get
+    from autograder.mistakes.diagnosis import mistake_function
+
+    hints = _hints()
+    reference = reference_module()
+    for function in PROBES:
+        assert hints.known_mistakes(function, reference) == [], function
+    mistake = get("mse_grad_missing_2")
+    buggy = type("Hw", (), {"mse_grad": staticmethod(mistake_function(mistake))})
+    assert hints.known_mistakes("mse_grad", buggy) == [mistake.explanation]
+    # a mistake of several inputs, copied on the first only: no hint
+    entry = next(e for e in _fingerprint_entries() if len(e["probes"]) > 1)
+    several = get(entry["id"])
+    right = getattr(reference, several.function)
+    calls = iter(range(100))
+
+    def first_only(*args: Any, **kwargs: Any) -> Any:
+        fn = mistake_function(several) if next(calls) == 0 else right
+        return fn(*args, **kwargs)
+
+    copied = type("Hw", (), {several.function: staticmethod(first_only)})
+    assert several.explanation not in hints.known_mistakes(several.function, copied)

@@ -333,7 +333,8 @@ def test_a_tests_own_settings_can_only_lower_the_example_count(tree: dict[str, P
         run, proxy = grade_fake(tree, RecordingProxy(), functions=["alpha"])
         assert run.engine_error is None, run.log
         counts = {k: proxy.calls.count(f"alpha:{k}") for k in range(3)}
-        assert counts == {0: 9, 1: 2, 2: 9}  # config default 9; own 2 kept; own 50 capped
+        # config default 9; own 2 kept; own 50 capped; each twice (the public test, its twin)
+        assert counts == {0: 18, 1: 4, 2: 18}
 
 
 def test_functions_filter_omits_the_other_tests(tree: dict[str, Path]) -> None:

@@ -56,6 +56,7 @@ from autograder.grading.call_guard import (
 )
 from autograder.grading.entries import function_entries, top_level_output
 from autograder.grading.points import split_points
+from autograder.grading.public_twins import PublicTwins
 from autograder.grading.results import (
     FAILED,
     PASSED,
@@ -173,6 +174,8 @@ class GradingPlugin:
         self._compare: Comparison | None = None
         self._previous_profile: str | None = None
         self._result: GradeResult | None = None
+        # every public test also runs on unseen inputs; its points need both
+        self.twins = PublicTwins(self.items, self.budget.spent, self._enter_test)
         lim = config.limits
         self.call_limits = CallLimits(
             self.reference_module,
@@ -186,6 +189,7 @@ class GradingPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         """Register the ``grades`` marker and load the grading Hypothesis profile."""
         config.addinivalue_line("markers", f"{MARKER}{MARKER_HELP[len(MARKER) :]}")
+        config.pluginmanager.register(self.twins, "autograder-public-twins")
         self._previous_profile = hypothesis_profile.load_grading_profile(
             self.config.hypothesis.max_examples
         )
@@ -333,7 +337,7 @@ class GradingPlugin:
         self._split_points()
         if self.engine_errors:
             keep = []  # misconfigured: run nothing, the grade fails loudly
-        items[:] = keep
+        items[:] = self.twins.with_twins(keep, lambda nodeid: not self.items[nodeid].hidden)
 
     def _split_points(self) -> None:
         """Each test's maximum: its function's points split by weight (engine error if a
@@ -384,6 +388,10 @@ class GradingPlugin:
         checks = sys.modules.get("checks")
         if checks is not None:
             checks.SHOW_EXPECTED = show
+
+    def _enter_test(self, nodeid: str) -> None:
+        if self._hw is not None:
+            self._hw.enter_test(nodeid)
 
     def _problem_message(self) -> str:
         problem = self.submission_problem or ""

@@ -43,7 +43,8 @@ def test_steps_per_epoch_exact(hw, ref, case):
 
 
 @pytest.mark.grades("steps_per_epoch", weight=0.25)
-@pytest.mark.parametrize("n,b", [(10, 3), (12, 4), (1, 1), (5, 32)])
+# none of them a public test's input: a table of the public answers must not pass this one
+@pytest.mark.parametrize("n,b", [(13, 3), (12, 4), (3, 3), (5, 32)])
 def test_steps_per_epoch_returns_the_python_int(hw, ref, n, b):
     # a Python int (int(...) or integer arithmetic), and the right one
     agree(hw, ref, "steps_per_epoch", n, b, names=("n_samples", "batch_size"), rtol=0.0,

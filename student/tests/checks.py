@@ -42,6 +42,7 @@ __all__ = [
     "laid_out",
     "no_float_warnings",
     "snapshot",
+    "typed",
 ]
 
 #: arrays with more entries than this are printed in summarised form
@@ -121,14 +122,109 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def format_inputs(inputs: Mapping[str, Any] | None) -> str:
-    """Format a dict of named inputs, one per line (empty string for None)."""
+#: inputs with at most this many numbers in all get a line to paste (``hw.f(...)``)
+CALL_THRESHOLD = 40
+
+
+def _entries(x: Any) -> int:
+    """How many numbers a value holds."""
+    if isinstance(x, np.ndarray):
+        return int(x.size)
+    if isinstance(x, Mapping):
+        return sum(_entries(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return sum(_entries(v) for v in x)
+    return 1
+
+
+def _number(x: Any) -> str:
+    """A number exactly as Python reads it back (repr: up to 17 significant digits)."""
+    if isinstance(x, (bool, np.bool_)):
+        return repr(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return repr(int(x))
+    v = float(x)
+    if math.isnan(v):
+        return "np.nan"
+    if math.isinf(v):
+        return "np.inf" if v > 0 else "-np.inf"
+    return repr(v)
+
+
+def _nested(values: Any) -> str:
+    if isinstance(values, list):
+        return "[" + ", ".join(_nested(v) for v in values) + "]"
+    return _number(values)
+
+
+def typed(x: Any) -> str | None:
+    """Python source that rebuilds ``x`` exactly (``np.array([0.9999999999999, 1.0])``,
+    every float as its repr), or None for what cannot be typed back (a test function's
+    code, an object)."""
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            return None
+        dtype = "" if x.dtype in (np.float64, np.int64) else f", dtype=np.{x.dtype.name}"
+        text = f"np.array({_nested(x.tolist())}{dtype})"
+        if x.ndim >= 2 and x.flags.f_contiguous and not x.flags.c_contiguous:
+            text = f"np.asfortranarray({text})"  # the layout matters to some bugs
+        return text
+    if isinstance(x, (bool, int, float, np.number, np.bool_)):
+        text = _number(x)
+        return text if type(x) in (bool, int, float) else f"np.{type(x).__name__}({text})"
+    if isinstance(x, str):
+        return repr(x)
+    if x is None:
+        return "None"
+    if isinstance(x, Mapping):
+        items = [(repr(k), typed(v)) for k, v in x.items()]
+        if any(v is None for _, v in items):
+            return None
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(x, (list, tuple)):
+        items = [typed(v) for v in x]
+        if any(v is None for v in items):
+            return None
+        if isinstance(x, tuple):
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"  # type: ignore[arg-type]
+        return "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
+    if hasattr(x, "name") and hasattr(x, "params") and callable(x):  # testfuncs.make(...)
+        params = typed(dict(x.params))
+        if params is None:
+            return None
+        extra = "" if params == "{}" else f", **{params}"
+        return f"testfuncs.make({x.name!r}{extra})"
+    return None
+
+
+def format_inputs(inputs: Mapping[str, Any] | None, call: str | None = None) -> str:
+    """Format a dict of named inputs, one per line (empty string for None).
+
+    A small input is written so that it can be typed back exactly (``np.array([...])``,
+    every float with all the digits Python needs to read it back); a large one as its
+    shape and a few entries. With ``call`` (the function's name) and small inputs, a last
+    line to paste after ``import numpy as np; import hw``: ``hw.f(x=np.array([...]), ...)``.
+    """
     if not inputs:
         return ""
     lines = ["  inputs:"]
+    exact: dict[str, str | None] = {}
     for key, value in inputs.items():
         prefix = f"    {key} = "
-        lines.append(prefix + format_value(value, indent=len(prefix)))
+        text = typed(value) if _entries(value) <= PRINT_THRESHOLD else None
+        exact[key] = text
+        shown = text if text is not None else format_value(value, indent=len(prefix))
+        lines.append(prefix + shown)
+    function = (call or "").split(" ")[0]
+    if (
+        function.isidentifier()
+        and all(key.isidentifier() for key in inputs)
+        and sum(_entries(v) for v in inputs.values()) <= CALL_THRESHOLD
+    ):
+        args = {key: exact[key] or typed(value) for key, value in inputs.items()}
+        if all(v is not None for v in args.values()):
+            joined = ", ".join(f"{key}={text}" for key, text in args.items())
+            lines.append(f"  to reproduce: hw.{function}({joined})")
     return "\n".join(lines)
 
 
@@ -471,7 +567,7 @@ def _check(
         where = "" if m.where == "result" else f" (in {m.where})"
         parts = [f"{name}: {m.text.splitlines()[0]}{where}"]
         parts.extend(m.text.splitlines()[1:])
-        text_inputs = format_inputs(inputs)
+        text_inputs = format_inputs(inputs, call=name)
         if text_inputs:
             parts.append(text_inputs)
         raise AssertionError("\n".join(parts)) from None
@@ -589,7 +685,7 @@ def assert_gradient_matches(
     """
     __tracebackhide__ = True
     numeric = np.asarray(numerical, dtype=np.float64)
-    text_inputs = format_inputs(inputs)
+    text_inputs = format_inputs(inputs, call=name)
 
     def fail(text: str) -> None:
         __tracebackhide__ = True
@@ -665,7 +761,7 @@ def no_float_warnings(name: str, inputs: Mapping[str, Any] | None = None) -> Ite
             if getattr(exc, "exc_type", type(exc).__name__) != "FloatingPointError":
                 raise
             detail = getattr(exc, "exc_message", None) or str(exc)
-            text = format_inputs(inputs)
+            text = format_inputs(inputs, call=name)
             raise AssertionError(
                 f"{name} is not numerically stable: NumPy reports '{detail}'. It must "
                 "not overflow, divide by zero or produce invalid values for any finite "

@@ -6,6 +6,8 @@
   function a test grades.
 * A function that still raises ``NotImplementedError`` gives a one-line
   "not implemented yet" failure instead of a long traceback.
+* A failing test whose function behaves like a known mistake (``hints.py``) says so:
+  "This matches a known mistake: ...".
 * At the end, a checklist per part: ✓ passed, ✗ failed, · not implemented yet.
 * When ``hw.py`` imports a module the grader does not provide (it provides only
   :data:`GRADER_MODULES` and the standard library), the run fails: its first test
@@ -114,7 +116,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _load_hw(path: Path) -> ModuleType:
     """Import ``path`` as a fresh module named ``hw``."""
-    spec = importlib.util.spec_from_file_location("hw", path)
+    return _load_module(path, "hw")
+
+
+def _load_module(path: Path, name: str) -> ModuleType:
+    """Import ``path`` as a fresh module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
@@ -198,6 +205,8 @@ class StudentRun:
         self.checked_import = False
         #: function -> list of outcomes of its tests
         self.outcomes: dict[str, list[str]] = {}
+        #: function -> the known-mistake hint of its failures ("" for none)
+        self.hints: dict[str, str] = {}
 
     @pytest.fixture
     def hw(self) -> ModuleType:
@@ -248,11 +257,29 @@ class StudentRun:
             return
         if function is None:
             return
+        if report.failed and report.when == "call":
+            hint = self.hint(function)
+            if hint:
+                report.sections.append(("known mistake", hint))
         if report.when == "call" or report.failed:
             if report.failed:
                 self.outcomes.setdefault(function, []).append(FAILED)
             elif report.passed:
                 self.outcomes.setdefault(function, []).append(PASSED)
+
+    def hint(self, function: str) -> str:
+        """"This matches a known mistake: ..." when your ``function`` behaves like a known
+        mistake on that mistake's own inputs (``hints.py``; once per function and run)."""
+        if function not in self.hints:
+            self.hints[function] = ""
+            try:
+                hints = _load_module(Path(__file__).resolve().with_name("hints.py"), "_hints")
+                found = hints.known_mistakes(function, _load_hw(self.hw_path))
+            except Exception:  # no hint is better than a broken run
+                found = []
+            if found:
+                self.hints[function] = hints.KNOWN_MISTAKE + " ".join(found)
+        return self.hints[function]
 
     def _status(self, function: str) -> tuple[str, str]:
         results = self.outcomes[function]

@@ -16,6 +16,7 @@ from checks import (
     no_float_warnings,
     snapshot,
 )
+from stored import example
 
 LN3 = np.log(3.0)
 
@@ -26,38 +27,48 @@ LN3 = np.log(3.0)
 @pytest.mark.grades("sigmoid")
 def test_sigmoid_known_values(hw):
     # sigmoid(ln 3) = 1 / (1 + 1/3) = 3/4
-    x = np.array([0.0, LN3, -LN3])
-    assert_close(hw.sigmoid(x), np.array([0.5, 0.75, 0.25]), name="sigmoid", inputs={"x": x})
+    x, expected = example(
+        "sigmoid known values", x=np.array([0.0, LN3, -LN3]), expected=np.array([0.5, 0.75, 0.25])
+    )
+    assert_close(hw.sigmoid(x), expected, name="sigmoid", inputs={"x": x})
 
 
 @pytest.mark.grades("sigmoid")
 def test_sigmoid_extreme_inputs_are_stable(hw):
-    x = np.array([[-1000.0, 1000.0], [-745.0, 40.0]])
+    x, expected = example(
+        "sigmoid extreme inputs",
+        x=np.array([[-1000.0, 1000.0], [-745.0, 40.0]]),
+        expected=np.array([[0.0, 1.0], [0.0, 1.0]]),
+    )
     with no_float_warnings("sigmoid", {"x": x}):  # np.where(x > 0, ..., exp(x) ...) warns
         got = hw.sigmoid(x)
-    assert_close(
-        got, np.array([[0.0, 1.0], [0.0, 1.0]]), name="sigmoid", inputs={"x": x}, atol=1e-15
-    )
+    assert_close(got, expected, name="sigmoid", inputs={"x": x}, atol=1e-15)
 
 
 @pytest.mark.grades("sigmoid")
 def test_sigmoid_does_not_modify_its_input(hw):
-    x = np.array([-2.0, 0.0, 2.0])
+    x, expected = example(
+        "sigmoid unchanged input",
+        x=np.array([-2.0, 0.0, 2.0]),
+        expected=np.array([0.11920292202211755, 0.5, 0.8807970779778823]),  # 1 / (1 + e^2), ...
+    )
     before = snapshot(x)
     got = hw.sigmoid(x)
     assert_unchanged(before, x, name="sigmoid", arg="x")
-    expected = np.array([0.11920292202211755, 0.5, 0.8807970779778823])  # 1 / (1 + e^2), ...
     assert_close(got, expected, name="sigmoid", inputs={"x": x})
 
 
 @pytest.mark.grades("sigmoid_backward")
 def test_sigmoid_backward_known_values(hw):
     # s (1 - s) = 1/4 at 0 and 3/16 at ln 3
-    x, g = np.array([0.0, LN3]), np.array([2.0, 1.0])
-    got = hw.sigmoid_backward(x, g)
-    assert_close(
-        got, np.array([0.5, 0.1875]), name="sigmoid_backward", inputs={"x": x, "upstream": g}
+    x, g, expected = example(
+        "sigmoid_backward known values",
+        x=np.array([0.0, LN3]),
+        upstream=np.array([2.0, 1.0]),
+        expected=np.array([0.5, 0.1875]),
     )
+    got = hw.sigmoid_backward(x, g)
+    assert_close(got, expected, name="sigmoid_backward", inputs={"x": x, "upstream": g})
 
 
 @pytest.mark.grades("sigmoid_backward")
@@ -80,8 +91,11 @@ def test_sigmoid_backward_matches_numerical_gradient(hw):
 
 @pytest.mark.grades("relu")
 def test_relu_known_values(hw):
-    x = np.array([[-2.0, 0.0, 3.0], [0.5, -0.5, 7.0]])
-    expected = np.array([[0.0, 0.0, 3.0], [0.5, 0.0, 7.0]])
+    x, expected = example(
+        "relu known values",
+        x=np.array([[-2.0, 0.0, 3.0], [0.5, -0.5, 7.0]]),
+        expected=np.array([[0.0, 0.0, 3.0], [0.5, 0.0, 7.0]]),
+    )
     before = snapshot(x)
     assert_close(hw.relu(x), expected, name="relu", inputs={"x": x})
     assert_unchanged(before, x, name="relu", arg="x")
@@ -89,19 +103,22 @@ def test_relu_known_values(hw):
 
 @pytest.mark.grades("relu")
 def test_relu_integer_input_gives_float64(hw):
-    x = np.array([-3, 4])
+    x, expected = example("relu integer input", x=np.array([-3, 4]), expected=np.array([0.0, 4.0]))
     got = hw.relu(x)  # integer inputs are treated as float64: the result is float64
-    assert_close(got, np.array([0.0, 4.0]), name="relu", inputs={"x": x})
+    assert_close(got, expected, name="relu", inputs={"x": x})
 
 
 @pytest.mark.grades("relu_backward")
 def test_relu_backward_known_values(hw):
-    x, g = np.array([-2.0, 0.0, 3.0]), np.array([5.0, 6.0, 7.0])
     # gradient flows only where x > 0; at x == 0 the derivative is 0
-    got = hw.relu_backward(x, g)
-    assert_close(
-        got, np.array([0.0, 0.0, 7.0]), name="relu_backward", inputs={"x": x, "upstream": g}
+    x, g, expected = example(
+        "relu_backward known values",
+        x=np.array([-2.0, 0.0, 3.0]),
+        upstream=np.array([5.0, 6.0, 7.0]),
+        expected=np.array([0.0, 0.0, 7.0]),
     )
+    got = hw.relu_backward(x, g)
+    assert_close(got, expected, name="relu_backward", inputs={"x": x, "upstream": g})
 
 
 @pytest.mark.grades("relu_backward")
@@ -124,42 +141,52 @@ def test_relu_backward_matches_numerical_gradient(hw):
 
 # ----------------------------------------------------------------------------- linear layer
 
-X1 = np.array([[1.0, 2.0]])
-W1 = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])
-B1 = np.array([0.5, 0.0, 0.0])
-
-
 @pytest.mark.grades("linear_forward")
 def test_linear_forward_known_values(hw):
     # [1, 2] @ W = [1 + 4, 0 + 2, -1 + 0], plus b
-    got = hw.linear_forward(X1, W1, B1)
-    assert_close(
-        got, np.array([[5.5, 2.0, -1.0]]), name="linear_forward", inputs={"x": X1, "W": W1, "b": B1}
+    x, W, b, expected = example(
+        "linear_forward known values",
+        x=np.array([[1.0, 2.0]]),
+        W=np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]),
+        b=np.array([0.5, 0.0, 0.0]),
+        expected=np.array([[5.5, 2.0, -1.0]]),
     )
+    got = hw.linear_forward(x, W, b)
+    assert_close(got, expected, name="linear_forward", inputs={"x": x, "W": W, "b": b})
 
 
 @pytest.mark.grades("linear_forward")
 def test_linear_forward_shape_and_bias_broadcast(hw):
-    x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    args = {"x": x, "W": W1, "b": B1}
+    x, W, b, expected = example(
+        "linear_forward batch",
+        x=np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
+        W=np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]),
+        b=np.array([0.5, 0.0, 0.0]),
+        expected=np.array([[0.5, 0.0, 0.0], [1.5, 0.0, -1.0], [2.5, 1.0, 0.0], [3.5, 1.0, -1.0]]),
+    )
+    args = {"x": x, "W": W, "b": b}
     before = snapshot(args)
-    got = hw.linear_forward(x, W1, B1)
-    expected = np.array([[0.5, 0.0, 0.0], [1.5, 0.0, -1.0], [2.5, 1.0, 0.0], [3.5, 1.0, -1.0]])
-    assert_close(got, expected, name="linear_forward", inputs={"x": x, "W": W1, "b": B1})
+    got = hw.linear_forward(x, W, b)
+    assert_close(got, expected, name="linear_forward", inputs={"x": x, "W": W, "b": b})
     assert_args_unchanged(before, args, name="linear_forward")
 
 
 @pytest.mark.grades("linear_backward")
 def test_linear_backward_known_values(hw):
-    g = np.array([[1.0, 0.0, 1.0]])
     # dx = g W^T = [1 - 1, 2 + 0]; dW = x^T g; db = column sums of g
-    got = hw.linear_backward(X1, W1, g)
-    expected = (
-        np.array([[0.0, 2.0]]),
-        np.array([[1.0, 0.0, 1.0], [2.0, 0.0, 2.0]]),
-        np.array([1.0, 0.0, 1.0]),
+    x, W, g, expected = example(
+        "linear_backward known values",
+        x=np.array([[1.0, 2.0]]),
+        W=np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]),
+        upstream=np.array([[1.0, 0.0, 1.0]]),
+        expected=(
+            np.array([[0.0, 2.0]]),
+            np.array([[1.0, 0.0, 1.0], [2.0, 0.0, 2.0]]),
+            np.array([1.0, 0.0, 1.0]),
+        ),
     )
-    assert_close(got, expected, name="linear_backward", inputs={"x": X1, "W": W1, "upstream": g})
+    got = hw.linear_backward(x, W, g)
+    assert_close(got, expected, name="linear_backward", inputs={"x": x, "W": W, "upstream": g})
 
 
 @pytest.mark.grades("linear_backward")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import stored
 from checks import assert_args_unchanged, assert_close, conform, snapshot
+from stored import example
 
 # ----------------------------------------------------------------------------- steps_per_epoch
 
@@ -25,6 +26,9 @@ from checks import assert_args_unchanged, assert_close, conform, snapshot
     ],
 )
 def test_steps_per_epoch(hw, n_samples, batch_size, expected):
+    n_samples, batch_size, expected = example(
+        "steps_per_epoch", n_samples=n_samples, batch_size=batch_size, expected=expected
+    )
     got = hw.steps_per_epoch(n_samples, batch_size)  # a Python int: int(...)
     assert_close(
         got,
@@ -57,37 +61,47 @@ def check_batches(batches, n_samples, batch_size):
 @pytest.mark.grades("minibatch_indices")
 def test_minibatch_indices_exact_stream(hw):
     # np.random.default_rng(0).permutation(10) == [4, 6, 2, 7, 3, 5, 9, 0, 8, 1]
-    got = hw.minibatch_indices(10, 3, 0)
-    check_batches(got, 10, 3)
-    expected = [np.array([4, 6, 2]), np.array([7, 3, 5]), np.array([9, 0, 8]), np.array([1])]
+    n_samples, batch_size, seed, expected = example(
+        "minibatch_indices stream",
+        n_samples=10,
+        batch_size=3,
+        seed=0,
+        expected=[np.array([4, 6, 2]), np.array([7, 3, 5]), np.array([9, 0, 8]), np.array([1])],
+    )
+    got = hw.minibatch_indices(n_samples, batch_size, seed)
+    check_batches(got, n_samples, batch_size)
     assert_close(
         got,
         expected,
         name="minibatch_indices",
-        inputs={"n_samples": 10, "batch_size": 3, "seed": 0},
+        inputs={"n_samples": n_samples, "batch_size": batch_size, "seed": seed},
     )
 
 
 @pytest.mark.grades("minibatch_indices")
 @pytest.mark.parametrize(("n_samples", "batch_size"), [(7, 1), (7, 7), (7, 100), (23, 5)])
 def test_minibatch_indices_partition(hw, n_samples, batch_size):
-    check_batches(
-        hw.minibatch_indices(n_samples, batch_size, 3), n_samples, min(batch_size, n_samples)
+    n_samples, batch_size, seed = example(
+        "minibatch_indices partition", n_samples=n_samples, batch_size=batch_size, seed=3
     )
+    got = hw.minibatch_indices(n_samples, batch_size, seed)
+    check_batches(got, n_samples, min(batch_size, n_samples))
 
 
 @pytest.mark.grades("minibatch_indices")
 def test_minibatch_indices_seed_changes_the_order(hw):
     # the same seed gives the same batches; seeds 1 and 2 give the orders of
     # np.random.default_rng(1).permutation(20) and default_rng(2).permutation(20)
-    expected = stored.case("minibatch_indices two seeds")
-    for seed in (1, 2, 1):
-        got = hw.minibatch_indices(20, 4, seed)
+    case = stored.case("minibatch_indices two seeds")
+    n_samples, batch_size = case["n_samples"], case["batch_size"]
+    first, second = case["seeds"]
+    for seed, expected in [(first, case["first"]), (second, case["second"])] * 2:
+        got = hw.minibatch_indices(n_samples, batch_size, seed)
         assert_close(
             got,
-            expected[f"seed {seed}"],
+            expected,
             name="minibatch_indices",
-            inputs={"n_samples": 20, "batch_size": 4, "seed": seed},
+            inputs={"n_samples": n_samples, "batch_size": batch_size, "seed": seed},
         )
 
 

@@ -13,17 +13,22 @@ import pytest
 import stored
 import testfuncs
 from checks import LAYOUTS, assert_close, assert_unchanged, laid_out, snapshot
+from stored import example
 
 
 @pytest.mark.grades("numerical_gradient")
 def test_numerical_gradient_sum_of_squares(hw):
     f = testfuncs.make("sum_of_squares")
-    x = np.array([0.1, -2.0, 1.7])
+    x, expected = example(
+        "numerical_gradient sum of squares",
+        x=np.array([0.1, -2.0, 1.7]),
+        expected=np.array([0.2, -4.0, 3.4]),  # 2 x
+    )
     before = snapshot(x)
     got = hw.numerical_gradient(f, x)
     assert_close(
         got,
-        np.array([0.2, -4.0, 3.4]),
+        expected,
         name="numerical_gradient",
         inputs={"f": f, "x": x},
         rtol=1e-6,
@@ -37,11 +42,14 @@ def test_numerical_gradient_sum_of_squares(hw):
 def test_numerical_gradient_is_central(hw):
     # For x^3 the central difference is exactly 3x^2 + h^2 (a one-sided one gives 3x^2 + 3xh + h^2)
     f = testfuncs.make("cubic")
-    x = np.array([1.0, 2.0])
-    got = hw.numerical_gradient(f, x, h=0.1)
-    assert_close(
-        got, np.array([3.01, 12.01]), name="numerical_gradient", inputs={"f": f, "x": x, "h": 0.1}
+    x, h, expected = example(
+        "numerical_gradient central",
+        x=np.array([1.0, 2.0]),
+        h=0.1,
+        expected=np.array([3.01, 12.01]),  # 3 x^2 + h^2
     )
+    got = hw.numerical_gradient(f, x, h=h)
+    assert_close(got, expected, name="numerical_gradient", inputs={"f": f, "x": x, "h": h})
 
 
 @pytest.mark.grades("numerical_gradient")
@@ -96,6 +104,6 @@ def test_numerical_gradient_of_x_in_any_memory_layout(hw, layout):
     ],
 )
 def test_relative_error(hw, a, b, expected):
-    a, b = np.array(a), np.array(b)
+    a, b, expected = example("relative_error", a=np.array(a), b=np.array(b), expected=expected)
     got = hw.relative_error(a, b)  # a Python float (a NumPy float64 is one)
     assert_close(got, expected, name="relative_error", inputs={"a": a, "b": b})
