@@ -296,12 +296,18 @@ def recording_workers(
         kwargs["import_timeout_s"] = import_timeout
         return real_limits(*args, **kwargs)
 
-    sandbox.Worker = Recording
-    sandbox.Limits = short_import_limits
+    # the grading layer binds the names at its import (autograder.grading.sandboxed): patch
+    # them there too, or a grade in a process that imported it before records nothing
+    import autograder.grading.sandboxed as sandboxed
+
+    bound = sandboxed.Worker, sandboxed.Limits
+    sandbox.Worker = sandboxed.Worker = Recording
+    sandbox.Limits = sandboxed.Limits = short_import_limits
     try:
         yield records
     finally:
         sandbox.Worker, sandbox.Limits = real_worker, real_limits
+        sandboxed.Worker, sandboxed.Limits = bound
 
 
 # ----------------------------------------------------------------------------- fds
