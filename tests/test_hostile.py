@@ -307,7 +307,9 @@ def test_a_killed_worker_is_restarted_and_the_rest_is_graded(tmp_path: Path) -> 
     assert all(t["status"] == "passed" for t in tests["relu"]), tests["relu"]
     assert data["score"] == 1.0  # relu's points
     worker = data["extra_data"]["worker"]
-    assert worker["crashes"] >= len(tests["softmax"]) and worker["restarts"] >= worker["crashes"]
+    # a function whose call killed the worker is not called again (call_guard.MAX_CRASHES):
+    # one crash, one restart, however many softmax tests there are
+    assert worker["crashes"] == 1 and worker["restarts"] == 1, worker
     assert json.loads((tmp_path / "results.json").read_text()) == data
 
 

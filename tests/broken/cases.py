@@ -124,8 +124,9 @@ BROKEN: tuple[Broken, ...] = (
            {"submission": r"(?i)notebook|ipynb"}),
     Broken("elf_binary", "an ELF executable named hw.py", _elf, None,
            {"submission": r"(?i)null bytes|binary|not .*(python|text)"}),
-    Broken("import_torch", "imports a package that is not installed", lambda: _stubs(
-        "\nimport torch\n"), None, {"submission": r"No module named 'torch'"}),
+    Broken("import_torch", "imports a package that is not installed and uses it at import",
+           lambda: _stubs("\nimport torch\ntorch.manual_seed(0)\n"), None,
+           {"submission": r"hw.py imports torch, which the grader does not provide"}),
     Broken("input_at_import", "calls input() at import", lambda: _stubs(
         "\nname = input('your name? ')\n"), None, {"submission": r"EOFError"}),
     Broken("ipython_magic", "a notebook export with get_ipython() magics", lambda: _stubs(
