@@ -230,12 +230,15 @@ def _read_cache(path: Path | None) -> dict[str, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
-def _write_cache(path: Path, entries: Mapping[str, Any]) -> None:
+def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    payload = {"key": _cache_key(), "files": {k: entries[k] for k in sorted(entries)}}
     tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _write_cache(path: Path, entries: Mapping[str, Any]) -> None:
+    _write_json(path, {"key": _cache_key(), "files": {k: entries[k] for k in sorted(entries)}})
 
 
 Tokens = tuple[str, list[list[int]]]
@@ -302,6 +305,52 @@ def _print(source: str, tokens: Tokens, excluded: np.ndarray,
         k=NOISE_TOKENS,
         token_coverage=get_token_coverage(idx, NOISE_TOKENS, len(filtered)),
     )
+
+
+def _view_key(digest: str, fp: _Print) -> str:
+    """What a comparison sees of one file: its text (``digest``) and the positions of the
+    fingerprints it keeps (after the starter code and the class-common ones are left out).
+    Stable across processes (Python's string hashes, copydetect's fingerprints, are not)."""
+    kept = (np.sort(np.concatenate([np.asarray(i, dtype=np.int64) for i in fp.hash_idx.values()]))
+            if fp.hash_idx else np.zeros(0, dtype=np.int64))
+    return hashlib.sha256(digest.encode() + b":" + kept.astype("<i8").tobytes()).hexdigest()
+
+
+#: a full comparison as :func:`_compare` gives it: shared tokens, the two shares, and the
+#: two files' matching slices (kept only for flagged pairs, which are shown)
+Comparison = tuple[int, float, float, list[list[int]] | None, list[list[int]] | None]
+
+
+def _compare(fa: _Print, fb: _Print, settings: SimilaritySettings) -> Comparison:
+    """copydetect's ``compare_files`` of two fingerprints, as plain data."""
+    from copydetect import compare_files
+
+    shared, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
+    flagged = max(sim_a, sim_b) >= settings.threshold and shared >= settings.min_shared_tokens
+    return (int(shared), float(sim_a), float(sim_b),
+            np.asarray(slices_a, dtype=np.int64).tolist() if flagged else None,
+            np.asarray(slices_b, dtype=np.int64).tolist() if flagged else None)
+
+
+def _pairs_cache(cache: Path | None) -> Path | None:
+    """The file beside ``cache`` keeping the full comparisons of the last run."""
+    return cache.with_name("comparisons.json") if cache is not None else None
+
+
+def _read_comparisons(path: Path | None, key: str) -> dict[str, Comparison]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("key") != key:
+        return {}
+    pairs = data.get("pairs")
+    if not isinstance(pairs, dict):
+        return {}
+    return {k: tuple(v) for k, v in pairs.items()  # type: ignore[misc]
+            if isinstance(v, list) and len(v) == 5}
 
 
 # --------------------------------------------------------------------------- the index
@@ -399,12 +448,11 @@ def find_similar(
     Fingerprints are indexed (:func:`index_fingerprints`); code found in more than
     ``common_share`` of the class is class-common and left out like the starter code; only
     pairs sharing enough rare fingerprints are compared in full (:func:`is_candidate`).
-    ``cache``: a JSON file keeping every source's tokenised code between runs. A source
-    that is missing, empty or too large is not compared (``not_compared`` says why).
-    Never changes a grade.
+    ``cache``: a JSON file keeping every source's tokenised code between runs (and beside
+    it ``comparisons.json``, the last run's full comparisons, each keyed by what it saw of
+    its two files). A source that is missing, empty or too large is not compared
+    (``not_compared`` says why). Never changes a grade.
     """
-    from copydetect import compare_files
-
     settings = settings or SimilaritySettings()
     boilerplate = settings.boilerplate
     if boilerplate is None:
@@ -439,24 +487,44 @@ def find_similar(
                          if index.common else plain[i])
         return prints[i]
 
+    # a pair's full comparison depends on what it sees of its two files only: kept by
+    # that between runs (a rerun with nothing changed compares nothing again)
+    comparisons_key = (f"{_cache_key()}:{settings.threshold!r}:{settings.min_shared_tokens}")
+    comparisons_path = _pairs_cache(cache)
+    kept_comparisons = _read_comparisons(comparisons_path, comparisons_key)
+    views: dict[int, str] = {}
+
+    def view(i: int) -> str:
+        if i not in views:
+            views[i] = _view_key(_digest(texts[i]), fingerprint(i))
+        return views[i]
+
+    done: dict[str, Comparison] = {}
     pairs: list[SimilarPair] = []
     for i, j in candidates:
-        fa, fb = fingerprint(i), fingerprint(j)
-        shared, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
-        if max(sim_a, sim_b) < settings.threshold or shared < settings.min_shared_tokens:
+        pair_key = f"{view(i)}:{view(j)}"
+        got = kept_comparisons.get(pair_key)
+        if got is None:
+            got = _compare(fingerprint(i), fingerprint(j), settings)
+        done[pair_key] = got
+        shared, sim_a, sim_b, slices_a, slices_b = got
+        if slices_a is None or slices_b is None:  # not flagged
             continue
         pairs.append(
             SimilarPair(
                 a=names[i],
                 b=names[j],
-                similarity_a=float(sim_a),
-                similarity_b=float(sim_b),
-                shared_tokens=int(shared),
-                a_html=_marked(fa.raw_code, slices_a),
-                b_html=_marked(fb.raw_code, slices_b),
+                similarity_a=sim_a,
+                similarity_b=sim_b,
+                shared_tokens=shared,
+                a_html=_marked(texts[i], np.asarray(slices_a, dtype=np.int64)),
+                b_html=_marked(texts[j], np.asarray(slices_b, dtype=np.int64)),
                 b_is_reference=j >= len(usable),
             )
         )
+    if comparisons_path is not None and done != kept_comparisons:
+        _write_json(comparisons_path, {"key": comparisons_key,
+                                       "pairs": {k: list(done[k]) for k in sorted(done)}})
     pairs.sort(key=lambda p: (-p.similarity, -p.shared_tokens, p.a, p.b))
     return SimilarityReport(
         pairs=pairs,
