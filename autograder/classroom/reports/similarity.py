@@ -22,8 +22,11 @@ submissions) is class-common, what everyone writes, and is left out like the sta
 code; only the pairs sharing enough of the remaining, rare fingerprints are compared in
 full with copydetect's ``compare_files``. Each file's tokenised code (copydetect's
 ``filter_code``, the costly step) is cached by the file's sha256 in a JSON file of the
-output folder, so a rerun with nothing changed tokenises nothing. Flagged pairs are
-joined into groups (connected components: who shares code with whom).
+output folder, so a rerun with nothing changed tokenises nothing; each full comparison
+is kept beside it (``comparisons.json``), keyed by what it saw of its two files (their
+text and the positions of the fingerprints left after the starter and class-common code),
+so a rerun compares no unchanged pair again. Flagged pairs are joined into groups
+(connected components: who shares code with whom).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import itertools
 import json
 import math
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,30 +284,53 @@ class _Print:
     filtered_code: str
     offsets: np.ndarray
     hashes: set[int]
-    hash_idx: dict[int, list[int]]
+    hash_idx: dict[int, np.ndarray]  # fingerprint -> its positions, increasing
     k: int
     token_coverage: int
+    positions: np.ndarray  # every fingerprint's position, increasing (not copydetect's)
 
 
 def _print(source: str, tokens: Tokens, excluded: np.ndarray,
            dropped: frozenset[int] = frozenset()) -> _Print:
     """The fingerprint of one file as copydetect makes it (``excluded``: the starter code's
-    hashes, removed by copydetect's own rule), less the ``dropped`` (class-common) ones."""
-    from copydetect.utils import get_document_fingerprints, get_token_coverage
+    hashes, removed by copydetect's own rule), less the ``dropped`` (class-common) ones.
+
+    The steps of copydetect's ``get_document_fingerprints`` (window 1: every k-gram kept)
+    and ``get_token_coverage``, with its per-fingerprint Python loops done by NumPy: the
+    same hashes, positions and coverage (``tests/test_similarity_scale.py`` compares them).
+    """
+    from copydetect.utils import hashed_kgrams
 
     filtered, offsets = tokens
-    hashes, idx = get_document_fingerprints(filtered, NOISE_TOKENS, 1, excluded)
-    if dropped:
-        idx = {h: i for h, i in idx.items() if h not in dropped}
-        hashes = set(idx)
+    hashes = hashed_kgrams(filtered, NOISE_TOKENS)
+    idx = np.arange(len(hashes))
+    if len(excluded) > 0:  # copydetect's own rule, as it is written (assume_unique and all)
+        _, overlap_idx, _ = np.intersect1d(hashes, excluded, return_indices=True,
+                                           assume_unique=True)
+        idx = np.delete(idx, overlap_idx)
+        hashes = np.delete(hashes, overlap_idx)
+    if dropped and len(hashes):
+        keep = ~np.isin(hashes, np.fromiter(dropped, dtype=np.int64, count=len(dropped)))
+        hashes, idx = hashes[keep], idx[keep]
+    order = np.argsort(hashes, kind="stable")  # positions in increasing order per hash
+    hashes_sorted, idx_sorted = hashes[order], idx[order]
+    starts = np.flatnonzero(np.r_[True, hashes_sorted[1:] != hashes_sorted[:-1]]) \
+        if len(hashes_sorted) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(hashes_sorted)]
+    hash_idx = {h: idx_sorted[a:b] for h, a, b in
+                zip(hashes_sorted[starts].tolist(), starts.tolist(), ends.tolist())}
+    coverage = np.zeros(len(filtered))
+    for offset in range(NOISE_TOKENS):
+        coverage[idx + offset] = 1
     return _Print(
         raw_code=source,
         filtered_code=filtered,
         offsets=np.asarray(offsets, dtype=np.int64).reshape(-1, 2),
-        hashes=hashes,
-        hash_idx=idx,
+        hashes=set(hash_idx),
+        hash_idx=hash_idx,
         k=NOISE_TOKENS,
-        token_coverage=get_token_coverage(idx, NOISE_TOKENS, len(filtered)),
+        token_coverage=np.sum(coverage),
+        positions=idx,
     )
 
 
@@ -311,9 +338,8 @@ def _view_key(digest: str, fp: _Print) -> str:
     """What a comparison sees of one file: its text (``digest``) and the positions of the
     fingerprints it keeps (after the starter code and the class-common ones are left out).
     Stable across processes (Python's string hashes, copydetect's fingerprints, are not)."""
-    kept = (np.sort(np.concatenate([np.asarray(i, dtype=np.int64) for i in fp.hash_idx.values()]))
-            if fp.hash_idx else np.zeros(0, dtype=np.int64))
-    return hashlib.sha256(digest.encode() + b":" + kept.astype("<i8").tobytes()).hexdigest()
+    kept = np.asarray(fp.positions, dtype="<i8")
+    return hashlib.sha256(digest.encode() + b":" + kept.tobytes()).hexdigest()
 
 
 #: a full comparison as :func:`_compare` gives it: shared tokens, the two shares, and the
@@ -405,21 +431,13 @@ def index_fingerprints(prints: Sequence[set[int]], n_class: int,
     for s, e in zip(starts[shared_by_some].tolist(), ends[shared_by_some].tolist()):
         key = ids[s:e].tobytes()
         holders[key] = holders.get(key, 0) + 1
-    size = len(prints)
-    codes: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for key, weight in holders.items():
-        who = np.frombuffer(key, dtype=np.int64)
-        a, b = np.triu_indices(len(who), 1)
-        left, right = who[a], who[b]
-        code = (left * size + right)[left < n_class]  # earlier with earlier: never
-        codes.append(code)
-        weights.append(np.full(len(code), weight, dtype=np.int64))
-    shared: dict[tuple[int, int], int] = {}
-    if codes:
-        code, inverse = np.unique(np.concatenate(codes), return_inverse=True)
-        total = np.bincount(inverse, weights=np.concatenate(weights))
-        shared = {(c // size, c % size): int(t) for c, t in zip(code.tolist(), total.tolist())}
+    counted: defaultdict[tuple[int, int], int] = defaultdict(int)
+    for key, weight in holders.items():  # the holders are in increasing order
+        who = np.frombuffer(key, dtype=np.int64).tolist()
+        for pair in itertools.combinations(who, 2):
+            if pair[0] < n_class:  # earlier with earlier: never
+                counted[pair] += weight
+    shared = {pair: counted[pair] for pair in sorted(counted)}
     return FingerprintIndex(common=common, rare=tuple(rare.tolist()), shared=shared)
 
 
