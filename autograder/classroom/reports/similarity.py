@@ -25,7 +25,9 @@ full with copydetect's ``compare_files``. Each file's tokenised code (copydetect
 output folder, so a rerun with nothing changed tokenises nothing; each full comparison
 is kept beside it (``comparisons.json``), keyed by what it saw of its two files (their
 text and the positions of the fingerprints left after the starter and class-common code),
-so a rerun compares no unchanged pair again. Flagged pairs are joined into groups
+so a rerun compares no unchanged pair again; and the flagged pairs of the last run,
+keyed by the settings and every file in order, so a rerun of the same class reads its
+report back without tokenising or fingerprinting anything. Flagged pairs are joined into groups
 (connected components: who shares code with whom).
 """
 
@@ -363,15 +365,19 @@ def _pairs_cache(cache: Path | None) -> Path | None:
     return cache.with_name("comparisons.json") if cache is not None else None
 
 
-def _read_comparisons(path: Path | None, key: str) -> dict[str, Comparison]:
+def _read_json(path: Path | None, key: str) -> dict[str, Any]:
+    """The comparisons file's content when it was written with ``key``, else ``{}``."""
     if path is None:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("key") != key:
-        return {}
+    return data if isinstance(data, dict) and data.get("key") == key else {}
+
+
+def _comparisons(data: Mapping[str, Any]) -> dict[str, Comparison]:
+    """The full comparisons kept in the comparisons file's content."""
     pairs = data.get("pairs")
     if not isinstance(pairs, dict):
         return {}
@@ -468,8 +474,9 @@ def find_similar(
     pairs sharing enough rare fingerprints are compared in full (:func:`is_candidate`).
     ``cache``: a JSON file keeping every source's tokenised code between runs (and beside
     it ``comparisons.json``, the last run's full comparisons, each keyed by what it saw of
-    its two files). A source that is missing, empty or too large is not compared
-    (``not_compared`` says why). Never changes a grade.
+    its two files, and its flagged pairs, keyed by the whole class). A source that is
+    missing, empty or too large is not compared (``not_compared`` says why). Never changes
+    a grade.
     """
     settings = settings or SimilaritySettings()
     boilerplate = settings.boilerplate
@@ -486,6 +493,30 @@ def find_similar(
     references = {r: s for r, s in settings.references.items() if _usable(s) is None}
     names = [*usable, *references]
     texts = [*usable.values(), *references.values()]
+    # the whole report depends on the settings, the files and their order only: a rerun of
+    # the same class reads it back without tokenising, fingerprinting or comparing
+    class_key = hashlib.sha256(json.dumps(
+        [_cache_key(), repr(settings.threshold), settings.min_shared_tokens,
+         repr(settings.common_share), len(usable), [_digest(b) for b in boilerplate],
+         [[n, _digest(t)] for n, t in zip(names, texts)]]).encode()).hexdigest()
+    comparisons_key = (f"{_cache_key()}:{settings.threshold!r}:{settings.min_shared_tokens}")
+    comparisons_path = _pairs_cache(cache)
+    last = _read_json(comparisons_path, comparisons_key)
+    summary = last.get("class") if last.get("class_key") == class_key else None
+    if isinstance(summary, dict):
+        pairs = [SimilarPair(a=names[i], b=names[j], similarity_a=sim_a, similarity_b=sim_b,
+                             shared_tokens=shared,
+                             a_html=_marked(texts[i], np.asarray(slices_a, dtype=np.int64)),
+                             b_html=_marked(texts[j], np.asarray(slices_b, dtype=np.int64)),
+                             b_is_reference=j >= len(usable))
+                 for i, j, shared, sim_a, sim_b, slices_a, slices_b in summary["flagged"]]
+        return SimilarityReport(
+            pairs=pairs, threshold=settings.threshold,
+            min_shared_tokens=settings.min_shared_tokens, compared=len(usable),
+            references=len(references), not_compared=not_compared,
+            common_share=settings.common_share,
+            common_fingerprints=summary["common_fingerprints"],
+            full_comparisons=summary["full_comparisons"], groups=similar_groups(pairs))
     tokens = tokenised([*texts, *boilerplate], cache)
     starter: set[int] = set()
     for source in boilerplate:
@@ -507,9 +538,7 @@ def find_similar(
 
     # a pair's full comparison depends on what it sees of its two files only: kept by
     # that between runs (a rerun with nothing changed compares nothing again)
-    comparisons_key = (f"{_cache_key()}:{settings.threshold!r}:{settings.min_shared_tokens}")
-    comparisons_path = _pairs_cache(cache)
-    kept_comparisons = _read_comparisons(comparisons_path, comparisons_key)
+    kept_comparisons = _comparisons(last)
     views: dict[int, str] = {}
 
     def view(i: int) -> str:
@@ -519,6 +548,7 @@ def find_similar(
 
     done: dict[str, Comparison] = {}
     pairs: list[SimilarPair] = []
+    flagged: list[list[Any]] = []
     for i, j in candidates:
         pair_key = f"{view(i)}:{view(j)}"
         got = kept_comparisons.get(pair_key)
@@ -528,6 +558,7 @@ def find_similar(
         shared, sim_a, sim_b, slices_a, slices_b = got
         if slices_a is None or slices_b is None:  # not flagged
             continue
+        flagged.append([i, j, *got])
         pairs.append(
             SimilarPair(
                 a=names[i],
@@ -540,10 +571,17 @@ def find_similar(
                 b_is_reference=j >= len(usable),
             )
         )
-    if comparisons_path is not None and done != kept_comparisons:
-        _write_json(comparisons_path, {"key": comparisons_key,
-                                       "pairs": {k: list(done[k]) for k in sorted(done)}})
-    pairs.sort(key=lambda p: (-p.similarity, -p.shared_tokens, p.a, p.b))
+    order = sorted(range(len(pairs)), key=lambda n: (-pairs[n].similarity,
+                                                      -pairs[n].shared_tokens,
+                                                      pairs[n].a, pairs[n].b))
+    pairs = [pairs[n] for n in order]
+    if comparisons_path is not None:
+        _write_json(comparisons_path, {
+            "key": comparisons_key, "class_key": class_key,
+            "class": {"flagged": [flagged[n] for n in order],
+                      "common_fingerprints": len(index.common),
+                      "full_comparisons": len(candidates)},
+            "pairs": {k: list(done[k]) for k in sorted(done)}})
     return SimilarityReport(
         pairs=pairs,
         threshold=settings.threshold,
