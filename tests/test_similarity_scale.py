@@ -41,6 +41,42 @@ def test_the_index_flags_what_all_pairs_flags(klass) -> None:
     assert {g.members for g in indexed.groups} == {g.members for g in full.groups}
 
 
+def test_fingerprints_are_copydetects(klass) -> None:
+    """similarity._print makes the fingerprints copydetect makes: the same hashes, the same
+    positions of each, the same coverage, with and without starter code and class-common
+    fingerprints left out (every file of the synthetic class, the variants, the solutions,
+    the stub)."""
+    import numpy as np
+    from copydetect.utils import get_document_fingerprints, get_token_coverage
+
+    from autograder import paths
+
+    repo = Path(__file__).resolve().parents[1]
+    files = [*klass.sources.values(), paths.SOLUTIONS_HW.read_text(encoding="utf-8"),
+             paths.STUDENT_HW.read_text(encoding="utf-8"), "x = 1\n",
+             *(p.read_text(encoding="utf-8") for p in sorted((repo / "tests" / "variants")
+                                                              .glob("*.py")))]
+    stub = paths.STUDENT_HW.read_text(encoding="utf-8")
+    starter = np.array(sorted(similarity._print(stub, similarity._tokenise(stub),
+                                                np.zeros(0, dtype=np.int64)).hashes),
+                       dtype=np.int64)
+    for source in files:
+        tokens = similarity._tokenise(source)
+        for excluded in (np.zeros(0, dtype=np.int64), starter):
+            hashes, idx = get_document_fingerprints(tokens[0], similarity.NOISE_TOKENS, 1,
+                                                    excluded)
+            dropped = frozenset(sorted(hashes)[::3])
+            for drop in (frozenset(), dropped):
+                want = {int(h): [int(i) for i in v] for h, v in idx.items() if h not in drop}
+                got = similarity._print(source, tokens, excluded, drop)
+                assert {h: v.tolist() for h, v in got.hash_idx.items()} == want
+                assert got.hashes == set(want)
+                assert got.positions.tolist() == sorted(i for v in want.values() for i in v)
+                assert got.token_coverage == get_token_coverage(
+                    {h: v for h, v in idx.items() if h not in drop}, similarity.NOISE_TOKENS,
+                    len(tokens[0]))
+
+
 def test_a_rerun_tokenises_nothing(klass, tmp_path: Path, monkeypatch) -> None:
     cache = tmp_path / "fingerprints.json"
     first = find_similar(klass.sources, cache=cache)

@@ -11,6 +11,12 @@ Entry point: :func:`write_reports`; the data types are in :mod:`.model`.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from autograder.classroom.reports.changes import PreviousGrades
@@ -30,6 +36,61 @@ __all__ = [
 PAIRS_DIR = "similarity"
 #: the cache of every submission's tokenised code, in PAIRS_DIR (a rerun reuses it)
 FINGERPRINTS = "fingerprints.json"
+#: the version of a page's inputs key (:func:`page_key`)
+PAGE_KEY_VERSION = 1
+#: a submission's page says on its second line what it was made from (its inputs' key,
+#: and the sha256 of the page without this line: an edited or torn page is made again)
+PAGE_KEY_LINE = "<!-- page inputs {} {} -->"
+
+
+@functools.lru_cache(maxsize=1)
+def _report_code_digest() -> str:
+    """sha256 of what draws the pages: this package's code and templates, and the versions
+    of jinja2, pygments and markupsafe."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for p in sorted(here.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".j2", ".css") and "__pycache__" not in p.parts:
+            h.update(p.relative_to(here).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    for package in ("jinja2", "pygments", "markupsafe"):
+        try:
+            h.update(f"{package}={metadata.version(package)}\0".encode())
+        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            h.update(f"{package}=?\0".encode())
+    return h.hexdigest()
+
+
+def page_key(sub: GradedSubmission, title: str) -> str:
+    """sha256 of everything a submission's page shows (its results, its source and the
+    names around them, the title) and of the code that draws it: an equal key, an equal
+    page (apart from its time stamp)."""
+    inputs = [PAGE_KEY_VERSION, _report_code_digest(), title, sub.id, sub.label, sub.name,
+              sub.email, sub.sid, sub.status, sub.message, sub.source_name, sub.source,
+              sub.results]
+    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def write_page(path: Path, key: str, render: Callable[[], str]) -> bool:
+    """Write ``render()`` to ``path``, unless the page there was made from the same inputs
+    (``key``, :func:`page_key`) and is whole: its second line holds the key and the sha256
+    of the rest of the page. Returns whether it was written."""
+    try:
+        first, mark, rest = path.read_text(encoding="utf-8").split("\n", 2)
+        if mark == PAGE_KEY_LINE.format(key, _sha256(first + "\n" + rest)):
+            return False
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    first, _, rest = render().partition("\n")
+    mark = PAGE_KEY_LINE.format(key, _sha256(first + "\n" + rest))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(f"{first}\n{mark}\n{rest}", encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def write_reports(
@@ -91,7 +152,8 @@ def write_reports(
     for s in subs:
         d = out_dir / "submissions" / s.id
         d.mkdir(parents=True, exist_ok=True)
-        (d / "report.html").write_text(render_submission_report(s, title), encoding="utf-8")
+        write_page(d / "report.html", page_key(s, title),
+                   lambda s=s: render_submission_report(s, title))
     pairs_dir = out_dir / PAIRS_DIR
     for old in pairs_dir.glob("pair-*.html"):  # the pages of an earlier run's pairs
         old.unlink()

@@ -284,8 +284,12 @@ def _value_key(obs: Observation) -> str:
 def candidate_mistakes(subs: Sequence[GradedSubmission]) -> list[Candidate]:
     """The candidates of a class, most submissions first (then by function and relation)."""
     groups: dict[tuple[str, str, str], Candidate] = {}
+    known: dict[str, tuple[str, str]] = {}  # a record -> its relation: found once a class
     for obs in sorted(observations(subs), key=lambda o: (o.submission, o.test)):
-        part, rel = relation(obs)
+        record = json.dumps(obs.raw, sort_keys=True, default=repr)
+        if record not in known:
+            known[record] = relation(obs)
+        part, rel = known[record]
         key = (obs.function, part, rel or f"same wrong value #{_value_key(obs)[:10]}")
         c = groups.get(key)
         if c is None:

@@ -6,6 +6,7 @@ The submission is only ever parsed as text (``ast.parse``), never imported or ru
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -26,8 +27,9 @@ class CodeBlock:
     note: str = ""
 
 
+@functools.lru_cache(maxsize=1)
 def pygments_css() -> str:
-    """The CSS rules of the highlighter, to inline once per page."""
+    """The CSS rules of the highlighter, to inline once per page (built once)."""
     return HtmlFormatter(cssclass=CSS_CLASS, style="default").get_style_defs(f".{CSS_CLASS}")
 
 

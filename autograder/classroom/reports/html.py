@@ -72,9 +72,15 @@ def _stamp() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
+@functools.lru_cache(maxsize=1)
+def _style_css() -> str:
+    """The report's style sheet (read once, not once per page)."""
+    return (TEMPLATES / "style.css").read_text(encoding="utf-8")
+
+
 def _render(template: str, extra_css: str = "", **context: object) -> str:
     """``template`` with the report's style sheet (plus ``extra_css``) and time stamp."""
-    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    css = _style_css()
     if extra_css:
         css += "\n" + extra_css
     return _env().get_template(template).render(css=Markup(css), generated=_stamp(), **context)

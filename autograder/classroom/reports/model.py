@@ -319,9 +319,10 @@ def summarize(
 ) -> ClassSummary:
     """Aggregate ``subs`` into the numbers the class report shows."""
     graded = [s for s in subs if s.status == "graded"]
+    scores = [s.function_scores() for s in graded]  # once per submission, not per function
     fn_stats = []
     for fn in function_order(subs):
-        pts = [s.function_scores().get(fn) for s in graded]
+        pts = [sub_scores.get(fn) for sub_scores in scores]
         pts = [p for p in pts if p is not None]
         max_pts = max((p[1] for p in pts), default=0.0)
         fn_stats.append(

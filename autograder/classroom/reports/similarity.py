@@ -22,8 +22,13 @@ submissions) is class-common, what everyone writes, and is left out like the sta
 code; only the pairs sharing enough of the remaining, rare fingerprints are compared in
 full with copydetect's ``compare_files``. Each file's tokenised code (copydetect's
 ``filter_code``, the costly step) is cached by the file's sha256 in a JSON file of the
-output folder, so a rerun with nothing changed tokenises nothing. Flagged pairs are
-joined into groups (connected components: who shares code with whom).
+output folder, so a rerun with nothing changed tokenises nothing; each full comparison
+is kept beside it (``comparisons.json``), keyed by what it saw of its two files (their
+text and the positions of the fingerprints left after the starter and class-common code),
+so a rerun compares no unchanged pair again; and the flagged pairs of the last run,
+keyed by the settings and every file in order, so a rerun of the same class reads its
+report back without tokenising or fingerprinting anything. Flagged pairs are joined into groups
+(connected components: who shares code with whom).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import itertools
 import json
 import math
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,12 +236,15 @@ def _read_cache(path: Path | None) -> dict[str, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
-def _write_cache(path: Path, entries: Mapping[str, Any]) -> None:
+def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    payload = {"key": _cache_key(), "files": {k: entries[k] for k in sorted(entries)}}
     tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _write_cache(path: Path, entries: Mapping[str, Any]) -> None:
+    _write_json(path, {"key": _cache_key(), "files": {k: entries[k] for k in sorted(entries)}})
 
 
 Tokens = tuple[str, list[list[int]]]
@@ -277,31 +286,103 @@ class _Print:
     filtered_code: str
     offsets: np.ndarray
     hashes: set[int]
-    hash_idx: dict[int, list[int]]
+    hash_idx: dict[int, np.ndarray]  # fingerprint -> its positions, increasing
     k: int
     token_coverage: int
+    positions: np.ndarray  # every fingerprint's position, increasing (not copydetect's)
 
 
 def _print(source: str, tokens: Tokens, excluded: np.ndarray,
            dropped: frozenset[int] = frozenset()) -> _Print:
     """The fingerprint of one file as copydetect makes it (``excluded``: the starter code's
-    hashes, removed by copydetect's own rule), less the ``dropped`` (class-common) ones."""
-    from copydetect.utils import get_document_fingerprints, get_token_coverage
+    hashes, removed by copydetect's own rule), less the ``dropped`` (class-common) ones.
+
+    The steps of copydetect's ``get_document_fingerprints`` (window 1: every k-gram kept)
+    and ``get_token_coverage``, with its per-fingerprint Python loops done by NumPy: the
+    same hashes, positions and coverage (``tests/test_similarity_scale.py`` compares them).
+    """
+    from copydetect.utils import hashed_kgrams
 
     filtered, offsets = tokens
-    hashes, idx = get_document_fingerprints(filtered, NOISE_TOKENS, 1, excluded)
-    if dropped:
-        idx = {h: i for h, i in idx.items() if h not in dropped}
-        hashes = set(idx)
+    hashes = hashed_kgrams(filtered, NOISE_TOKENS)
+    idx = np.arange(len(hashes))
+    if len(excluded) > 0:  # copydetect's own rule, as it is written (assume_unique and all)
+        _, overlap_idx, _ = np.intersect1d(hashes, excluded, return_indices=True,
+                                           assume_unique=True)
+        idx = np.delete(idx, overlap_idx)
+        hashes = np.delete(hashes, overlap_idx)
+    if dropped and len(hashes):
+        keep = ~np.isin(hashes, np.fromiter(dropped, dtype=np.int64, count=len(dropped)))
+        hashes, idx = hashes[keep], idx[keep]
+    order = np.argsort(hashes, kind="stable")  # positions in increasing order per hash
+    hashes_sorted, idx_sorted = hashes[order], idx[order]
+    starts = np.flatnonzero(np.r_[True, hashes_sorted[1:] != hashes_sorted[:-1]]) \
+        if len(hashes_sorted) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(hashes_sorted)]
+    hash_idx = {h: idx_sorted[a:b] for h, a, b in
+                zip(hashes_sorted[starts].tolist(), starts.tolist(), ends.tolist())}
+    coverage = np.zeros(len(filtered))
+    for offset in range(NOISE_TOKENS):
+        coverage[idx + offset] = 1
     return _Print(
         raw_code=source,
         filtered_code=filtered,
         offsets=np.asarray(offsets, dtype=np.int64).reshape(-1, 2),
-        hashes=hashes,
-        hash_idx=idx,
+        hashes=set(hash_idx),
+        hash_idx=hash_idx,
         k=NOISE_TOKENS,
-        token_coverage=get_token_coverage(idx, NOISE_TOKENS, len(filtered)),
+        token_coverage=np.sum(coverage),
+        positions=idx,
     )
+
+
+def _view_key(digest: str, fp: _Print) -> str:
+    """What a comparison sees of one file: its text (``digest``) and the positions of the
+    fingerprints it keeps (after the starter code and the class-common ones are left out).
+    Stable across processes (Python's string hashes, copydetect's fingerprints, are not)."""
+    kept = np.asarray(fp.positions, dtype="<i8")
+    return hashlib.sha256(digest.encode() + b":" + kept.tobytes()).hexdigest()
+
+
+#: a full comparison as :func:`_compare` gives it: shared tokens, the two shares, and the
+#: two files' matching slices (kept only for flagged pairs, which are shown)
+Comparison = tuple[int, float, float, list[list[int]] | None, list[list[int]] | None]
+
+
+def _compare(fa: _Print, fb: _Print, settings: SimilaritySettings) -> Comparison:
+    """copydetect's ``compare_files`` of two fingerprints, as plain data."""
+    from copydetect import compare_files
+
+    shared, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
+    flagged = max(sim_a, sim_b) >= settings.threshold and shared >= settings.min_shared_tokens
+    return (int(shared), float(sim_a), float(sim_b),
+            np.asarray(slices_a, dtype=np.int64).tolist() if flagged else None,
+            np.asarray(slices_b, dtype=np.int64).tolist() if flagged else None)
+
+
+def _pairs_cache(cache: Path | None) -> Path | None:
+    """The file beside ``cache`` keeping the full comparisons of the last run."""
+    return cache.with_name("comparisons.json") if cache is not None else None
+
+
+def _read_json(path: Path | None, key: str) -> dict[str, Any]:
+    """The comparisons file's content when it was written with ``key``, else ``{}``."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("key") == key else {}
+
+
+def _comparisons(data: Mapping[str, Any]) -> dict[str, Comparison]:
+    """The full comparisons kept in the comparisons file's content."""
+    pairs = data.get("pairs")
+    if not isinstance(pairs, dict):
+        return {}
+    return {k: tuple(v) for k, v in pairs.items()  # type: ignore[misc]
+            if isinstance(v, list) and len(v) == 5}
 
 
 # --------------------------------------------------------------------------- the index
@@ -356,21 +437,13 @@ def index_fingerprints(prints: Sequence[set[int]], n_class: int,
     for s, e in zip(starts[shared_by_some].tolist(), ends[shared_by_some].tolist()):
         key = ids[s:e].tobytes()
         holders[key] = holders.get(key, 0) + 1
-    size = len(prints)
-    codes: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for key, weight in holders.items():
-        who = np.frombuffer(key, dtype=np.int64)
-        a, b = np.triu_indices(len(who), 1)
-        left, right = who[a], who[b]
-        code = (left * size + right)[left < n_class]  # earlier with earlier: never
-        codes.append(code)
-        weights.append(np.full(len(code), weight, dtype=np.int64))
-    shared: dict[tuple[int, int], int] = {}
-    if codes:
-        code, inverse = np.unique(np.concatenate(codes), return_inverse=True)
-        total = np.bincount(inverse, weights=np.concatenate(weights))
-        shared = {(c // size, c % size): int(t) for c, t in zip(code.tolist(), total.tolist())}
+    counted: defaultdict[tuple[int, int], int] = defaultdict(int)
+    for key, weight in holders.items():  # the holders are in increasing order
+        who = np.frombuffer(key, dtype=np.int64).tolist()
+        for pair in itertools.combinations(who, 2):
+            if pair[0] < n_class:  # earlier with earlier: never
+                counted[pair] += weight
+    shared = {pair: counted[pair] for pair in sorted(counted)}
     return FingerprintIndex(common=common, rare=tuple(rare.tolist()), shared=shared)
 
 
@@ -399,12 +472,12 @@ def find_similar(
     Fingerprints are indexed (:func:`index_fingerprints`); code found in more than
     ``common_share`` of the class is class-common and left out like the starter code; only
     pairs sharing enough rare fingerprints are compared in full (:func:`is_candidate`).
-    ``cache``: a JSON file keeping every source's tokenised code between runs. A source
-    that is missing, empty or too large is not compared (``not_compared`` says why).
-    Never changes a grade.
+    ``cache``: a JSON file keeping every source's tokenised code between runs (and beside
+    it ``comparisons.json``, the last run's full comparisons, each keyed by what it saw of
+    its two files, and its flagged pairs, keyed by the whole class). A source that is
+    missing, empty or too large is not compared (``not_compared`` says why). Never changes
+    a grade.
     """
-    from copydetect import compare_files
-
     settings = settings or SimilaritySettings()
     boilerplate = settings.boilerplate
     if boilerplate is None:
@@ -420,6 +493,30 @@ def find_similar(
     references = {r: s for r, s in settings.references.items() if _usable(s) is None}
     names = [*usable, *references]
     texts = [*usable.values(), *references.values()]
+    # the whole report depends on the settings, the files and their order only: a rerun of
+    # the same class reads it back without tokenising, fingerprinting or comparing
+    class_key = hashlib.sha256(json.dumps(
+        [_cache_key(), repr(settings.threshold), settings.min_shared_tokens,
+         repr(settings.common_share), len(usable), [_digest(b) for b in boilerplate],
+         [[n, _digest(t)] for n, t in zip(names, texts)]]).encode()).hexdigest()
+    comparisons_key = (f"{_cache_key()}:{settings.threshold!r}:{settings.min_shared_tokens}")
+    comparisons_path = _pairs_cache(cache)
+    last = _read_json(comparisons_path, comparisons_key)
+    summary = last.get("class") if last.get("class_key") == class_key else None
+    if isinstance(summary, dict):
+        pairs = [SimilarPair(a=names[i], b=names[j], similarity_a=sim_a, similarity_b=sim_b,
+                             shared_tokens=shared,
+                             a_html=_marked(texts[i], np.asarray(slices_a, dtype=np.int64)),
+                             b_html=_marked(texts[j], np.asarray(slices_b, dtype=np.int64)),
+                             b_is_reference=j >= len(usable))
+                 for i, j, shared, sim_a, sim_b, slices_a, slices_b in summary["flagged"]]
+        return SimilarityReport(
+            pairs=pairs, threshold=settings.threshold,
+            min_shared_tokens=settings.min_shared_tokens, compared=len(usable),
+            references=len(references), not_compared=not_compared,
+            common_share=settings.common_share,
+            common_fingerprints=summary["common_fingerprints"],
+            full_comparisons=summary["full_comparisons"], groups=similar_groups(pairs))
     tokens = tokenised([*texts, *boilerplate], cache)
     starter: set[int] = set()
     for source in boilerplate:
@@ -439,25 +536,52 @@ def find_similar(
                          if index.common else plain[i])
         return prints[i]
 
+    # a pair's full comparison depends on what it sees of its two files only: kept by
+    # that between runs (a rerun with nothing changed compares nothing again)
+    kept_comparisons = _comparisons(last)
+    views: dict[int, str] = {}
+
+    def view(i: int) -> str:
+        if i not in views:
+            views[i] = _view_key(_digest(texts[i]), fingerprint(i))
+        return views[i]
+
+    done: dict[str, Comparison] = {}
     pairs: list[SimilarPair] = []
+    flagged: list[list[Any]] = []
     for i, j in candidates:
-        fa, fb = fingerprint(i), fingerprint(j)
-        shared, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
-        if max(sim_a, sim_b) < settings.threshold or shared < settings.min_shared_tokens:
+        pair_key = f"{view(i)}:{view(j)}"
+        got = kept_comparisons.get(pair_key)
+        if got is None:
+            got = _compare(fingerprint(i), fingerprint(j), settings)
+        done[pair_key] = got
+        shared, sim_a, sim_b, slices_a, slices_b = got
+        if slices_a is None or slices_b is None:  # not flagged
             continue
+        flagged.append([i, j, *got])
         pairs.append(
             SimilarPair(
                 a=names[i],
                 b=names[j],
-                similarity_a=float(sim_a),
-                similarity_b=float(sim_b),
-                shared_tokens=int(shared),
-                a_html=_marked(fa.raw_code, slices_a),
-                b_html=_marked(fb.raw_code, slices_b),
+                similarity_a=sim_a,
+                similarity_b=sim_b,
+                shared_tokens=shared,
+                a_html=_marked(texts[i], np.asarray(slices_a, dtype=np.int64)),
+                b_html=_marked(texts[j], np.asarray(slices_b, dtype=np.int64)),
                 b_is_reference=j >= len(usable),
             )
         )
-    pairs.sort(key=lambda p: (-p.similarity, -p.shared_tokens, p.a, p.b))
+    order = sorted(range(len(pairs)), key=lambda n: (-pairs[n].similarity,
+                                                      -pairs[n].shared_tokens,
+                                                      pairs[n].a, pairs[n].b))
+    pairs = [pairs[n] for n in order]
+    if comparisons_path is not None:
+        _write_json(comparisons_path, {
+            "key": comparisons_key, "class_key": class_key,
+            "class": {"flagged": [flagged[n] for n in order],
+                      "common_fingerprints": len(index.common),
+                      "full_comparisons": len(candidates)},
+            "pairs": {k: list(done[k]) for k in sorted(done)}})
     return SimilarityReport(
         pairs=pairs,
         threshold=settings.threshold,
