@@ -26,7 +26,7 @@ from autograder import paths
 from autograder.grading.call_guard import GuardedSubmission, InputGuard, input_comparison
 from autograder.hidden_tests.numerical import central_differences
 from autograder.mistakes.diagnosis import KNOWN_MISTAKE, confirmation, explain
-from autograder.mistakes.observed import OBSERVED
+from autograder.mistakes.observed import OBSERVED, RETURN_NAMES
 from autograder.sandbox.wire import copy_keeping_layout
 
 if str(paths.STUDENT_TESTS) not in sys.path:  # the runner normally puts it first already
@@ -57,16 +57,6 @@ __all__ = [
 ]
 
 
-#: names of the values returned by the functions that return several
-RETURN_NAMES: dict[str, tuple[str, ...]] = {
-    "linear_backward": ("dx", "dW", "db"),
-    "two_layer_net_loss": ("loss", "grads"),
-    "momentum_step": ("param", "v"),
-    "adagrad_step": ("param", "s"),
-    "rmsprop_step": ("param", "a"),
-    "adam_step": ("param", "m", "v"),
-    "train_two_layer_net": ("params", "losses"),
-}
 
 
 def _label(function: str, what: str = "") -> str:

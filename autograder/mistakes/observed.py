@@ -21,6 +21,18 @@ from typing import Any
 
 import numpy as np
 
+#: names of the values returned by the functions that return several (the hidden tests'
+#: labels of a result's parts, and the candidate mistakes' relations to them)
+RETURN_NAMES: dict[str, tuple[str, ...]] = {
+    "linear_backward": ("dx", "dW", "db"),
+    "two_layer_net_loss": ("loss", "grads"),
+    "momentum_step": ("param", "v"),
+    "adagrad_step": ("param", "s"),
+    "rmsprop_step": ("param", "a"),
+    "adam_step": ("param", "m", "v"),
+    "train_two_layer_net": ("params", "losses"),
+}
+
 #: arrays with more entries than this are recorded by dtype and shape only
 MAX_ENTRIES = 64
 #: tuples, lists and dicts with more items than this are recorded as omitted

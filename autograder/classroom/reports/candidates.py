@@ -42,23 +42,13 @@ from autograder import paths
 from autograder.classroom.reports.csvsafe import write_rows
 from autograder.classroom.reports.model import GradedSubmission
 from autograder.grading.results import per_test_records
-from autograder.mistakes.observed import OMITTED, decode
+from autograder.mistakes.observed import OMITTED, RETURN_NAMES, decode
 
 #: a group needs this many submissions to be a candidate
 MIN_STUDENTS = 2
 #: the columns of candidate_mistakes.csv
 CSV_COLUMNS = ("function", "part", "relation", "submissions", "ids", "tests", "input",
                "expected", "got", "draft")
-#: names of the values returned by the functions that return several (as the hidden tests)
-RETURN_NAMES: dict[str, tuple[str, ...]] = {
-    "linear_backward": ("dx", "dW", "db"),
-    "two_layer_net_loss": ("loss", "grads"),
-    "momentum_step": ("param", "v"),
-    "adagrad_step": ("param", "s"),
-    "rmsprop_step": ("param", "a"),
-    "adam_step": ("param", "m", "v"),
-    "train_two_layer_net": ("params", "losses"),
-}
 #: functions never re-run to look for relations (too slow, or random streams)
 NOT_RERUN = frozenset({"train_two_layer_net", "numerical_gradient", "init_two_layer_net",
                        "minibatch_indices"})
