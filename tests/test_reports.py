@@ -193,3 +193,35 @@ def test_write_reports_csv_and_self_contained_escaped_html(tmp_path: Path) -> No
     assert 'id="fn-softmax"' in page and 'id="fn-relu"' in page
     assert '<span class="nf">softmax</span>' in page  # highlighted student code
     assert "../../report.html" in page
+
+
+def test_every_page_says_which_isolation_was_in_force_and_what_it_lacked(
+        tmp_path: Path) -> None:
+    """SPEC section 5: every results.json and report says which isolation was in force; a
+    weaker one is said in the words results.json's ``weaker`` gives."""
+    from autograder.sandbox.isolation import describe
+
+    jail = describe("root", True, 61001, {"syscall_filter": "seccomp", "init": 1,
+                                          "tmp": "tmpfs (size=64m)"},
+                    "none (own network namespace)", "")
+    no_chroot = describe("root", False, 61002, {"syscall_filter": "seccomp",
+                                                "landlock": "not supported"},
+                         "none (own network namespace)", "")
+    assert "weaker" not in jail and "host's world-readable files" in no_chroot["weaker"]
+    subs = []
+    for sub_id, info in (("s1", jail), ("s2", no_chroot), ("s3", no_chroot), ("s4", None)):
+        graded = sub(sub_id, [entry("relu", "t1", 1, 1)])
+        if info is not None:
+            graded.results["extra_data"] = {"isolation": info}
+        subs.append(graded)
+    write_reports(tmp_path, subs, [])
+    report = (tmp_path / "report.html").read_text()
+    line = re.search(r"Isolation: (.*?)</p>", report).group(1)
+    assert line == ("own uid, no chroot (2), root jail (chroot, own uid, own namespaces) (1)")
+    weaker = no_chroot["weaker"].replace("'", "&#39;")
+    assert f"<b>own uid, no chroot</b>, 2 submissions: {weaker}." in report
+    pages = {s: (tmp_path / "submissions" / s / "report.html").read_text() for s in
+             ("s1", "s2", "s4")}
+    assert "Isolation: root jail (chroot, own uid, own namespaces).</p>" in pages["s1"]
+    assert f"Isolation: own uid, no chroot; {weaker}.</p>" in pages["s2"]
+    assert "Isolation: none recorded" in pages["s4"]

@@ -898,7 +898,8 @@ def run_from_args(ns: argparse.Namespace) -> int:
     print(f"grades:  {summary.grades_csv}")
     print(f"gradebook: {summary.out_dir / 'gradebook.csv'}")
     print(f"report:  {summary.report_html}")
-    for name in ("misconceptions", "similarity", "changes"):
+    for name in ("misconceptions", "candidate_mistakes", "item_analysis", "similarity",
+                 "changes"):
         if (summary.out_dir / f"{name}.csv").is_file():
             print(f"{name}: {summary.out_dir / f'{name}.csv'}")
     crashed = [g for g in summary.graded if g.status == "crash"]

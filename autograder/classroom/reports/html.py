@@ -45,6 +45,43 @@ STATUS_LABELS = {
     **STATUSES,  # every status grades.csv gives (import_error...)
 }
 
+#: what the reports call each isolation mode (results.json's ``extra_data.isolation.mode``,
+#: named by ``autograder.sandbox.isolation.reported_mode``)
+ISOLATION_NAMES = {
+    "chroot": "root jail (chroot, own uid, own namespaces)",
+    "uid": "own uid, no chroot",
+    "userns": "user-namespace jail (no root needed)",
+    "same-user": "NO SANDBOX (--unsafe-same-user: student code ran as the grader's own user, "
+                 "with its files and network)",
+}
+
+
+@dataclass(frozen=True)
+class IsolationInForce:
+    """One way student code was isolated in a grade: the mode's name, what it lacked in
+    plain words (results.json's ``weaker``, empty when nothing), and who was graded so."""
+
+    mode: str
+    name: str
+    weaker: str
+    ids: tuple[str, ...]
+
+
+def isolation_in_force(subs: list[GradedSubmission]) -> list[IsolationInForce]:
+    """The isolations recorded in ``subs``' results.json (``extra_data.isolation``), each
+    with the submissions graded under it; weakest first (most said about what it lacked)."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for sub in subs:
+        extra = sub.results.get("extra_data") if isinstance(sub.results, dict) else None
+        info = extra.get("isolation") if isinstance(extra, dict) else None
+        if not isinstance(info, dict) or not info.get("mode"):
+            continue
+        key = (str(info["mode"]), str(info.get("weaker") or ""))
+        seen.setdefault(key, []).append(sub.id)
+    return sorted((IsolationInForce(mode, ISOLATION_NAMES.get(mode, mode), weaker, tuple(ids))
+                   for (mode, weaker), ids in seen.items()),
+                  key=lambda i: (i.mode != "same-user", -len(i.weaker), i.mode))
+
 
 @functools.lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
@@ -64,6 +101,7 @@ def _env() -> jinja2.Environment:
     env.globals["passed"] = passed
     env.globals["test_function"] = test_function
     env.globals["entry_records"] = entry_records
+    env.globals["isolation_in_force"] = isolation_in_force
     env.globals["check_label"] = lambda t: label_of(str(t.get("name", "")), test_function(t))
     return env
 
