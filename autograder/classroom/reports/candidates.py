@@ -16,7 +16,12 @@ catalogued mistake are related to their expected value on the same input:
 * ``same wrong value``: no relation found, but several submissions return the same wrong
   value on the same input.
 
-Each group of at least :data:`MIN_STUDENTS` submissions is a candidate: function,
+Groups of the same function (and returned value) held by exactly the same submissions are
+one mistake seen on several inputs: they are one candidate, named by the relation found on
+the most tests (a named relation before ``same wrong value``), the others listed beside
+it (``also_seen``: a one-based ``predict`` is ``offset +1`` and, where every right label is
+1, also ``factor 2``). Each group of at least :data:`MIN_STUDENTS` submissions is a
+candidate: function,
 relation, which students, one input with expected and got, and a draft catalog entry in
 the style of ``autograder/mistakes/part*.py`` for the instructor to complete and paste.
 Written to ``candidate_mistakes.csv`` and the class report. Nothing here changes a grade.
@@ -48,7 +53,7 @@ from autograder.mistakes.observed import OMITTED, RETURN_NAMES, decode
 MIN_STUDENTS = 2
 #: the columns of candidate_mistakes.csv
 CSV_COLUMNS = ("function", "part", "relation", "submissions", "ids", "tests", "input",
-               "expected", "got", "draft")
+               "expected", "got", "draft", "also_seen")
 #: functions never re-run to look for relations (too slow, or random streams)
 NOT_RERUN = frozenset({"train_two_layer_net", "numerical_gradient", "init_two_layer_net",
                        "minibatch_indices"})
@@ -79,6 +84,8 @@ class Candidate:
     tests: list[str] = field(default_factory=list)
     example: Observation | None = None
     draft: str = ""
+    #: the other relations the same submissions' values showed, with their tests' count
+    also_seen: list[str] = field(default_factory=list)
 
 
 def observations(subs: Iterable[GradedSubmission]) -> list[Observation]:
@@ -289,12 +296,35 @@ def candidate_mistakes(subs: Sequence[GradedSubmission]) -> list[Candidate]:
             c.submissions.append(obs.submission)
         if obs.test not in c.tests:
             c.tests.append(obs.test)
-    found = [c for c in groups.values() if len(c.submissions) >= MIN_STUDENTS]
+    found = _one_per_mistake([c for c in groups.values() if len(c.submissions) >= MIN_STUDENTS])
     for c in found:
-        c.submissions.sort()
-        c.tests.sort()
         c.draft = draft_entry(c)
     return sorted(found, key=lambda c: (-len(c.submissions), c.function, c.part, c.relation))
+
+
+def _one_per_mistake(groups: Sequence[Candidate]) -> list[Candidate]:
+    """``groups`` with those of the same function and part held by exactly the same
+    submissions joined: one candidate, named by the relation seen on the most tests (a named
+    relation before ``same wrong value``), its example that relation's, the other relations
+    in ``also_seen``; tests and submissions sorted."""
+    by_who: dict[tuple[str, str, tuple[str, ...]], list[Candidate]] = {}
+    for c in groups:
+        by_who.setdefault((c.function, c.part, tuple(sorted(c.submissions))), []).append(c)
+    out = []
+    for (function, part, who), same in by_who.items():
+        tests: dict[str, set[str]] = {}
+        examples: dict[str, Observation | None] = {}
+        for c in same:
+            tests.setdefault(c.relation, set()).update(c.tests)
+            examples.setdefault(c.relation, c.example)
+        ranked = sorted(tests, key=lambda r: (-len(tests[r]), r == "same wrong value", r))
+        best = ranked[0]
+        out.append(Candidate(
+            function, part, best, submissions=list(who),
+            tests=sorted(set().union(*tests.values())), example=examples[best],
+            also_seen=[f"{r} ({len(tests[r])} test{'s' if len(tests[r]) != 1 else ''})"
+                       for r in ranked[1:]]))
+    return out
 
 
 # --------------------------------------------------------------------------- drafts
@@ -418,5 +448,5 @@ def write_candidates_csv(path: Path, items: Sequence[Candidate]) -> None:
         assert ex is not None
         rows.append([c.function, c.part, c.relation, len(c.submissions), " ".join(c.submissions),
                      " ".join(c.tests), example_input(ex, 2000), short(ex.expected, 2000),
-                     short(ex.got, 2000), c.draft])
+                     short(ex.got, 2000), c.draft, "; ".join(c.also_seen)])
     write_rows(path, CSV_COLUMNS, rows)
