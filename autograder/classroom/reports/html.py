@@ -51,8 +51,8 @@ ISOLATION_NAMES = {
     "chroot": "root jail (chroot, own uid, own namespaces)",
     "uid": "own uid, no chroot",
     "userns": "user-namespace jail (no root needed)",
-    "same-user": "NO SANDBOX (--unsafe-same-user: student code ran as the grader's own user, "
-                 "with its files and network)",
+    "same-user": "NO SANDBOX: graded with --unsafe-same-user, student code ran as the "
+                 "grader's own user, with its files and network",
 }
 
 
