@@ -21,10 +21,10 @@ one mistake seen on several inputs: they are one candidate, named by the relatio
 the most tests (a named relation before ``same wrong value``), the others listed beside
 it (``also_seen``: a one-based ``predict`` is ``offset +1`` and, where every right label is
 1, also ``factor 2``). Each group of at least :data:`MIN_STUDENTS` submissions is a
-candidate: function,
-relation, which students, one input with expected and got, and a draft catalog entry in
-the style of ``autograder/mistakes/part*.py`` for the instructor to complete and paste.
-Written to ``candidate_mistakes.csv`` and the class report. Nothing here changes a grade.
+candidate: function, relation, which students, one input with expected and got, and a
+draft catalog entry in the style of ``autograder/mistakes/part*.py`` for the instructor to
+complete and paste. Written to ``candidate_mistakes.csv`` and the class report. Nothing
+here changes a grade.
 """
 
 from __future__ import annotations

@@ -72,9 +72,8 @@ def isolation_in_force(subs: list[GradedSubmission]) -> list[IsolationInForce]:
     with the submissions graded under it; weakest first (most said about what it lacked)."""
     seen: dict[tuple[str, str], list[str]] = {}
     for sub in subs:
-        extra = sub.results.get("extra_data") if isinstance(sub.results, dict) else None
-        info = extra.get("isolation") if isinstance(extra, dict) else None
-        if not isinstance(info, dict) or not info.get("mode"):
+        info = sub.isolation
+        if info is None or not info.get("mode"):
             continue
         key = (str(info["mode"]), str(info.get("weaker") or ""))
         seen.setdefault(key, []).append(sub.id)

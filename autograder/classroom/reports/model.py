@@ -150,9 +150,19 @@ class GradedSubmission:
     def late(self) -> dict | None:
         """The late rule's figures (``extra_data["late"]``: due, submitted_at, days_late,
         deduction...), or None when none was applied."""
+        return self._extra(LATE_KEY)
+
+    @property
+    def isolation(self) -> dict | None:
+        """How student code was isolated (``extra_data["isolation"]``: mode, weaker...), or
+        None when results.json records none."""
+        return self._extra("isolation")
+
+    def _extra(self, key: str) -> dict | None:
+        """results.json's ``extra_data[key]`` when it is a dict, else None."""
         extra = self.results.get("extra_data") if isinstance(self.results, dict) else None
-        figures = extra.get(LATE_KEY) if isinstance(extra, dict) else None
-        return figures if isinstance(figures, dict) else None
+        value = extra.get(key) if isinstance(extra, dict) else None
+        return value if isinstance(value, dict) else None
 
     @property
     def days_late(self) -> int:
